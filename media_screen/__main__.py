@@ -1,0 +1,3 @@
+from media_screen.cli import main
+
+main()

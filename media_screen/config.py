@@ -1,0 +1,147 @@
+"""Options for one run and the department profile (TOML) that holds every rule and threshold."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from media_screen.errors import ProfileError
+from media_screen.model import Audience, Section, Severity
+
+DEFAULT_PROFILE_NAME = "default_profile.toml"
+
+
+class FailOn(str, enum.Enum):
+    """Lowest verdict that makes `scan` exit 1."""
+
+    REVIEW = "review"
+    PERMISSION = "permission"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    section: Section
+    message: str
+    severity: Mapping[Audience, Severity]
+
+
+@dataclass(frozen=True)
+class SensitivePlace:
+    name: str
+    lat: float
+    lon: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A department profile: rules, thresholds, places and per-detector settings."""
+
+    department: str
+    city: str
+    rules: Mapping[str, Rule]
+    detection_rules: Mapping[str, str]
+    thresholds: Mapping[str, float]
+    sensitive_places: tuple[SensitivePlace, ...]
+    max_image_pixels: int
+    file_timeout_s: float
+    base_dir: Path  # relative paths in the profile resolve against this folder
+    raw: Mapping[str, Any]  # the whole parsed document, for detector sections
+    digest: str  # sha256 of the TOML text; part of cache keys
+
+    def detector_settings(self, name: str) -> Mapping[str, Any]:
+        """The `[detectors.<name>]` table, empty when absent."""
+        return MappingProxyType(dict(self.raw.get("detectors", {}).get(name, {})))
+
+    def threshold(self, kind: str) -> float:
+        return self.thresholds.get(kind, self.thresholds.get("default", 0.5))
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything one scan needs to know, bundled once by the CLI (or a library caller)."""
+
+    audience: Audience = Audience.PERSONAL
+    detectors: tuple[str, ...] | None = None  # None: all registered detectors
+    include_hidden: bool = False
+    file_timeout_s: float | None = None  # None: the profile's limit
+    sample_every_s: float = 1.0  # video
+    max_frames: int = 300  # video
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def default_profile_text() -> str:
+    return resources.files("media_screen").joinpath(DEFAULT_PROFILE_NAME).read_text("utf-8")
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    """Load a profile from `path`, or the built-in Concord PD profile when None."""
+    if path is None:
+        text = default_profile_text()
+        base_dir = Path(str(resources.files("media_screen")))
+        origin = "built-in profile"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ProfileError(f"cannot read profile {path}: {exc.strerror}") from exc
+        base_dir = Path(path).resolve().parent
+        origin = str(path)
+    return parse_profile(text, base_dir, origin)
+
+
+def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{origin}: {exc}") from exc
+    try:
+        rules = {name: _parse_rule(name, table) for name, table in doc.get("rules", {}).items()}
+        detection_rules = {str(k): str(v) for k, v in doc.get("detection_rules", {}).items()}
+        for kind, rule in detection_rules.items():
+            if rule not in rules:
+                raise ProfileError(f"{origin}: detection kind {kind!r} maps to unknown rule {rule!r}")
+        places = tuple(
+            SensitivePlace(str(p["name"]), float(p["lat"]), float(p["lon"]), float(p["radius_m"]))
+            for p in doc.get("sensitive_places", [])
+        )
+        limits = doc.get("limits", {})
+        department = doc.get("department", {})
+        return Profile(
+            department=str(department.get("name", "")),
+            city=str(department.get("city", "")),
+            rules=MappingProxyType(rules),
+            detection_rules=MappingProxyType(detection_rules),
+            thresholds=MappingProxyType({k: float(v) for k, v in doc.get("thresholds", {}).items()}),
+            sensitive_places=places,
+            max_image_pixels=int(limits.get("max_image_pixels", 120_000_000)),
+            file_timeout_s=float(limits.get("file_timeout_s", 120)),
+            base_dir=base_dir,
+            raw=MappingProxyType(doc),
+            digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{origin}: invalid value: {exc}") from exc
+
+
+def _parse_rule(name: str, table: Mapping[str, Any]) -> Rule:
+    try:
+        section = Section(table["section"])
+        severity = {aud: Severity[str(table[aud.value]).upper()] for aud in Audience}
+    except KeyError as exc:
+        raise ProfileError(f"rule {name!r}: missing or unknown value {exc}") from exc
+    except ValueError as exc:
+        raise ProfileError(f"rule {name!r}: {exc}") from exc
+    return Rule(name, section, str(table.get("message", name)), MappingProxyType(severity))

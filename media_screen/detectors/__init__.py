@@ -1,0 +1,50 @@
+"""The detector registry: the one place that lists every pixel detector.
+
+Adding a detector touches one new module and one line here. Modules are imported
+lazily so that a metadata-only sweep never loads torch, onnxruntime or OpenCV DNN.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from media_screen.config import Profile
+from media_screen.detectors.base import Detector, DetectorInfo
+from media_screen.errors import UsageError
+
+METADATA = "metadata"  # not a pixel detector: metadata is always read; alone it means "no pixel detectors"
+
+REGISTRY: dict[str, str] = {
+    # name: "module:Class"
+}
+
+
+def detector_class(name: str) -> type[Detector]:
+    try:
+        module_name, class_name = REGISTRY[name].split(":")
+    except KeyError:
+        known = ", ".join([METADATA, *REGISTRY])
+        raise UsageError(f"unknown detector {name!r}; known: {known}") from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def describe_all(profile: Profile) -> list[DetectorInfo]:
+    return [detector_class(name).describe(profile) for name in REGISTRY]
+
+
+def resolve_names(requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Pixel detectors to run: all registered when None; `metadata` alone means none."""
+    if requested is None:
+        return tuple(REGISTRY)
+    names = []
+    for name in requested:
+        if name == METADATA:
+            continue
+        detector_class(name)  # validates the name
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def load_detectors(names: tuple[str, ...], profile: Profile) -> list[Detector]:
+    """Instantiate (load the models of) the named detectors, once per process."""
+    return [detector_class(name).from_profile(profile) for name in names]

@@ -1,0 +1,157 @@
+"""Probe media by content, and decode still images with EXIF orientation applied.
+
+Threat model: every input may be hostile. The type comes from magic bytes, never
+from the extension; the declared pixel count is checked before any pixel is
+decoded; a truncated file is an error, not a partial picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
+from media_screen.model import Frame, MediaInfo, MediaType
+
+_HEIF_REGISTERED = False
+
+# ISO base media brands that mean "still image" (HEIF family) rather than video.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis", b"mif2"}
+_HEIF_FORMAT_NAMES = {b"avif": "AVIF", b"avis": "AVIF"}
+
+HEADER_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the first bytes say the file is."""
+
+    media_type: MediaType
+    format_name: str
+
+
+def probe_bytes(head: bytes) -> Probe:
+    """Identify a format from the first bytes of a file. Raises UnsupportedMediaError."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return Probe(MediaType.JPEG, "JPEG")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Probe(MediaType.PNG, "PNG")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Probe(MediaType.WEBP, "WebP")
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return Probe(MediaType.VIDEO, "AVI")
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return Probe(MediaType.TIFF, "TIFF")
+    if head[4:8] == b"ftyp":
+        return _probe_iso_bmff(head)
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return Probe(MediaType.VIDEO, "WebM" if b"webm" in head[:64] else "Matroska")
+    if _looks_like_mpeg_ts(head):
+        return Probe(MediaType.VIDEO, "MPEG-TS")
+    if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return Probe(MediaType.VIDEO, "QuickTime")
+    raise UnsupportedMediaError("not a supported image or video format (unrecognised content)")
+
+
+def _probe_iso_bmff(head: bytes) -> Probe:
+    size = int.from_bytes(head[0:4], "big")
+    major = head[8:12]
+    end = min(max(size, 16), len(head))
+    compatible = {head[i : i + 4] for i in range(16, end - 3, 4)}
+    brands = {major} | compatible
+    if major in _HEIF_BRANDS or (brands & _HEIF_BRANDS and not brands & {b"isom", b"mp41", b"mp42", b"qt  "}):
+        name = _HEIF_FORMAT_NAMES.get(major, "HEIF" if major in (b"mif1", b"msf1") else "HEIC")
+        return Probe(MediaType.HEIF, name)
+    if major == b"qt  ":
+        return Probe(MediaType.VIDEO, "MOV")
+    if major.startswith(b"3g2"):
+        return Probe(MediaType.VIDEO, "3G2")
+    if major.startswith(b"3gp"):
+        return Probe(MediaType.VIDEO, "3GP")
+    if major == b"M4V ":
+        return Probe(MediaType.VIDEO, "M4V")
+    return Probe(MediaType.VIDEO, "MP4")
+
+
+def _looks_like_mpeg_ts(head: bytes) -> bool:
+    for packet, offset in ((188, 0), (192, 4)):  # plain TS, and M2TS/MTS with a 4-byte timecode
+        if len(head) >= offset + packet * 3 and all(head[offset + i * packet] == 0x47 for i in range(3)):
+            return True
+    return False
+
+
+def probe_file(path: Path) -> Probe:
+    with open(path, "rb") as handle:
+        head = handle.read(HEADER_BYTES)
+    if not head:
+        raise CorruptMediaError("empty file (0 bytes)")
+    return probe_bytes(head)
+
+
+def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _register_heif() -> None:
+    global _HEIF_REGISTERED
+    if not _HEIF_REGISTERED:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        if hasattr(pillow_heif, "register_avif_opener"):
+            pillow_heif.register_avif_opener()
+        _HEIF_REGISTERED = True
+
+
+def open_still(path: Path, max_pixels: int) -> Image.Image:
+    """Open a still image lazily, refusing decompression bombs before decoding pixels."""
+    _register_heif()
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DecompressionBombError(f"image declares too many pixels (limit {max_pixels:,}): {exc}") from exc
+    except Image.UnidentifiedImageError as exc:
+        raise CorruptMediaError("image header cannot be parsed") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise CorruptMediaError(f"image cannot be opened: {exc}") from exc
+    width, height = image.size
+    if width * height > max_pixels:
+        image.close()
+        raise DecompressionBombError(f"image declares {width}x{height} pixels, over the limit of {max_pixels:,}")
+    return image
+
+
+def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
+    """Decode a still image fully, apply EXIF orientation, return BGR pixels and media info."""
+    probe = probe_file(path)
+    if probe.media_type == MediaType.VIDEO:
+        raise UnsupportedMediaError(f"{probe.format_name} is a video, not a still image")
+    with open_still(path, max_pixels) as image:
+        try:
+            image.load()
+            orientation = image.getexif().get(0x0112)
+            upright = ImageOps.exif_transpose(image)
+            rgb = upright.convert("RGB")
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
+    pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    info = MediaInfo(
+        media_type=probe.media_type,
+        format_name=probe.format_name,
+        width=rgb.width,
+        height=rgb.height,
+        orientation=int(orientation) if isinstance(orientation, int) else None,
+    )
+    return Frame(pixels=pixels), info

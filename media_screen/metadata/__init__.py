@@ -1,0 +1,24 @@
+"""Metadata readers, one per container family, behind one function.
+
+Each reader returns the facts it found and the raw GPS readings; `geo.locate`
+validates the readings and turns the first valid one into the file's Location.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from media_screen.config import Profile
+from media_screen.media import Probe
+from media_screen.metadata.geo import locate
+from media_screen.model import MediaType, Metadata
+
+
+def read_metadata(path: Path, probe: Probe, profile: Profile) -> Metadata:
+    if probe.media_type == MediaType.VIDEO:
+        from media_screen.metadata.video import read_video_metadata as reader
+    else:
+        from media_screen.metadata.still import read_still_metadata as reader
+    facts, readings = reader(path, probe)
+    location, invalid = locate(readings, profile)
+    return Metadata(facts=tuple(facts) + invalid, location=location)

@@ -1,0 +1,170 @@
+"""Orchestration only: paths -> files -> one FileReport each.
+
+Every failure of one file becomes an ERROR report for that file (fail closed)
+and the batch goes on. Inputs are opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from media_screen import detectors as registry
+from media_screen.config import Profile, ScanOptions
+from media_screen.detectors.base import Detector
+from media_screen.errors import AnalysisTimeoutError, MediaScreenError
+from media_screen.media import Probe, decode_still, probe_file, sha256_of
+from media_screen.metadata import read_metadata
+from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
+from media_screen.policy import evaluate, verdict_of
+
+
+class Deadline:
+    """A per-file time bound, checked between stages and between video frames."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expires = time.monotonic() + seconds
+
+    def check(self, stage: str) -> None:
+        if time.monotonic() > self.expires:
+            raise AnalysisTimeoutError(f"analysis exceeded {self.seconds:g} s (during {stage})")
+
+
+def iter_media_paths(paths: Iterable[Path], include_hidden: bool = False) -> Iterator[Path]:
+    """Files named directly, then every file under each folder, sorted; symlink loops are safe."""
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path, include_hidden)
+        else:
+            yield path  # missing or special files become ERROR reports downstream
+
+
+def _walk(root: Path, include_hidden: bool) -> Iterator[Path]:
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            info = os.stat(dirpath)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen_dirs:
+            dirnames[:] = []  # a symlink loop or a second link to a folder already walked
+            continue
+        seen_dirs.add((info.st_dev, info.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if include_hidden or not d.startswith("."))
+        for name in sorted(filenames):
+            if include_hidden or not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+@dataclass
+class Screener:
+    """Screens files one at a time; loads each detector's model once, on first use."""
+
+    profile: Profile
+    options: ScanOptions = ScanOptions()
+    _detectors: list[Detector] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def detector_names(self) -> tuple[str, ...]:
+        return registry.resolve_names(self.options.detectors)
+
+    def detectors(self) -> list[Detector]:
+        if self._detectors is None:
+            self._detectors = registry.load_detectors(self.detector_names, self.profile)
+        return self._detectors
+
+    def scan_file(self, path: Path) -> FileReport:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        sha256 = None
+        media: MediaInfo | None = None
+        metadata = Metadata()
+        detections: tuple[Detection, ...] = ()
+        frames_analysed = None
+        try:
+            _require_regular_file(path)
+            deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
+            with _timed(timings, "hash"):
+                sha256 = sha256_of(path)
+            probe = probe_file(path)
+            with _timed(timings, "metadata"):
+                metadata = read_metadata(path, probe, self.profile)
+            deadline.check("metadata")
+            if probe.media_type == MediaType.VIDEO:
+                media, detections, frames_analysed = self._scan_video(path, probe, deadline, timings)
+            else:
+                media, detections = self._scan_still(path, deadline, timings)
+                frames_analysed = 1
+        except MediaScreenError as exc:
+            return self._report(path, sha256, media, metadata, detections, timings, started, str(exc))
+        except OSError as exc:
+            reason = f"cannot read file: {exc.strerror or exc}"
+            return self._report(path, sha256, media, metadata, detections, timings, started, reason)
+        return self._report(path, sha256, media, metadata, detections, timings, started, None, frames_analysed)
+
+    def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
+        with _timed(timings, "decode"):
+            frame, media = decode_still(path, self.profile.max_image_pixels)
+        detections: list[Detection] = []
+        for detector in self.detectors():
+            deadline.check(detector.name)
+            with _timed(timings, detector.name):
+                detections.extend(detector.detect(frame))
+        return media, tuple(detections)
+
+    def _scan_video(self, path: Path, probe: Probe, deadline: Deadline, timings: dict[str, float]):
+        from media_screen.video import screen_video  # imported only when a video shows up
+
+        result = screen_video(path, probe, self.detectors(), self.options, deadline, timings)
+        return result.media, result.detections, result.frames_analysed
+
+    def _report(
+        self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None
+    ) -> FileReport:
+        findings = evaluate(metadata, detections, self.options.audience, self.profile)
+        timings["total"] = time.perf_counter() - started
+        return FileReport(
+            path=str(path),
+            verdict=verdict_of(findings, error),
+            sha256=sha256,
+            media=media,
+            metadata=metadata,
+            findings=findings,
+            detections=detections,
+            error=error,
+            timings={k: round(v, 4) for k, v in timings.items()},
+            frames_analysed=frames_analysed,
+        )
+
+
+def _require_regular_file(path: Path) -> None:
+    """Refuse folders that vanished, FIFOs, devices and sockets (opening a FIFO would block)."""
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise MediaScreenError("not a regular file")
+
+
+class _timed:
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc_info) -> None:
+        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
+
+
+def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) -> Iterator[FileReport]:
+    """Screen every file under `paths`, in a stable order, one report per file."""
+    screener = Screener(profile, options)
+    for path in iter_media_paths(paths, options.include_hidden):
+        yield screener.scan_file(path)
+
+
+__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "Verdict"]

@@ -1,0 +1,128 @@
+"""The policy engine: metadata facts and detections -> findings -> verdict, per audience.
+
+Pure functions. Every rule, section, message and severity comes from the profile;
+this module only decides which rules a file triggers and with what evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from media_screen.config import Profile
+from media_screen.model import (
+    Audience,
+    Detection,
+    DetectionKind,
+    FactKind,
+    Finding,
+    Metadata,
+    Severity,
+    Verdict,
+)
+
+DEPARTMENT_ITEM_RULE = "department_item"
+
+
+def evaluate(
+    metadata: Metadata,
+    detections: Iterable[Detection],
+    audience: Audience,
+    profile: Profile,
+) -> tuple[Finding, ...]:
+    """All findings for one file, most severe first."""
+    counted = [d for d in detections if d.score >= profile.threshold(d.kind.value)]
+    findings = [*_location_findings(metadata, audience, profile)]
+    findings += _device_findings(metadata, audience, profile)
+    findings += _detection_findings(counted, audience, profile)
+    return tuple(sorted(findings, key=lambda f: (-f.severity, f.rule)))
+
+
+def verdict_of(findings: Iterable[Finding], error: str | None = None) -> Verdict:
+    """The worst finding decides; an incomplete analysis is ERROR, never CLEAR."""
+    if error:
+        return Verdict.ERROR
+    worst = max((f.severity for f in findings), default=Severity.INFO)
+    return Verdict.from_severity(worst)
+
+
+def _finding(profile: Profile, rule_name: str, audience: Audience, detail: str = "", **evidence) -> Finding:
+    rule = profile.rules[rule_name]
+    message = f"{rule.message}: {detail}" if detail else rule.message
+    return Finding(rule_name, rule.section, rule.severity[audience], message, evidence)
+
+
+def _location_findings(metadata: Metadata, audience: Audience, profile: Profile) -> list[Finding]:
+    findings: list[Finding] = []
+    location = metadata.location
+    if location is not None:
+        where = f"{location.lat:.5f}, {location.lon:.5f}"
+        if location.place:
+            where += f" (near {location.place})"
+        evidence = {"lat": location.lat, "lon": location.lon, "source": location.source}
+        findings.append(_finding(profile, "location", audience, where, **evidence))
+        findings.append(_finding(profile, "location_official_advice", audience, where, **evidence))
+        for hit in location.sensitive:
+            detail = f"{hit.distance_m:.0f} m from {hit.name} (radius {hit.radius_m:.0f} m)"
+            findings.append(_finding(profile, "location_sensitive", audience, detail, place=hit.name, **evidence))
+    for fact in metadata.of_kind(FactKind.LOCATION_TRACK):
+        findings.append(_finding(profile, "location_track", audience, fact.value, key=fact.key, source=fact.source))
+    for fact in metadata.of_kind(FactKind.GPS_INVALID):
+        findings.append(_finding(profile, "location_invalid", audience, fact.value, key=fact.key, source=fact.source))
+    return findings
+
+
+def _device_findings(metadata: Metadata, audience: Audience, profile: Profile) -> list[Finding]:
+    findings = []
+    for fact in metadata.of_kind(FactKind.DEVICE_SERIAL) + metadata.of_kind(FactKind.OWNER_NAME):
+        detail = f"{fact.key} = {fact.value}"
+        findings.append(_finding(profile, "device_identifiers", audience, detail, key=fact.key, source=fact.source))
+    for fact in metadata.of_kind(FactKind.THUMBNAIL):
+        findings.append(_finding(profile, "thumbnail", audience, fact.value, key=fact.key, source=fact.source))
+    return findings
+
+
+def _detection_findings(detections: list[Detection], audience: Audience, profile: Profile) -> list[Finding]:
+    findings = []
+    department_items = []
+    for detection in detections:
+        rule_name = profile.detection_rules.get(detection.kind.value)
+        if rule_name is None:
+            continue
+        if rule_name == DEPARTMENT_ITEM_RULE:
+            department_items.append(detection)
+        findings.append(_finding(profile, rule_name, audience, _describe(detection), **_evidence(detection)))
+    faces = [d for d in detections if d.kind == DetectionKind.FACE]
+    if department_items and faces:
+        items = ", ".join(sorted({d.label for d in department_items}))
+        detail = f"{len(faces)} face(s) with {items}"
+        findings.append(
+            _finding(profile, "department_item_with_face", audience, detail, faces=len(faces), items=items)
+        )
+    return findings
+
+
+def _describe(detection: Detection) -> str:
+    text = f"{detection.label} ({detection.detector}, score {detection.score:.2f})"
+    if detection.time_s is not None:
+        text += f" at {format_time(detection.time_s)}"
+        if detection.end_s is not None and detection.end_s > detection.time_s:
+            text += f"-{format_time(detection.end_s)}"
+    return text
+
+
+def _evidence(detection: Detection) -> dict:
+    evidence = {"kind": detection.kind.value, "detector": detection.detector, "box": detection.box.as_list()}
+    if detection.time_s is not None:
+        evidence["time_s"] = detection.time_s
+        evidence["end_s"] = detection.end_s
+    evidence.update(detection.evidence)
+    return evidence
+
+
+def format_time(seconds: float) -> str:
+    """hh:mm:ss.mmm"""
+    millis = int(round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"

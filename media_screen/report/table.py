@@ -1,0 +1,65 @@
+"""The human-readable table: files grouped by verdict, worst first, with a summary line."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from media_screen.model import Audience, FileReport, Severity, Verdict
+from media_screen.policy import format_time
+from media_screen.report.serialize import summary
+from media_screen.sanitize import clean_text
+
+VERDICT_STYLE = {
+    Verdict.CLEAR: "green",
+    Verdict.REVIEW: "yellow",
+    Verdict.PERMISSION_REQUIRED: "magenta",
+    Verdict.DO_NOT_POST: "bold red",
+    Verdict.ERROR: "bold white on red",
+}
+
+
+def _reasons(report: FileReport) -> Text:
+    text = Text()
+    if report.error:
+        text.append(f"error: {clean_text(report.error, 300)}", style="red")
+    for finding in report.findings:
+        if finding.severity == Severity.INFO and finding.section.value == "-":
+            continue
+        if text:
+            text.append("\n")
+        text.append(f"[{finding.section.value}] ", style="bold")
+        text.append(f"{finding.severity.label}: ", style=VERDICT_STYLE[Verdict.from_severity(finding.severity)])
+        text.append(clean_text(finding.message, 300))
+    return text
+
+
+def _detail(report: FileReport) -> str:
+    parts = []
+    if report.media:
+        media = report.media
+        parts.append(media.format_name)
+        if media.width:
+            parts.append(f"{media.width}x{media.height}")
+        if media.duration_s is not None:
+            parts.append(format_time(media.duration_s))
+    return " ".join(parts)
+
+
+def render_table(reports: list[FileReport], audience: Audience) -> Group:
+    table = Table(title=f"media-screen: audience {audience.value}", show_lines=True, expand=False)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("file", overflow="fold")
+    table.add_column("media", no_wrap=True)
+    table.add_column("reasons (GO 07.08 section)", overflow="fold")
+    for report in sorted(reports, key=lambda r: -r.verdict):
+        table.add_row(
+            Text(report.verdict.name, style=VERDICT_STYLE[report.verdict]),
+            clean_text(report.path, 4096),
+            _detail(report),
+            _reasons(report),
+        )
+    counts = summary(reports)["verdicts"]
+    line = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    return Group(table, Text(f"{len(reports)} file(s): {line or 'none'}"))
