@@ -105,6 +105,9 @@ class Screener:
         except OSError as exc:
             reason = f"cannot read file: {exc.strerror or exc}"
             return self._report(path, sha256, media, metadata, detections, timings, started, reason)
+        except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
+            reason = f"analysis failed: {type(exc).__name__}: {exc}"
+            return self._report(path, sha256, media, metadata, detections, timings, started, reason)
         return self._report(path, sha256, media, metadata, detections, timings, started, None, frames_analysed)
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
@@ -163,6 +166,7 @@ class _timed:
 def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) -> Iterator[FileReport]:
     """Screen every file under `paths`, in a stable order, one report per file."""
     screener = Screener(profile, options)
+    screener.detectors()  # a missing model fails the run once, before any file, with what to install
     for path in iter_media_paths(paths, options.include_hidden):
         yield screener.scan_file(path)
 

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+import pytest
+
+from media_screen.config import default_profile_text, load_profile, parse_profile
+from media_screen.errors import ProfileError
+from media_screen.model import Audience, Section, Severity
+
+
+def test_builtin_profile_loads_with_every_rule_for_every_audience(profile):
+    # given the built-in Concord PD profile / then every rule has a severity for every audience
+    assert profile.department == "Concord Police Department"
+    for rule in profile.rules.values():
+        assert set(rule.severity) == set(Audience)
+
+
+def test_builtin_profile_maps_department_items_to_b2(profile):
+    assert profile.rules[profile.detection_rules["badge"]].section == Section.B2
+
+
+def test_edited_copy_is_used(tmp_path: Path):
+    # given a copy with the covert location rule relaxed
+    text = default_profile_text().replace('covert = "block"', 'covert = "review"', 1)
+    path = tmp_path / "profile.toml"
+    path.write_text(text)
+    # when loaded / then the change is visible and the digest differs
+    edited = load_profile(path)
+    assert edited.rules["location"].severity[Audience.COVERT] == Severity.REVIEW
+    assert edited.digest != load_profile().digest
+
+
+def test_invalid_toml_is_a_profile_error(tmp_path: Path):
+    with pytest.raises(ProfileError):
+        parse_profile("this is = = not toml", tmp_path)
+
+
+def test_unknown_severity_is_a_profile_error(tmp_path: Path):
+    text = '[rules.x]\nsection = "B.2"\nofficial = "maybe"\npersonal = "info"\ncovert = "info"\n'
+    with pytest.raises(ProfileError):
+        parse_profile(text, tmp_path)
+
+
+def test_detection_kind_mapped_to_missing_rule_is_a_profile_error(tmp_path: Path):
+    with pytest.raises(ProfileError, match="unknown rule"):
+        parse_profile('[detection_rules]\nface = "nope"\n', tmp_path)
+
+
+def test_missing_profile_file_is_a_profile_error(tmp_path: Path):
+    with pytest.raises(ProfileError):
+        load_profile(tmp_path / "absent.toml")

@@ -1,0 +1,101 @@
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
+from media_screen.media import decode_still, probe_bytes, probe_file
+from media_screen.model import MediaType
+
+
+def image_bytes(fmt: str, size=(32, 16), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "fmt, media_type",
+    [("JPEG", MediaType.JPEG), ("PNG", MediaType.PNG), ("WEBP", MediaType.WEBP), ("TIFF", MediaType.TIFF)],
+)
+def test_probe_identifies_format_by_content(fmt, media_type):
+    assert probe_bytes(image_bytes(fmt)).media_type == media_type
+
+
+def test_probe_identifies_heic_by_brand():
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    assert probe_bytes(image_bytes("HEIF")).media_type == MediaType.HEIF
+
+
+@pytest.mark.parametrize(
+    "head, name",
+    [
+        (b"\x00\x00\x00\x18ftypqt  \x00\x00\x00\x00qt  ", "MOV"),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", "MP4"),
+        (b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x003gp4", "3GP"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "AVI"),
+        (b"\x1a\x45\xdf\xa3\x01\x00\x00\x00webm", "WebM"),
+    ],
+)
+def test_probe_identifies_video_containers(head, name):
+    probe = probe_bytes(head + b"\x00" * 64)
+    assert probe.media_type == MediaType.VIDEO and probe.format_name == name
+
+
+def test_probe_identifies_mpeg_ts_with_timecode_prefix():
+    packet = b"\x00\x00\x00\x00\x47" + b"\xff" * 187
+    assert probe_bytes(packet * 4).format_name == "MPEG-TS"
+
+
+def test_probe_ignores_the_extension(tmp_path: Path):
+    # given a JPEG named .png / when probed / then it is a JPEG
+    path = tmp_path / "photo.png"
+    path.write_bytes(image_bytes("JPEG"))
+    assert probe_file(path).media_type == MediaType.JPEG
+
+
+def test_text_file_is_unsupported(tmp_path: Path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("hello, not an image")
+    with pytest.raises(UnsupportedMediaError):
+        probe_file(path)
+
+
+def test_empty_file_is_corrupt(tmp_path: Path):
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    with pytest.raises(CorruptMediaError, match="0 bytes"):
+        probe_file(path)
+
+
+def test_truncated_jpeg_is_corrupt(tmp_path: Path):
+    data = image_bytes("JPEG", size=(256, 256), quality=95)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CorruptMediaError):
+        decode_still(path, 10_000_000)
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path):
+    path = tmp_path / "big.png"
+    path.write_bytes(image_bytes("PNG", size=(400, 300)))
+    with pytest.raises(DecompressionBombError):
+        decode_still(path, max_pixels=10_000)
+
+
+def test_exif_orientation_is_applied(tmp_path: Path):
+    # given a 40x20 image stored with orientation 6 (rotate 90 cw to display)
+    image = Image.new("RGB", (40, 20), (0, 0, 255))
+    exif = image.getexif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    image.save(path, "JPEG", exif=exif)
+    # when decoded / then pixels are upright (20 wide, 40 high) and BGR
+    frame, info = decode_still(path, 10_000_000)
+    assert (frame.width, frame.height) == (20, 40)
+    assert (info.width, info.height, info.orientation) == (20, 40, 6)
+    assert frame.pixels.dtype == np.uint8 and frame.pixels[10, 10, 0] > 200  # blue lands in channel 0 (BGR)

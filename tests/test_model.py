@@ -1,0 +1,54 @@
+import pytest
+
+from media_screen.model import Box, Detection, DetectionKind, Severity, Verdict
+
+
+def test_box_iou_of_identical_boxes_is_one():
+    # given two identical boxes / when compared / then IoU is 1
+    assert Box(0, 0, 10, 10).iou(Box(0, 0, 10, 10)) == 1.0
+
+
+def test_box_iou_of_disjoint_boxes_is_zero():
+    assert Box(0, 0, 10, 10).iou(Box(20, 20, 30, 30)) == 0.0
+
+
+def test_box_refuses_corners_out_of_order():
+    with pytest.raises(ValueError):
+        Box(10, 0, 5, 10)
+
+
+def test_box_clip_keeps_box_inside_frame():
+    assert Box(-5, -5, 50, 50).clip(40, 30) == Box(0, 0, 40, 30)
+
+
+def test_box_scaled_keeps_centre():
+    scaled = Box(10, 10, 20, 20).scaled(1.3)
+    assert scaled.center == (15.0, 15.0) and scaled.width == pytest.approx(13.0)
+
+
+def test_detection_refuses_score_outside_unit_interval():
+    with pytest.raises(ValueError):
+        Detection(DetectionKind.FACE, "face", 1.5, Box(0, 0, 1, 1), "faces")
+
+
+def test_detection_evidence_is_read_only():
+    detection = Detection(DetectionKind.FACE, "face", 0.9, Box(0, 0, 1, 1), "faces", evidence={"a": 1})
+    with pytest.raises(TypeError):
+        detection.evidence["a"] = 2
+
+
+@pytest.mark.parametrize(
+    "severity, verdict",
+    [
+        (Severity.INFO, Verdict.CLEAR),
+        (Severity.REVIEW, Verdict.REVIEW),
+        (Severity.PERMISSION, Verdict.PERMISSION_REQUIRED),
+        (Severity.BLOCK, Verdict.DO_NOT_POST),
+    ],
+)
+def test_each_severity_maps_to_its_verdict(severity, verdict):
+    assert Verdict.from_severity(severity) == verdict
+
+
+def test_error_ranks_above_every_other_verdict():
+    assert max(Verdict) == Verdict.ERROR

@@ -1,0 +1,90 @@
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from media_screen.config import ScanOptions
+from media_screen.model import Audience, Verdict
+from media_screen.pipeline import Screener, iter_media_paths, scan_paths
+
+METADATA_ONLY = ScanOptions(detectors=("metadata",), audience=Audience.PERSONAL)
+
+
+def write_jpeg(path: Path, colour=(90, 120, 150)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (64, 48), colour).save(path, "JPEG")
+    return path
+
+
+def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path):
+    write_jpeg(tmp_path / "b.jpg")
+    write_jpeg(tmp_path / "a" / "c.jpg")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_media_paths([tmp_path])] == ["a/c.jpg", "b.jpg"]
+
+
+def test_hidden_files_are_skipped_unless_asked(tmp_path: Path):
+    write_jpeg(tmp_path / ".hidden.jpg")
+    write_jpeg(tmp_path / ".cache" / "x.jpg")
+    write_jpeg(tmp_path / "shown.jpg")
+    assert [p.name for p in iter_media_paths([tmp_path])] == ["shown.jpg"]
+    assert len(list(iter_media_paths([tmp_path], include_hidden=True))) == 3
+
+
+def test_symlink_loop_is_walked_once(tmp_path: Path):
+    write_jpeg(tmp_path / "sub" / "a.jpg")
+    os.symlink(tmp_path, tmp_path / "sub" / "loop")
+    assert [p.name for p in iter_media_paths([tmp_path])] == ["a.jpg"]
+
+
+def test_clean_photo_is_clear_and_hashed(tmp_path: Path, profile):
+    path = write_jpeg(tmp_path / "clean.jpg")
+    report = Screener(profile, METADATA_ONLY).scan_file(path)
+    assert report.verdict == Verdict.CLEAR and report.error is None
+    assert report.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.jpg", b"", "0 bytes"),
+        ("notes.jpg", b"plain text, not a photo", "not a supported"),
+        ("cut.jpg", None, "decoded"),
+    ],
+)
+def test_bad_files_become_error_reports(tmp_path: Path, profile, name, content, reason):
+    path = tmp_path / name
+    if content is None:  # a JPEG cut in half
+        buffer = io.BytesIO()
+        Image.effect_noise((256, 256), 60).convert("RGB").save(buffer, "JPEG", quality=95)
+        content = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+    path.write_bytes(content)
+    report = Screener(profile, ScanOptions(detectors=())).scan_file(path)
+    assert report.verdict == Verdict.ERROR and reason in report.error
+
+
+def test_missing_file_and_fifo_become_error_reports(tmp_path: Path, profile):
+    os.mkfifo(tmp_path / "pipe.jpg")
+    reports = list(scan_paths([tmp_path / "absent.jpg", tmp_path / "pipe.jpg"], profile, METADATA_ONLY))
+    assert [r.verdict for r in reports] == [Verdict.ERROR, Verdict.ERROR]
+    assert "not a regular file" in reports[1].error
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_is_an_error(tmp_path: Path, profile):
+    path = write_jpeg(tmp_path / "locked.jpg")
+    path.chmod(0)
+    assert Screener(profile, METADATA_ONLY).scan_file(path).verdict == Verdict.ERROR
+
+
+def test_one_bad_file_does_not_stop_the_batch_and_inputs_are_unchanged(tmp_path: Path, profile):
+    good = write_jpeg(tmp_path / "1-good.jpg")
+    (tmp_path / "2-bad.jpg").write_bytes(b"junk")
+    also_good = write_jpeg(tmp_path / "3-good.jpg", (10, 200, 10))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()}
+    verdicts = [r.verdict for r in scan_paths([tmp_path], profile, METADATA_ONLY)]
+    assert verdicts == [Verdict.CLEAR, Verdict.ERROR, Verdict.CLEAR]
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()} == before
+    assert good.exists() and also_good.exists()
