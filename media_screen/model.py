@@ -291,3 +291,56 @@ class Frame:
     @property
     def height(self) -> int:
         return int(self.pixels.shape[0])
+
+
+class RedactionStatus(str, enum.Enum):
+    """What `redact` did with one input."""
+
+    WRITTEN = "written"  # a cleaned copy was written and re-scanned clean
+    FAILED = "failed"  # no copy left behind: unreadable input, or the copy did not re-scan clean
+
+
+@dataclass(frozen=True)
+class ObscuredRegion:
+    """One region made unreadable in the copy; for video, over a range of frames."""
+
+    kind: DetectionKind
+    shape: str  # "ellipse", "polygon" or "box"
+    box: Box  # bounding box of the mask (first frame for video)
+    score: float
+    detector: str
+    first_frame: int | None = None  # video only
+    last_frame: int | None = None
+    frames: int | None = None  # frames in which the mask was drawn
+    time_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class RemovedMetadata:
+    """One piece of metadata left out of the copy (a JPEG segment, a PNG chunk, a container atom)."""
+
+    item: str  # e.g. "APP1 Exif", "eXIf chunk", "container tags", "data stream"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RedactionReport:
+    """The result of redacting one input: where the copy went, what changed, and the re-scan that proves it."""
+
+    source: str
+    status: RedactionStatus
+    output: str | None = None
+    method: str = ""  # "lossless metadata strip", "re-encoded JPEG", "re-encoded video (libx264)"
+    obscured: tuple[ObscuredRegion, ...] = ()
+    removed: tuple[RemovedMetadata, ...] = ()
+    removed_facts: tuple[MetadataFact, ...] = ()  # what the input's metadata revealed (GPS, serials, ...)
+    kept: tuple[str, ...] = ()  # metadata deliberately kept (--keep-metadata)
+    problems: tuple[str, ...] = ()  # why the file FAILED
+    rescan: FileReport | None = None  # the output scanned again
+    frames_total: int | None = None  # video
+    frames_unmasked: int | None = None  # video coverage check: frames where a tracked object had no mask
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timings", _frozen_mapping(self.timings))

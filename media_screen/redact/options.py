@@ -1,0 +1,103 @@
+"""What `redact` may do, bundled once into one immutable object."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from media_screen.config import Profile
+from media_screen.model import Audience, Detection, DetectionKind
+
+
+class RedactTarget(str, enum.Enum):
+    """What the user asks to obscure (`--what`)."""
+
+    FACES = "faces"
+    INSIGNIA = "insignia"
+    POLICE_VEHICLE = "police_vehicle"
+    TEXT = "text"
+    PLATES = "plates"
+    EXPLICIT = "explicit"
+
+
+# Detection kinds each target covers. Generic `text` (ordinary legible text) is left alone:
+# only text the policy cares about is obscured.
+TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
+    RedactTarget.FACES: frozenset({DetectionKind.FACE}),
+    RedactTarget.INSIGNIA: frozenset({DetectionKind.INSIGNIA, DetectionKind.BADGE, DetectionKind.PATCH}),
+    RedactTarget.POLICE_VEHICLE: frozenset({DetectionKind.POLICE_VEHICLE, DetectionKind.LIGHT_BAR}),
+    RedactTarget.TEXT: frozenset(
+        {
+            DetectionKind.POLICE_TEXT,
+            DetectionKind.IDENTIFYING_TEXT,
+            DetectionKind.INVESTIGATION_TEXT,
+            DetectionKind.CONFIDENTIAL_TEXT,
+        }
+    ),
+    RedactTarget.PLATES: frozenset({DetectionKind.PLATE}),
+    RedactTarget.EXPLICIT: frozenset({DetectionKind.EXPLICIT}),
+}
+
+
+class RedactStyle(str, enum.Enum):
+    """How a region is made unreadable (`--style`). Each is irreversible; see redact/regions.py."""
+
+    FILL = "fill"
+    PIXELATE = "pixelate"
+    BLUR = "blur"
+
+
+class KeepMetadata(str, enum.Enum):
+    """The only metadata `--keep-metadata` may keep; everything else is always dropped."""
+
+    ICC = "icc"  # colour profile (kept by default: without it colours shift)
+    EXIF_DATETIME = "exif-datetime"  # EXIF DateTimeOriginal / DateTime
+    COPYRIGHT = "copyright"  # EXIF Copyright
+    NONE = "none"  # keep nothing, not even the colour profile
+
+
+DEFAULT_KEEP = frozenset({KeepMetadata.ICC})
+
+# Redaction obscures detections down to this fraction of the policy threshold: a mask too many
+# costs a little picture, a mask too few leaks a face. Re-verification uses the full threshold.
+REDACT_THRESHOLD_FACTOR = 0.7
+
+
+@dataclass(frozen=True)
+class RedactOptions:
+    """Everything one `redact` run needs to know."""
+
+    targets: frozenset[RedactTarget] = frozenset(RedactTarget)
+    style: RedactStyle | None = None  # None: fill for covert, pixelate otherwise
+    audience: Audience = Audience.PERSONAL
+    keep_metadata: frozenset[KeepMetadata] = DEFAULT_KEEP
+    keep_audio: bool = False
+    include_hidden: bool = False
+    detect_every: int = 5  # video: run detectors on every n-th frame, track and interpolate between
+    face_scale: float = 1.3  # face ellipse: box sides times this
+    margin: float = 0.15  # text, insignia, boxes: grow each side by this fraction of the region
+    margin_px: int = 4  # ... and by at least this many pixels
+    jpeg_quality: int = 92
+
+    def __post_init__(self) -> None:
+        if self.detect_every < 1:
+            raise ValueError("detect_every must be at least 1")
+        if KeepMetadata.NONE in self.keep_metadata and len(self.keep_metadata) > 1:
+            raise ValueError("--keep-metadata none cannot be combined with other values")
+
+    @property
+    def effective_style(self) -> RedactStyle:
+        if self.style is not None:
+            return self.style
+        return RedactStyle.FILL if self.audience == Audience.COVERT else RedactStyle.PIXELATE
+
+    @property
+    def kinds(self) -> frozenset[DetectionKind]:
+        return frozenset().union(*(TARGET_KINDS[t] for t in self.targets))
+
+    def keeps(self, item: KeepMetadata) -> bool:
+        return item in self.keep_metadata
+
+    def selects(self, detection: Detection, profile: Profile, factor: float = REDACT_THRESHOLD_FACTOR) -> bool:
+        """True when `detection` is of a selected kind and scores at least `factor` x its threshold."""
+        return detection.kind in self.kinds and detection.score >= factor * profile.threshold(detection.kind.value)

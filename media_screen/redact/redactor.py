@@ -1,0 +1,179 @@
+"""Orchestration of `redact`: inputs -> copies under --out -> re-scan -> one RedactionReport each.
+
+Inputs are only ever opened for reading. A copy is written to a hidden file
+beside its final path, scanned again, and renamed into place only when the
+re-scan is clean; otherwise it is deleted and the report says why.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from media_screen import detectors as registry
+from media_screen.config import Profile, ScanOptions
+from media_screen.errors import MediaScreenError, UsageError
+from media_screen.media import probe_file
+from media_screen.metadata import read_metadata
+from media_screen.model import (
+    DetectionKind,
+    FactKind,
+    MediaType,
+    Metadata,
+    MetadataFact,
+    RedactionReport,
+    RedactionStatus,
+)
+from media_screen.pipeline import Screener, _require_regular_file
+from media_screen.redact.options import KeepMetadata, RedactOptions
+from media_screen.redact.paths import (
+    PlannedCopy,
+    input_identities,
+    plan_copies,
+    refuse_input_target,
+    temporary_beside,
+)
+from media_screen.redact.verify import remaining_problems
+
+
+def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
+    """Registered detectors that report at least one of `kinds`."""
+    return tuple(
+        name for name in registry.REGISTRY if set(registry.detector_class(name).describe(profile).kinds) & kinds
+    )
+
+
+def uncovered_kinds(kinds: frozenset[DetectionKind], profile: Profile) -> frozenset[DetectionKind]:
+    """Selected kinds no registered detector reports (they can be neither found nor verified)."""
+    covered: set[DetectionKind] = set()
+    for name in registry.REGISTRY:
+        covered |= set(registry.detector_class(name).describe(profile).kinds)
+    return frozenset(kinds - covered)
+
+
+@dataclass
+class Redactor:
+    """Redacts files one at a time; the detectors load once and serve both redaction and re-scan."""
+
+    profile: Profile
+    options: RedactOptions
+    screener: Screener = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = detector_names_for(self.options.kinds, self.profile)
+        self.screener = Screener(self.profile, ScanOptions(audience=self.options.audience, detectors=names))
+
+    def detectors(self):
+        return self.screener.detectors()
+
+    def redact_file(
+        self, source: Path, target: Path, inputs: set[Path] | None = None, taken: set[Path] | None = None
+    ) -> RedactionReport:
+        """Write a clean copy of `source` at `target` (its suffix may change). `inputs`: every input of the
+        run, none of which may be overwritten; `taken`: copies already written in this run."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        report = RedactionReport(source=str(source), status=RedactionStatus.FAILED)
+        temporary: Path | None = None
+        claimed: Path | None = None
+        try:
+            _require_regular_file(source)
+            probe = probe_file(source)
+            metadata = read_metadata(source, probe, self.profile)
+            report = replace(report, removed_facts=self._removed_facts(metadata))
+            tick = time.perf_counter()
+            if probe.media_type == MediaType.VIDEO:
+                from media_screen.redact.video import output_suffix, redact_video
+
+                target = target.with_suffix(output_suffix(source))
+                claimed = _claim(target, inputs or {source.resolve()}, taken)
+                temporary = temporary_beside(target)
+                result = redact_video(source, probe, self.detectors(), self.options, self.profile, temporary)
+                report = replace(
+                    report,
+                    frames_total=result.frames_total,
+                    frames_unmasked=result.frames_unmasked,
+                )
+            else:
+                from media_screen.redact.still import redact_still
+
+                result = redact_still(source, probe, self.detectors(), self.options, self.profile)
+                target = target.with_suffix(result.suffix)
+                claimed = _claim(target, inputs or {source.resolve()}, taken)
+                temporary = temporary_beside(target)
+                temporary.write_bytes(result.data)
+            timings["redact"] = time.perf_counter() - tick
+            report = replace(
+                report,
+                method=result.method,
+                obscured=result.obscured,
+                removed=result.removed,
+                kept=result.kept,
+            )
+            tick = time.perf_counter()
+            rescan = self.screener.scan_file(temporary)
+            timings["rescan"] = time.perf_counter() - tick
+            rescan = replace(rescan, path=str(target))
+            problems = remaining_problems(rescan, self.options, self.profile)
+            if report.frames_unmasked:
+                problems += (f"coverage check: {report.frames_unmasked} frame(s) showed a tracked object unmasked",)
+            report = replace(report, rescan=rescan, problems=problems)
+            if problems:
+                return self._finish(report, timings, started)
+            os.replace(temporary, target)
+            temporary = claimed = None
+            if taken is not None:
+                taken.add(target.resolve())
+            return self._finish(replace(report, status=RedactionStatus.WRITTEN, output=str(target)), timings, started)
+        except MediaScreenError as exc:
+            return self._finish(replace(report, problems=(str(exc),)), timings, started)
+        except OSError as exc:
+            return self._finish(replace(report, problems=(f"cannot read or write: {exc.strerror or exc}",)), timings,
+                                started)
+        except Exception as exc:  # noqa: BLE001 - fail closed: one hostile file fails alone, the batch goes on
+            problem = f"redaction failed: {type(exc).__name__}: {exc}"
+            return self._finish(replace(report, problems=(problem,)), timings, started)
+        finally:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            if claimed is not None:  # no stale copy from an earlier run may pass for this run's result
+                claimed.unlink(missing_ok=True)
+
+    def _removed_facts(self, metadata: Metadata) -> tuple[MetadataFact, ...]:
+        kept_kinds = {FactKind.CAPTURE_TIME} if self.options.keeps(KeepMetadata.EXIF_DATETIME) else set()
+        facts = [f for f in metadata.facts if f.kind not in kept_kinds]
+        location = metadata.location
+        if location is not None and not any(f.kind == FactKind.GPS for f in facts):
+            facts.insert(0, MetadataFact(FactKind.GPS, "location", f"{location.lat:.6f}, {location.lon:.6f}",
+                                         location.source))
+        return tuple(facts)
+
+    @staticmethod
+    def _finish(report: RedactionReport, timings: dict[str, float], started: float) -> RedactionReport:
+        timings["total"] = time.perf_counter() - started
+        return replace(report, timings={k: round(v, 4) for k, v in timings.items()})
+
+
+def _claim(target: Path, inputs: set[Path], taken: set[Path] | None) -> Path:
+    refuse_input_target(target, inputs)
+    if taken is not None and target.resolve() in taken:
+        raise UsageError(f"another input was already copied to {target}")
+    return target
+
+
+def redact_paths(
+    paths: Iterable[Path], out: Path, profile: Profile, options: RedactOptions
+) -> Iterator[RedactionReport]:
+    """Redact every file under `paths` into `out`, one report per file. Raises UsageError before any
+    file is read when `out` is unsafe, and ModelUnavailableError when a needed detector cannot load."""
+    paths = list(paths)
+    copies: list[PlannedCopy] = plan_copies(paths, out, options.include_hidden)
+    inputs = input_identities(paths, copies)
+    redactor = Redactor(profile, options)
+    redactor.detectors()
+    written: set[Path] = set()
+    for copy in copies:
+        yield redactor.redact_file(copy.source, copy.target, inputs, written)

@@ -1,0 +1,105 @@
+"""Redact one still image: obscure the selected regions, leave the metadata behind, encode the copy.
+
+Without anything to obscure, JPEG, PNG and WebP are stripped losslessly (see strip.py);
+TIFF and HEIF have no lossless path here and are re-encoded from their pixels.
+With regions to obscure, the upright pixels (orientation baked in) are encoded
+in the input's format, carrying only the metadata `--keep-metadata` allows.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from media_screen.config import Profile
+from media_screen.detectors.base import Detector
+from media_screen.media import Probe, decode_still
+from media_screen.model import Detection, MediaType, ObscuredRegion, RemovedMetadata
+from media_screen.redact.options import RedactOptions
+from media_screen.redact.regions import obscure, region_for
+from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
+
+LOSSLESS = "lossless metadata strip (image data byte-identical)"
+
+
+@dataclass(frozen=True)
+class StillResult:
+    data: bytes
+    suffix: str  # the copy's file suffix (an AVIF becomes a PNG)
+    method: str
+    obscured: tuple[ObscuredRegion, ...]
+    removed: tuple[RemovedMetadata, ...]
+    kept: tuple[str, ...]
+
+
+def redact_still(
+    path: Path, probe: Probe, detectors: Sequence[Detector], options: RedactOptions, profile: Profile
+) -> StillResult:
+    frame, media = decode_still(path, profile.max_image_pixels)
+    detections = [d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile)]
+    kept = read_kept(path, options, profile.max_image_pixels)
+    original = path.read_bytes()
+    try:
+        inventory: Stripped | None = strip_lossless(original, probe.media_type, kept)
+    except NotLossless:
+        inventory = None
+    if not detections and inventory is not None:
+        return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True))
+
+    regions = [region_for(d, options) for d in detections]
+    pixels = obscure(frame.pixels, regions, options.effective_style)[0] if regions else frame.pixels
+    data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
+    removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
+    if kept.orientation:
+        removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
+    obscured = tuple(_obscured(d, r.bounds, r.shape.value) for d, r in zip(detections, regions))
+    if regions:
+        method += f", {len(regions)} region(s) obscured ({options.effective_style.value})"
+    return StillResult(data, suffix, method, obscured, tuple(removed), _kept_names(kept))
+
+
+def _kept_names(kept: KeptMetadata) -> tuple[str, ...]:
+    names = kept.names(with_orientation=False)
+    return tuple(n for n in names if n != "ICC profile" or icc_is_rgb(kept.icc))
+
+
+def _obscured(detection: Detection, bounds, shape: str) -> ObscuredRegion:
+    return ObscuredRegion(detection.kind, shape, bounds, detection.score, detection.detector)
+
+
+def encode_still(
+    pixels: np.ndarray, probe: Probe, kept: KeptMetadata, options: RedactOptions, suffix: str
+) -> tuple[bytes, str, str]:
+    """Encode upright BGR pixels in the input's format with only the kept metadata. -> (bytes, suffix, method)."""
+    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]))
+    params: dict = {}
+    if icc_is_rgb(kept.icc):  # a CMYK profile must not describe RGB pixels
+        params["icc_profile"] = kept.icc
+    exif = kept.exif_block(with_orientation=False)
+    if exif:
+        params["exif"] = exif
+    media_type = probe.media_type
+    if media_type == MediaType.JPEG:
+        params["quality"] = options.jpeg_quality
+        fmt, method = "JPEG", f"re-encoded JPEG (quality {options.jpeg_quality})"
+    elif media_type == MediaType.WEBP:
+        fmt, method = "WEBP", "re-encoded WebP (quality 90)"
+        params["quality"] = 90
+    elif media_type == MediaType.TIFF:
+        fmt, method = "TIFF", "re-encoded TIFF (LZW, first page only)"
+        params["compression"] = "tiff_lzw"
+    elif media_type == MediaType.HEIF and probe.format_name != "AVIF":  # read_kept registered the HEIF plugin
+        fmt, method = "HEIF", "re-encoded HEIF (quality 90)"
+        params["quality"] = 90
+    else:
+        if media_type != MediaType.PNG:
+            suffix = ".png"  # no AVIF encoder here: the copy is a PNG of the decoded pixels
+        fmt, method = "PNG", "re-encoded PNG"
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **params)
+    return buffer.getvalue(), suffix, method

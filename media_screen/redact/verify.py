@@ -1,0 +1,46 @@
+"""Prove a copy is clean: scan it again and list what it still gives away.
+
+A copy fails when the re-scan cannot complete, when it still carries a GPS
+position or GPS block, a location track, a thumbnail, a device serial or an
+owner name, or when a detector still finds a selected object at or above the
+policy threshold (the full threshold, not the lower one used to draw masks).
+"""
+
+from __future__ import annotations
+
+from media_screen.config import Profile
+from media_screen.model import FactKind, FileReport
+from media_screen.policy import format_time
+from media_screen.redact.options import RedactOptions
+from media_screen.sanitize import clean_text
+
+_FORBIDDEN_FACTS = {
+    FactKind.GPS: "a GPS tag",
+    FactKind.GPS_INVALID: "a GPS block",
+    FactKind.LOCATION_TRACK: "a location track",
+    FactKind.THUMBNAIL: "a thumbnail",
+    FactKind.DEVICE_SERIAL: "a device serial number",
+    FactKind.OWNER_NAME: "an owner name",
+}
+
+
+def remaining_problems(rescan: FileReport, options: RedactOptions, profile: Profile) -> tuple[str, ...]:
+    """Why the copy is not clean; () when it is."""
+    if rescan.error:
+        return (f"the copy could not be re-scanned: {clean_text(rescan.error, 300)}",)
+    problems = []
+    metadata = rescan.metadata
+    if metadata.location is not None:
+        problems.append(f"still carries a GPS position ({clean_text(metadata.location.source)})")
+    for fact in metadata.facts:
+        if fact.kind in _FORBIDDEN_FACTS:
+            problems.append(f"still carries {_FORBIDDEN_FACTS[fact.kind]}: {clean_text(fact.key)}")
+    for detection in rescan.detections:
+        if options.selects(detection, profile, factor=1.0):
+            where = f"box {detection.box.as_list()}"
+            if detection.time_s is not None:
+                where += f" at {format_time(detection.time_s)}"
+            problems.append(
+                f"{detection.detector} still finds {detection.kind.value} (score {detection.score:.2f}, {where})"
+            )
+    return tuple(problems)
