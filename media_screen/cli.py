@@ -19,13 +19,20 @@ from rich.console import Console
 from media_screen import __version__
 from media_screen import detectors as registry
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
-from media_screen.errors import MediaScreenError
+from media_screen.errors import MediaScreenError, UsageError
 from media_screen.model import Audience
 from media_screen.pipeline import scan_paths
+from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
 from media_screen.report import OutputFormat
+from media_screen.report.redaction import (
+    render_redaction_csv,
+    render_redaction_json,
+    render_redaction_jsonl_line,
+    render_redaction_table,
+)
 from media_screen.report.table import render_table
 from media_screen.report.text import render_csv, render_json, render_jsonl_line
-from media_screen.status import EXIT_CODES_HELP, ExitStatus, exit_status
+from media_screen.status import EXIT_CODES_HELP, REDACT_EXIT_CODES_HELP, ExitStatus, exit_status, redact_exit_status
 
 app = typer.Typer(
     help=f"Screen photos and videos against Concord PD General Order 07.08 before posting. {EXIT_CODES_HELP}",
@@ -124,6 +131,71 @@ def _emit(reports, audience: Audience, output_format: OutputFormat, output: Path
         _write_atomically(output, text)
     else:
         sys.stdout.write(text)
+
+
+def _parse_enum_list(text: str, enum_type, option: str) -> frozenset:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    try:
+        return frozenset(enum_type(v) for v in values)
+    except ValueError:
+        known = ", ".join(e.value for e in enum_type)
+        _fail(f"{option}: unknown value in {text!r}; choose from {known}")
+
+
+@app.command(help=f"Write cleaned copies: obscure faces, insignia, text ..., strip metadata, re-scan each copy. "
+             f"{REDACT_EXIT_CODES_HELP}")
+def redact(
+    paths: list[Path] = typer.Argument(..., help="Files and folders (folders are walked and mirrored under --out)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the copies; never an input folder or inside one."),
+    what: str = typer.Option(
+        ",".join(t.value for t in RedactTarget), help="Comma-separated: " + ", ".join(t.value for t in RedactTarget)
+    ),
+    style: Optional[RedactStyle] = typer.Option(None, help="How to obscure (default: fill for covert, else pixelate)."),
+    audience: Audience = typer.Option(Audience.PERSONAL, help="Who will post the copies."),
+    keep_metadata: str = typer.Option(
+        KeepMetadata.ICC.value, help="Comma-separated allowlist: " + ", ".join(k.value for k in KeepMetadata)
+    ),
+    keep_audio: bool = typer.Option(False, "--keep-audio", help="Video: keep the audio track (dropped by default)."),
+    detect_every: int = typer.Option(5, min=1, help="Video: run detectors on every n-th frame, track in between."),
+    profile: Optional[Path] = ProfileOption,
+    output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
+    hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
+) -> None:
+    try:
+        options = RedactOptions(
+            targets=_parse_enum_list(what, RedactTarget, "--what"),
+            style=style,
+            audience=audience,
+            keep_metadata=_parse_enum_list(keep_metadata, KeepMetadata, "--keep-metadata"),
+            keep_audio=keep_audio,
+            include_hidden=hidden,
+            detect_every=detect_every,
+        )
+        loaded = load_profile(profile)
+        missing = uncovered_kinds(options.kinds, loaded)
+    except (MediaScreenError, ValueError) as exc:
+        _fail(str(exc))
+    if missing:
+        stderr.print("warning: no detector finds " + ", ".join(sorted(k.value for k in missing)))
+    reports = []
+    try:
+        for report in redact_paths(paths, out, loaded, options):
+            reports.append(report)
+            if output_format == OutputFormat.JSONL:
+                typer.echo(render_redaction_jsonl_line(report, audience))
+    except UsageError as exc:
+        _fail(str(exc))
+    except MediaScreenError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
+    except KeyboardInterrupt:
+        stderr.print(f"interrupted after {len(reports)} file(s); partial report follows")
+    if output_format == OutputFormat.TABLE:
+        Console(width=160 if not sys.stdout.isatty() else None).print(render_redaction_table(reports, audience))
+    elif output_format == OutputFormat.JSON:
+        typer.echo(render_redaction_json(reports, audience))
+    elif output_format == OutputFormat.CSV:
+        sys.stdout.write(render_redaction_csv(reports))
+    raise typer.Exit(int(redact_exit_status(reports)))
 
 
 @app.command("detectors", help="List every detector with its model, version and whether it can run here.")

@@ -1,4 +1,4 @@
-"""Exit codes: one enum, and the one function that maps results to a code."""
+"""Exit codes: one enum, and the functions that map results to a code (scan, redact)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from typing import Iterable
 
 from media_screen.config import FailOn
-from media_screen.model import Verdict
+from media_screen.model import RedactionReport, RedactionStatus, Verdict
 
 _THRESHOLD = {
     FailOn.REVIEW: Verdict.REVIEW,
@@ -33,3 +33,22 @@ def exit_status(verdicts: Iterable[Verdict], fail_on: FailOn) -> ExitStatus:
     if worst == Verdict.ERROR:
         return ExitStatus.ERROR
     return ExitStatus.FINDINGS if worst >= _THRESHOLD[fail_on] else ExitStatus.OK
+
+
+REDACT_EXIT_CODES_HELP = (
+    "Exit codes: 0 every copy written and re-scanned clean; 1 at least one copy still gave something away "
+    "and was removed; 2 usage error (e.g. --out inside an input folder); 3 at least one file could not be "
+    "read, redacted or written (takes precedence)."
+)
+
+
+def redact_exit_status(reports: Iterable[RedactionReport]) -> ExitStatus:
+    """0 all clean; 1 a copy failed its re-scan (and was removed); 3 a file could not be redacted at all."""
+    status = ExitStatus.OK
+    for report in reports:
+        if report.status == RedactionStatus.WRITTEN:
+            continue
+        if report.rescan is None or report.rescan.error:
+            return ExitStatus.ERROR
+        status = ExitStatus.FINDINGS
+    return status

@@ -1,0 +1,430 @@
+"""Redact one video: every frame masked, not only the frames the detectors looked at.
+
+Two passes over the stream. Pass 1 decodes every frame and runs the detectors on
+every `detect_every`-th frame (and the last one), linking detections of the same
+object into tracks (`media_screen.tracking.match_cost`). Pass 2 decodes again
+and masks each frame from the tracks: between two detections the box is
+interpolated and dilated by up to half the motion between them; before a
+track's first detection and after its last, the box is held (growing with the
+track's speed) back to the previous detection frame and on to the next one, so
+an object that appears or leaves between two detection frames is still masked.
+
+The copy is a new container (MP4 unless the input was MOV / MKV): H.264 (libx264,
+or MPEG-4 part 2 when this FFmpeg lacks it), rotation baked into the pixels, no
+container or stream tags, no location atoms, no data / telemetry / subtitle
+streams, audio only with `--keep-audio`.
+
+Coverage check: in every frame, every tracked object (from its first to its last
+detection, and every raw detection) must lie under the mask drawn in that frame;
+frames where one does not are counted and must be zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import av
+import numpy as np
+
+from media_screen.config import Profile
+from media_screen.detectors.base import Detector
+from media_screen.errors import CorruptMediaError
+from media_screen.media import Probe
+from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
+from media_screen.redact.options import RedactOptions
+from media_screen.redact.regions import Region, Shape, obscure, region_for
+from media_screen.sanitize import clean_text
+from media_screen.tracking import match_cost
+from media_screen.sampling import Sample
+from media_screen.video import _video_stream, display_matrix, upright_frame
+
+MAX_MISSES = 2  # detection frames a track may go unseen before it ends
+BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or held box
+MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
+COVERAGE_CORE = 0.8  # the central part of an object's box that must be under the mask
+COVERAGE_MIN = 0.99
+KEEP_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+COPYABLE_AUDIO = {"mp4": {"aac", "mp3", "alac"}, "mov": {"aac", "mp3", "alac", "pcm_s16le"},
+                  "matroska": {"aac", "mp3", "opus", "vorbis", "flac", "pcm_s16le"}}
+
+
+def output_suffix(source: Path) -> str:
+    return source.suffix if source.suffix.lower() in KEEP_CONTAINERS else ".mp4"
+
+
+@dataclass(frozen=True)
+class VideoRedaction:
+    suffix: str
+    method: str
+    obscured: tuple[ObscuredRegion, ...]
+    removed: tuple[RemovedMetadata, ...]
+    kept: tuple[str, ...]
+    frames_total: int
+    frames_unmasked: int
+
+
+# --- tracks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MaskTrack:
+    """One object's detections on detection frames; gives its mask in any frame."""
+
+    kind: DetectionKind
+    detector: str
+    keys: list[tuple[int, Detection]] = field(default_factory=list)
+    misses: int = 0
+    hold_before: int = 0  # frames masked before the first detection
+    hold_after: int = 0  # ... and after the last
+
+    @property
+    def first(self) -> int:
+        return self.keys[0][0]
+
+    @property
+    def last(self) -> int:
+        return self.keys[-1][0]
+
+    def span(self) -> tuple[int, int]:
+        return self.first - self.hold_before, self.last + self.hold_after
+
+    def box_at(self, index: int) -> tuple[Box, float] | None:
+        """(the object's expected box, padding to add) in frame `index`; None outside the track's span."""
+        start, end = self.span()
+        if not start <= index <= end:
+            return None
+        if index <= self.first:
+            return self._held(self.keys[0][1].box, self.first - index, self._speed(0))
+        if index >= self.last:
+            return self._held(self.keys[-1][1].box, index - self.last, self._speed(len(self.keys) - 1))
+        for (fa, a), (fb, b) in zip(self.keys, self.keys[1:]):
+            if fa <= index <= fb:
+                t = (index - fa) / (fb - fa)
+                box = Box(*(pa + (pb - pa) * t for pa, pb in zip(_corners(a.box), _corners(b.box))))
+                (ax, ay), (bx, by) = a.box.center, b.box.center
+                motion = max(abs(bx - ax), abs(by - ay)) * MOTION_PAD * (1 - abs(2 * t - 1))
+                return box, motion + BASE_PAD * max(box.width, box.height)
+        return None
+
+    def _speed(self, key: int) -> float:
+        """Pixels per frame around key `key` (0 for a single detection)."""
+        if len(self.keys) < 2:
+            return 0.0
+        (fa, a), (fb, b) = (self.keys[0], self.keys[1]) if key == 0 else (self.keys[key - 1], self.keys[key])
+        (ax, ay), (bx, by) = a.box.center, b.box.center
+        return max(abs(bx - ax), abs(by - ay)) / max(fb - fa, 1)
+
+    @staticmethod
+    def _held(box: Box, frames_away: int, speed: float) -> tuple[Box, float]:
+        size = max(box.width, box.height)
+        return box, BASE_PAD * size + (speed + 0.02 * size) * frames_away
+
+    def region_at(self, index: int, options: RedactOptions) -> tuple[Region, Box] | None:
+        """The region to draw in frame `index` and the box it must cover."""
+        found = self.box_at(index)
+        if found is None:
+            return None
+        box, pad = found
+        grown = Detection(self.kind, "", 1.0, Box(box.x1 - pad, box.y1 - pad, box.x2 + pad, box.y2 + pad),
+                          self.detector)
+        region = region_for(grown, options)
+        if region.shape == Shape.POLYGON:  # no quad between detections: a box, in every frame alike
+            region = Region(region.kind, Shape.BOX, _corner_pair(region.bounds), region.score, region.detector)
+        return region, box
+
+
+def _corners(box: Box) -> tuple[float, float, float, float]:
+    return box.x1, box.y1, box.x2, box.y2
+
+
+def _corner_pair(box: Box) -> tuple[tuple[float, float], tuple[float, float]]:
+    return (box.x1, box.y1), (box.x2, box.y2)
+
+
+def link_keyframes(
+    keyframes: Sequence[tuple[int, Sequence[Detection]]], stride: int, last_index: int
+) -> list[MaskTrack]:
+    """Tracks from the detections on detection frames (frame index, detections), in frame order."""
+    open_tracks: list[MaskTrack] = []
+    tracks: list[MaskTrack] = []
+    previous = None
+    for index, detections in keyframes:
+        pairs = []
+        for d_index, detection in enumerate(detections):
+            for t_index, track in enumerate(open_tracks):
+                if (track.kind, track.detector) != (detection.kind, detection.detector):
+                    continue
+                cost = match_cost(track.keys[-1][1].box, detection.box)
+                if cost is not None:
+                    pairs.append((cost, d_index, t_index))
+        used_d, used_t = set(), set()
+        for _, d_index, t_index in sorted(pairs):
+            if d_index in used_d or t_index in used_t:
+                continue
+            used_d.add(d_index)
+            used_t.add(t_index)
+            open_tracks[t_index].keys.append((index, detections[d_index]))
+            open_tracks[t_index].misses = 0
+        for t_index, track in enumerate(open_tracks):
+            if t_index not in used_t:
+                track.misses += 1
+        for d_index, detection in enumerate(detections):
+            if d_index not in used_d:
+                track = MaskTrack(detection.kind, detection.detector, [(index, detection)])
+                # unseen on the previous detection frame: masked back to it (it may have been missed there)
+                track.hold_before = index - previous if previous is not None else index
+                open_tracks.append(track)
+                tracks.append(track)
+        open_tracks = [t for t in open_tracks if t.misses <= MAX_MISSES]
+        previous = index
+    for track in tracks:  # held on to the next detection frame where it was not seen (or the end)
+        track.hold_after = min(stride, last_index - track.last)
+    return tracks
+
+
+# --- passes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pass1:
+    frames: int
+    times: list[float]
+    tracks: list[MaskTrack]
+    width: int
+    height: int
+    rotated: bool
+
+
+def _decoded(container, stream) -> Iterator[av.VideoFrame]:
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                yield frame
+    except av.error.FFmpegError as exc:
+        raise CorruptMediaError(f"video stream cannot be decoded to its end: {exc}") from exc
+
+
+def _upright_pixels(frame: av.VideoFrame, index: int = 0) -> tuple[np.ndarray, bool]:
+    """BGR pixels turned upright (video.py's rules), and whether turning was needed."""
+    pixels = upright_frame(Sample(frame, 0.0, index, "redact")).pixels
+    turned = display_matrix(frame) not in (None, (1, 0, 0, 1)) or bool(frame.rotation)
+    return pixels, turned
+
+
+def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detection, ...]:
+    frame = Frame(pixels=pixels, time_s=time_s, index=index)
+    return tuple(d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile))
+
+
+def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
+    stride = options.detect_every
+    keyframes: list[tuple[int, tuple[Detection, ...]]] = []
+    times: list[float] = []
+    width = height = 0
+    rotated = False
+    last: av.VideoFrame | None = None
+    with av.open(str(source), metadata_errors="replace") as container:
+        stream = _video_stream(container)
+        stream.thread_type = "AUTO"
+        start = stream.start_time or 0
+        for index, frame in enumerate(_decoded(container, stream)):
+            times.append(float((frame.pts - start) * frame.time_base) if frame.pts is not None else index / 30)
+            last = frame
+            if index % stride == 0:
+                pixels, rotated = _upright_pixels(frame)
+                height, width = pixels.shape[:2]
+                keyframes.append((index, _detect(pixels, index, times[-1], detectors, options, profile)))
+    if last is None:
+        raise CorruptMediaError("no video frame could be decoded")
+    last_index = len(times) - 1
+    if keyframes[-1][0] != last_index:  # the last frame is always looked at
+        pixels, _ = _upright_pixels(last)
+        keyframes.append((last_index, _detect(pixels, last_index, times[-1], detectors, options, profile)))
+    tracks = link_keyframes(keyframes, stride, last_index)
+    return _Pass1(len(times), times, tracks, width, height, rotated)
+
+
+def _open_output(destination: Path, suffix: str, width: int, height: int, in_stream) -> tuple:
+    muxer = KEEP_CONTAINERS.get(suffix.lower(), "mp4")
+    options = {"fflags": "+bitexact"}  # no encoder version, no creation time
+    if muxer in ("mp4", "mov"):
+        options["movflags"] = "+faststart"
+    output = av.open(str(destination), "w", format=muxer, options=options)
+    codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+    rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(30)
+    stream = output.add_stream(codec, rate=rate)
+    stream.width, stream.height = width + width % 2, height + height % 2
+    stream.pix_fmt = "yuv420p"
+    stream.codec_context.time_base = in_stream.time_base or Fraction(1, 90000)
+    if codec == "libx264":
+        stream.options = {"crf": "20", "preset": "veryfast"}
+    else:
+        stream.bit_rate = 4_000_000
+    return output, stream, muxer, codec
+
+
+def redact_video(
+    source: Path,
+    probe: Probe,
+    detectors: Sequence[Detector],
+    options: RedactOptions,
+    profile: Profile,
+    destination: Path,
+) -> VideoRedaction:
+    first = _pass1(source, detectors, options, profile)
+    suffix = output_suffix(source)
+    unmasked = 0
+    drawn: dict[int, int] = {}
+    with av.open(str(source), metadata_errors="replace") as container:
+        in_stream = _video_stream(container)
+        in_stream.thread_type = "AUTO"
+        removed = _inventory(container, in_stream, options.keep_audio, first.rotated)
+        audio_in = container.streams.audio[0] if options.keep_audio and container.streams.audio else None
+        output, out_stream, muxer, codec = _open_output(destination, suffix, first.width, first.height, in_stream)
+        with output:
+            output.metadata.clear()
+            audio_out, copy_audio = _audio_stream(output, audio_in, muxer)
+            index = 0
+            demuxed = (in_stream, audio_in) if audio_in is not None else (in_stream,)
+            try:
+                for packet in container.demux(*demuxed):
+                    if packet.stream is audio_in:
+                        _mux_audio(output, packet, audio_out, copy_audio)
+                        continue
+                    for frame in packet.decode():
+                        if index >= first.frames:
+                            raise CorruptMediaError("the video decoded to more frames on the second pass")
+                        missing = _write_frame(frame, index, first, options, out_stream, output, drawn)
+                        unmasked += missing
+                        index += 1
+                for frame in _flush(in_stream):
+                    unmasked += _write_frame(frame, index, first, options, out_stream, output, drawn)
+                    index += 1
+            except av.error.FFmpegError as exc:
+                raise CorruptMediaError(f"video stream cannot be decoded to its end: {exc}") from exc
+            if index != first.frames:
+                raise CorruptMediaError(f"the second pass decoded {index} of {first.frames} frames")
+            for packet in out_stream.encode():
+                output.mux(packet)
+            if audio_out is not None and not copy_audio:
+                for packet in audio_out.encode():
+                    output.mux(packet)
+    obscured = tuple(_obscured(t, first, drawn.get(i, 0), options) for i, t in enumerate(first.tracks))
+    method = f"re-encoded video ({codec}, {muxer}), {first.frames} frames, detectors on every " \
+             f"{options.detect_every}th frame, {len(first.tracks)} object(s) tracked and masked " \
+             f"({options.effective_style.value})"
+    kept = ("audio (copied)" if copy_audio else "audio (re-encoded to AAC)",) if audio_in is not None else ()
+    return VideoRedaction(suffix, method, obscured, removed, kept, first.frames, unmasked)
+
+
+def _flush(stream) -> Iterator[av.VideoFrame]:
+    try:
+        yield from stream.decode(None)
+    except (av.error.FFmpegError, ValueError):
+        return
+
+
+def _write_frame(frame, index, first: _Pass1, options: RedactOptions, out_stream, output, drawn) -> int:
+    """Mask and encode one frame; returns 1 when a tracked object in it is not under the mask."""
+    regions: list[Region] = []
+    expected: list[Box] = []
+    for track_index, track in enumerate(first.tracks):
+        found = track.region_at(index, options)
+        if found is not None:
+            regions.append(found[0])
+            drawn[track_index] = drawn.get(track_index, 0) + 1
+            if track.first <= index <= track.last:
+                expected.append(found[1])
+    for track in first.tracks:  # the raw detections on this frame, too
+        expected.extend(d.box for i, d in track.keys if i == index)
+    even = first.width % 2 == 0 and first.height % 2 == 0
+    if not regions and not first.rotated and even and frame.format.name == "yuv420p":
+        out = frame  # nothing to draw: the decoded picture goes straight to the encoder
+        missing = 0
+    else:
+        pixels, _ = _upright_pixels(frame)
+        pixels, mask = obscure(pixels, regions, options.effective_style)
+        missing = int(any(not _covered(mask, box) for box in expected))
+        if not even:
+            pixels = np.pad(pixels, ((0, first.height % 2), (0, first.width % 2), (0, 0)))
+        out = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+    out.pts, out.time_base = frame.pts, frame.time_base
+    for packet in out_stream.encode(out):
+        output.mux(packet)
+    return missing
+
+
+def _covered(mask: np.ndarray, box: Box) -> bool:
+    core = box.scaled(COVERAGE_CORE).clip(mask.shape[1], mask.shape[0])
+    x1, y1, x2, y2 = int(core.x1), int(core.y1), math.ceil(core.x2), math.ceil(core.y2)
+    area = mask[y1:y2, x1:x2]
+    return area.size == 0 or float((area > 0).mean()) >= COVERAGE_MIN
+
+
+def _audio_stream(output, audio_in, muxer: str):
+    if audio_in is None:
+        return None, False
+    name = audio_in.codec_context.name
+    if name in COPYABLE_AUDIO.get(muxer, set()):
+        stream = output.add_stream_from_template(audio_in)
+        stream.metadata.clear()
+        return stream, True
+    stream = output.add_stream("aac", rate=audio_in.rate or 48000)
+    return stream, False
+
+
+def _mux_audio(output, packet, audio_out, copy: bool) -> None:
+    if packet.dts is None:
+        return  # the demuxer's flush packet
+    if copy:
+        packet.stream = audio_out
+        output.mux(packet)
+        return
+    for frame in packet.decode():
+        frame.pts = None
+        for encoded in audio_out.encode(frame):
+            output.mux(encoded)
+
+
+def _inventory(container, video, keep_audio: bool, rotated: bool) -> tuple[RemovedMetadata, ...]:
+    """What the input carries that the copy does not."""
+    removed = []
+    tags = sorted({clean_text(k, 40) for k in container.metadata})
+    if tags:
+        removed.append(RemovedMetadata("container tags", ", ".join(tags)))
+    stream_tags = sorted({clean_text(k, 40) for s in container.streams for k in s.metadata})
+    if stream_tags:
+        removed.append(RemovedMetadata("stream tags", ", ".join(stream_tags)))
+    for stream in container.streams:
+        if stream is video or (keep_audio and stream.type == "audio" and stream is container.streams.audio[0]):
+            continue
+        handler = clean_text(stream.metadata.get("handler_name", ""), 40)
+        detail = f"#{stream.index} {handler}".strip()
+        removed.append(RemovedMetadata(f"{stream.type} stream", detail))
+    if rotated:
+        removed.append(RemovedMetadata("display matrix", "rotation baked into the pixels"))
+    removed.append(RemovedMetadata("other container atoms", "udta / meta / uuid (XMP) / chapters are not copied"))
+    return tuple(removed)
+
+
+def _obscured(track: MaskTrack, first: _Pass1, frames: int, options: RedactOptions) -> ObscuredRegion:
+    start, end = track.span()
+    start, end = max(start, 0), min(end, first.frames - 1)
+    best = max((d for _, d in track.keys), key=lambda d: d.score)
+    region, _ = track.region_at(track.first, options)
+    return ObscuredRegion(
+        kind=track.kind,
+        shape=region.shape.value,
+        box=region.bounds,
+        score=best.score,
+        detector=track.detector,
+        first_frame=start,
+        last_frame=end,
+        frames=frames,
+        time_s=round(first.times[start], 3),
+        end_s=round(first.times[end], 3),
+    )

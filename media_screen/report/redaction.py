@@ -1,0 +1,151 @@
+"""RedactionReport -> table, JSON, JSON Lines, CSV: what each copy lost, and the re-scan that proves it.
+
+JSON follows the `media-screen-redact/1` schema: per file the source, the copy,
+status, method, obscured regions (kind, box, frames), removed metadata, kept
+metadata, problems, and the re-scan of the copy in the `media-screen/1` shape.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from media_screen.model import Audience, ObscuredRegion, RedactionReport, RedactionStatus
+from media_screen.policy import format_time
+from media_screen.report.serialize import file_dict
+from media_screen.report.text import _cell
+from media_screen.sanitize import clean_text
+
+SCHEMA = "media-screen-redact/1"
+CSV_COLUMNS = ["source", "output", "status", "action", "kind", "detail", "box", "first_frame", "last_frame", "frames"]
+STATUS_STYLE = {RedactionStatus.WRITTEN: "green", RedactionStatus.FAILED: "bold white on red"}
+
+
+def region_dict(region: ObscuredRegion) -> dict:
+    return {
+        "kind": region.kind.value,
+        "shape": region.shape,
+        "box": region.box.as_list(),
+        "score": round(region.score, 4),
+        "detector": region.detector,
+        "first_frame": region.first_frame,
+        "last_frame": region.last_frame,
+        "frames": region.frames,
+        "time_s": region.time_s,
+        "end_s": region.end_s,
+    }
+
+
+def redaction_dict(report: RedactionReport) -> dict:
+    return {
+        "source": clean_text(report.source, 4096),
+        "output": clean_text(report.output, 4096) if report.output else None,
+        "status": report.status.value,
+        "method": report.method,
+        "obscured": [region_dict(r) for r in report.obscured],
+        "removed_metadata": [{"item": clean_text(m.item), "detail": clean_text(m.detail)} for m in report.removed],
+        "removed_facts": [
+            {"kind": f.kind.value, "key": clean_text(f.key), "value": clean_text(f.value), "source": f.source}
+            for f in report.removed_facts
+        ],
+        "kept_metadata": list(report.kept),
+        "problems": [clean_text(p, 400) for p in report.problems],
+        "frames_total": report.frames_total,
+        "frames_unmasked": report.frames_unmasked,
+        "rescan": file_dict(report.rescan) if report.rescan else None,
+        "timings_s": dict(report.timings),
+    }
+
+
+def redaction_summary(reports: list[RedactionReport]) -> dict:
+    counts = Counter(r.status for r in reports)
+    return {"files": len(reports), "status": {s.value: counts.get(s, 0) for s in RedactionStatus}}
+
+
+def render_redaction_json(reports: list[RedactionReport], audience: Audience) -> str:
+    document = {
+        "schema": SCHEMA,
+        "audience": audience.value,
+        "files": [redaction_dict(r) for r in reports],
+        "summary": redaction_summary(reports),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def render_redaction_jsonl_line(report: RedactionReport, audience: Audience) -> str:
+    return json.dumps({"schema": SCHEMA, "audience": audience.value, **redaction_dict(report)}, ensure_ascii=False)
+
+
+def render_redaction_csv(reports: list[RedactionReport]) -> str:
+    """One row per action (obscured region, removed item, kept item, problem); a file with none gets one row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for report in reports:
+        base = {"source": report.source, "output": report.output or "", "status": report.status.value}
+        rows = [
+            {"action": "obscured", "kind": r.kind.value, "detail": f"{r.shape} {r.detector} {r.score:.2f}",
+             "box": " ".join(str(v) for v in r.box.as_list()), "first_frame": r.first_frame,
+             "last_frame": r.last_frame, "frames": r.frames}
+            for r in report.obscured
+        ]
+        rows += [{"action": "removed", "kind": m.item, "detail": m.detail} for m in report.removed]
+        rows += [{"action": "removed", "kind": f.kind.value, "detail": f"{f.key} = {f.value}"}
+                 for f in report.removed_facts]
+        rows += [{"action": "kept", "kind": name} for name in report.kept]
+        rows += [{"action": "problem", "detail": p} for p in report.problems]
+        for row in rows or [{}]:
+            cells = {**base, **row}
+            writer.writerow({k: _cell(clean_text(v, 400)) if isinstance(v, str) else v for k, v in cells.items()})
+    return out.getvalue()
+
+
+def _frames(region: ObscuredRegion) -> str:
+    if region.first_frame is None:
+        return ""
+    text = f" frames {region.first_frame}-{region.last_frame} ({region.frames} masked)"
+    if region.time_s is not None and region.end_s is not None:
+        text += f" {format_time(region.time_s)}-{format_time(region.end_s)}"
+    return text
+
+
+def _changes(report: RedactionReport) -> Text:
+    text = Text()
+    for problem in report.problems:
+        text.append(f"problem: {clean_text(problem, 300)}\n", style="red")
+    if report.method:
+        text.append(report.method + "\n", style="dim")
+    for region in report.obscured:
+        text.append(f"obscured {region.kind.value} ({region.shape}) box {region.box.as_list()}{_frames(region)}\n")
+    if report.removed_facts:
+        facts = ", ".join(sorted({f"{f.kind.value}" for f in report.removed_facts}))
+        text.append(f"removed facts: {facts}\n")
+    if report.removed:
+        text.append("removed: " + "; ".join(clean_text(m.item, 60) for m in report.removed) + "\n")
+    if report.kept:
+        text.append("kept: " + ", ".join(report.kept) + "\n")
+    if report.frames_total is not None:
+        text.append(f"frames: {report.frames_total}, unmasked tracked frames: {report.frames_unmasked}\n")
+    text.rstrip()
+    return text
+
+
+def render_redaction_table(reports: list[RedactionReport], audience: Audience) -> Group:
+    table = Table(title=f"media-screen redact: audience {audience.value}", show_lines=True, expand=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("file -> copy", overflow="fold")
+    table.add_column("what changed", overflow="fold")
+    for report in reports:
+        where = clean_text(report.source, 4096)
+        if report.output:
+            where += f"\n-> {clean_text(report.output, 4096)}"
+        table.add_row(Text(report.status.value.upper(), style=STATUS_STYLE[report.status]), where, _changes(report))
+    counts = redaction_summary(reports)["status"]
+    line = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    return Group(table, Text(f"{len(reports)} file(s): {line or 'none'}"))
