@@ -80,6 +80,12 @@ class RedactOptions:
     jpeg_quality: int = 92
 
     def __post_init__(self) -> None:
+        # library callers may pass plain strings; the fields always hold enums
+        object.__setattr__(self, "targets", frozenset(RedactTarget(t) for t in self.targets))
+        object.__setattr__(self, "keep_metadata", frozenset(KeepMetadata(k) for k in self.keep_metadata))
+        object.__setattr__(self, "audience", Audience(self.audience))
+        if self.style is not None:
+            object.__setattr__(self, "style", RedactStyle(self.style))
         if self.detect_every < 1:
             raise ValueError("detect_every must be at least 1")
         if KeepMetadata.NONE in self.keep_metadata and len(self.keep_metadata) > 1:

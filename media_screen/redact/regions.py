@@ -114,8 +114,7 @@ def region_for(detection: Detection, options: RedactOptions) -> Region:
     """The area to obscure for one detection, margin included (may reach outside the frame)."""
     if detection.kind == DetectionKind.FACE:
         grown = detection.box.scaled(options.face_scale)
-        return Region(detection.kind, Shape.ELLIPSE, ((grown.x1, grown.y1), (grown.x2, grown.y2)),
-                      detection.score, detection.detector)
+        return Region(detection.kind, Shape.ELLIPSE, corner_pair(grown), detection.score, detection.detector)
     quad = _quad_of(detection) if detection.kind in QUAD_KINDS else None
     if quad is not None:
         (cx, cy), (w, h), angle = cv2.minAreaRect(quad)
@@ -125,8 +124,12 @@ def region_for(detection: Detection, options: RedactOptions) -> Region:
         return Region(detection.kind, Shape.POLYGON, points, detection.score, detection.detector)
     box = detection.box
     pad = max(options.margin_px, options.margin * min(box.width, box.height))
-    return Region(detection.kind, Shape.BOX, ((box.x1 - pad, box.y1 - pad), (box.x2 + pad, box.y2 + pad)),
-                  detection.score, detection.detector)
+    grown = Box(box.x1 - pad, box.y1 - pad, box.x2 + pad, box.y2 + pad)
+    return Region(detection.kind, Shape.BOX, corner_pair(grown), detection.score, detection.detector)
+
+
+def corner_pair(box: Box) -> tuple[tuple[float, float], tuple[float, float]]:
+    return (float(box.x1), float(box.y1)), (float(box.x2), float(box.y2))
 
 
 def mask_of(regions: list[Region] | tuple[Region, ...], height: int, width: int) -> np.ndarray:

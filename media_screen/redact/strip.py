@@ -167,13 +167,23 @@ _STRUCTURAL = {*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}  # SOFn, DHT, D
 SOS, EOI, APP0, APP2, APP14, COM = 0xDA, 0xD9, 0xE0, 0xE2, 0xEE, 0xFE
 
 
+_APP_NAMES = {
+    b"Exif": "Exif (EXIF, GPS, maker notes, thumbnail)",
+    b"http://ns.adobe.com/xap/1.0/": "XMP",
+    b"http://ns.adobe.com/xmp/extension/": "XMP extension",
+    b"Photoshop 3.0": "Photoshop IRB (IPTC, thumbnail)",
+    b"MPF": "MPF (multi-picture index)",
+    b"ICC_PROFILE": "ICC_PROFILE",
+    b"JFXX": "JFXX thumbnail",
+}
+
+
 def _jpeg_app_name(marker: int, payload: bytes) -> str:
     if marker == COM:
         return "COM comment"
-    ident = payload[:14].split(b"\x00", 1)[0][:12]
-    name = clean_text(ident.decode("latin-1"), 20) if ident else "?"
-    friendly = {b"Exif": "Exif (EXIF, GPS, maker notes, thumbnail)", b"http://ns.adobe.com/xap/1.0/": "XMP"}
-    return f"APP{marker - APP0} {friendly.get(ident, name)}"
+    ident = payload[:64].split(b"\x00", 1)[0]
+    name = _APP_NAMES.get(ident) or clean_text(ident[:24].decode("latin-1"), 24) or "?"
+    return f"APP{marker - APP0} {name}"
 
 
 def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:

@@ -36,7 +36,7 @@ from media_screen.errors import CorruptMediaError
 from media_screen.media import Probe
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import RedactOptions
-from media_screen.redact.regions import Region, Shape, obscure, region_for
+from media_screen.redact.regions import Region, Shape, corner_pair, obscure, region_for
 from media_screen.sanitize import clean_text
 from media_screen.tracking import match_cost
 from media_screen.sampling import Sample
@@ -133,16 +133,12 @@ class MaskTrack:
                           self.detector)
         region = region_for(grown, options)
         if region.shape == Shape.POLYGON:  # no quad between detections: a box, in every frame alike
-            region = Region(region.kind, Shape.BOX, _corner_pair(region.bounds), region.score, region.detector)
+            region = Region(region.kind, Shape.BOX, corner_pair(region.bounds), region.score, region.detector)
         return region, box
 
 
 def _corners(box: Box) -> tuple[float, float, float, float]:
     return box.x1, box.y1, box.x2, box.y2
-
-
-def _corner_pair(box: Box) -> tuple[tuple[float, float], tuple[float, float]]:
-    return (box.x1, box.y1), (box.x2, box.y2)
 
 
 def link_keyframes(
