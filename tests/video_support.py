@@ -1,0 +1,97 @@
+"""Shared helpers for the video tests: tiny clips made on the fly, and a marker detector.
+
+The clip writer is the one in scripts/make_video_samples.py (loaded from there, so
+the samples and the tests encode the same way). `MarkerDetector` finds a pure red
+square: a deterministic detector that lets the tests check sampling, seeking,
+rotation and time ranges without depending on a model's judgement.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from media_screen.detectors.base import DetectorInfo
+from media_screen.model import Box, Detection, DetectionKind, Frame
+
+REPO = Path(__file__).resolve().parent.parent
+RED = (255, 0, 0)  # RGB
+
+
+@lru_cache(maxsize=1)
+def samples_script():
+    spec = importlib.util.spec_from_file_location("make_video_samples", REPO / "scripts" / "make_video_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_clip(path: Path, frames, **kwargs) -> Path:
+    return samples_script().write_clip(path, frames, **kwargs)
+
+
+def solid(width: int, height: int, rgb=(40, 90, 140)) -> np.ndarray:
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[:] = rgb
+    return frame
+
+
+def with_marker(frame: np.ndarray, x: int, y: int, size: int = 16) -> np.ndarray:
+    marked = frame.copy()
+    marked[y : y + size, x : x + size] = RED
+    return marked
+
+
+def marker_clip(
+    path: Path,
+    seconds: float,
+    fps: int = 10,
+    visible: tuple[float, float] | None = None,
+    size: tuple[int, int] = (96, 64),
+    position: tuple[int, int] = (8, 8),
+    moving: bool = False,
+    **kwargs,
+) -> Path:
+    """A plain clip; the red marker is drawn while visible[0] <= t < visible[1] (always when None).
+
+    `moving` slides the marker one pixel a frame (and the background shade with it), so that every
+    frame carries new data and the media data grows steadily through the file.
+    """
+    width, height = size
+    frames = []
+    for i in range(int(round(seconds * fps))):
+        t = i / fps
+        x, y = position
+        frame = solid(width, height, (40 + (i * 3 if moving else 0) % 120, 90, 140))
+        if moving:
+            x = (x + i) % (width - 16)
+        if visible is None or visible[0] <= t < visible[1]:
+            frame = with_marker(frame, x, y)
+        frames.append(frame)
+    return write_clip(path, frames, fps=fps, **kwargs)
+
+
+class MarkerDetector:
+    """Finds the red marker (BGR frames): one FACE-kind detection around the red pixels."""
+
+    name = "marker"
+
+    @classmethod
+    def describe(cls, profile) -> DetectorInfo:
+        return DetectorInfo("marker", "test marker", (DetectionKind.FACE,), "colour threshold", "1", True)
+
+    @classmethod
+    def from_profile(cls, profile) -> "MarkerDetector":
+        return cls()
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        blue, green, red = (frame.pixels[..., i].astype(int) for i in range(3))
+        mask = (red > 180) & (green < 80) & (blue < 80)
+        if mask.sum() < 20:
+            return ()
+        ys, xs = np.nonzero(mask)
+        box = Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        return (Detection(DetectionKind.FACE, "marker", 0.9, box, self.name),)
