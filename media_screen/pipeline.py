@@ -86,6 +86,7 @@ class Screener:
         metadata = Metadata()
         detections: tuple[Detection, ...] = ()
         frames_analysed = None
+        partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
         try:
             _require_regular_file(path)
             deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
@@ -96,7 +97,7 @@ class Screener:
                 metadata = read_metadata(path, probe, self.profile)
             deadline.check("metadata")
             if probe.media_type == MediaType.VIDEO:
-                media, detections, frames_analysed = self._scan_video(path, probe, deadline, timings)
+                media, detections, frames_analysed, partial = self._scan_video(path, probe, deadline, timings)
             else:
                 media, detections = self._scan_still(path, deadline, timings)
                 frames_analysed = 1
@@ -108,7 +109,7 @@ class Screener:
         except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
             reason = f"analysis failed: {type(exc).__name__}: {exc}"
             return self._report(path, sha256, media, metadata, detections, timings, started, reason)
-        return self._report(path, sha256, media, metadata, detections, timings, started, None, frames_analysed)
+        return self._report(path, sha256, media, metadata, detections, timings, started, partial, frames_analysed)
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
         with _timed(timings, "decode"):
@@ -124,7 +125,7 @@ class Screener:
         from media_screen.video import screen_video  # imported only when a video shows up
 
         result = screen_video(path, probe, self.detectors(), self.options, deadline, timings)
-        return result.media, result.detections, result.frames_analysed
+        return result.media, result.detections, result.frames_analysed, result.error
 
     def _report(
         self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None

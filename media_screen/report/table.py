@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from media_screen.model import Audience, FileReport, Severity, Verdict
+from media_screen.model import Audience, FileReport, MediaType, Severity, Verdict
 from media_screen.policy import format_time
 from media_screen.report.serialize import summary
 from media_screen.sanitize import clean_text
@@ -44,6 +44,8 @@ def _detail(report: FileReport) -> str:
             parts.append(f"{media.width}x{media.height}")
         if media.duration_s is not None:
             parts.append(format_time(media.duration_s))
+        if media.media_type == MediaType.VIDEO and report.frames_analysed is not None:
+            parts.append(f"{report.frames_analysed} frames analysed")
     return " ".join(parts)
 
 

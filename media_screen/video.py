@@ -1,0 +1,211 @@
+"""Screen a video: sample frames, turn them upright, run the detectors, link detections over time.
+
+A video whose stream cannot be decoded to its end is screened as far as it goes
+and then reported as an error that says how far decoding got (fail closed): the
+unseen part could hold anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import av
+import numpy as np
+
+from media_screen.config import ScanOptions
+from media_screen.detectors.base import Detector
+from media_screen.errors import CorruptMediaError, UnsupportedMediaError
+from media_screen.media import Probe
+from media_screen.model import Detection, Frame, MediaInfo, MediaType
+from media_screen.pipeline import _timed
+from media_screen.policy import format_time
+from media_screen.sampling import Progress, Sample, StreamTiming, read_packets, sample_frames
+from media_screen.tracking import link_detections
+
+END_TOLERANCE_S = 0.5  # a stream may end this much before its declared duration (plus three frames)
+CONTAINER_END_TOLERANCE = 0.05  # of the duration, when only the container (audio included) gives one
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    media: MediaInfo
+    detections: tuple[Detection, ...]  # tracked: one per object, with time_s (first seen) and end_s (last seen)
+    frames_analysed: int
+    decoded_to_s: float | None  # end of the last frame decoded
+    sample_interval_s: float
+    scene_changes: int  # frames sampled because the picture changed abruptly
+    frames_decoded: int
+    seeks: int
+    error: str | None = None  # the stream could not be decoded to its end: partial analysis
+
+
+
+def screen_video(
+    path: Path,
+    probe: Probe,
+    detectors: Sequence[Detector],
+    options: ScanOptions,
+    deadline,
+    timings: dict[str, float],
+) -> VideoResult:
+    """Sample, decode and screen one video. Raises CorruptMediaError when no frame can be decoded at all.
+
+    Without pixel detectors the stream is only demuxed to its end (to notice truncation), which is fast.
+    """
+    try:
+        container = av.open(str(path), metadata_errors="replace")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise CorruptMediaError(f"video cannot be opened ({_reason(exc)}); decoded to 00:00:00.000") from exc
+    progress = Progress()
+    with container:
+        stream = _video_stream(container)
+        timing = StreamTiming.of(container, stream)
+        stream.thread_type = "AUTO"
+        started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
+        if detectors:
+            per_frame, size = _screen_samples(container, stream, timing, detectors, options, deadline,
+                                              timings, progress)
+        else:
+            per_frame, size = [], _upright_size(read_packets(container, stream, timing, deadline.check, progress))
+        detector_time = _detector_time(timings, detectors) - detector_time
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started - detector_time
+        coded_size = (stream.codec_context.width or None, stream.codec_context.height or None)
+    if progress.frames_decoded == 0:
+        raise CorruptMediaError(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
+                                f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
+    with _timed(timings, "tracking"):
+        detections = link_detections(per_frame, max_gap_s=2.5 * progress.sample_interval_s)
+    width, height = size or coded_size
+    media = MediaInfo(
+        media_type=MediaType.VIDEO,
+        format_name=probe.format_name,
+        width=width,
+        height=height,
+        duration_s=None if timing.duration_s is None else round(timing.duration_s, 3),
+    )
+    return VideoResult(
+        media=media,
+        detections=detections,
+        frames_analysed=len(per_frame),
+        decoded_to_s=progress.decoded_to_s,
+        sample_interval_s=progress.sample_interval_s,
+        scene_changes=progress.scene_changes,
+        frames_decoded=progress.frames_decoded,
+        seeks=progress.seeks,
+        error=_incomplete(progress, timing),
+    )
+
+
+def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress):
+    """Run every detector on every sampled frame; (time, detections) per frame and the upright frame size."""
+    per_frame: list[tuple[float, tuple[Detection, ...]]] = []
+    size = None
+    samples = sample_frames(container, stream, timing, options.sample_every_s, options.max_frames,
+                            deadline.check, progress)
+    for sample in samples:
+        frame = upright_frame(sample)
+        size = (frame.width, frame.height)
+        found: list[Detection] = []
+        for detector in detectors:
+            deadline.check(detector.name)
+            with _timed(timings, detector.name):
+                found.extend(detector.detect(frame))
+        per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
+    return per_frame, size
+
+
+def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> float:
+    return sum(timings.get(detector.name, 0.0) for detector in detectors)
+
+
+def _upright_size(frame: av.VideoFrame | None) -> tuple[int, int] | None:
+    if frame is None:
+        return None
+    matrix = display_matrix(frame)
+    turned = (matrix is not None and matrix[0] == 0) or (matrix is None and abs(frame.rotation or 0) == 90)
+    return (frame.height, frame.width) if turned else (frame.width, frame.height)
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+    if not streams:
+        raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
+    return streams[0]
+
+
+def _incomplete(progress: Progress, timing: StreamTiming) -> str | None:
+    """Why the analysis is partial, or None when the stream was decoded to (about) its declared end."""
+    duration = timing.duration_s
+    reached = progress.decoded_to_s or 0.0
+    if duration is not None:
+        slack = END_TOLERANCE_S + 3 * timing.frame_s
+        if not timing.duration_from_stream:
+            slack = max(slack, CONTAINER_END_TOLERANCE * duration)
+        short = reached < duration - slack
+    else:
+        short = False
+    if not short and progress.error is None:
+        return None
+    reason = progress.error or "video stream ends early (truncated file?)"
+    reached_text = format_time(min(reached, duration or reached))
+    return f"{reason}: {progress.verb} to {reached_text} of {_duration_text(duration)}"
+
+
+def _duration_text(duration_s: float | None) -> str:
+    return format_time(duration_s) if duration_s is not None else "an unknown duration"
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _at(detection: Detection, time_s: float) -> Detection:
+    return dataclasses.replace(detection, time_s=round(time_s, 3), end_s=round(time_s, 3))
+
+
+# --- orientation ---------------------------------------------------------------------
+
+
+def display_matrix(frame: av.VideoFrame) -> tuple[int, int, int, int] | None:
+    """(a, b, c, d) of the frame's display matrix, each rounded to -1, 0 or 1; None without one."""
+    for side_data in frame.side_data:
+        if side_data.type == av.sidedata.sidedata.Type.DISPLAYMATRIX and side_data.buffer_size >= 36:
+            values = np.frombuffer(bytes(memoryview(side_data))[:36], dtype="<i4")
+            a, b, c, d = (int(np.sign(round(v / 65536))) for v in (values[0], values[1], values[3], values[4]))
+            if (a, b, c, d) != (0, 0, 0, 0):
+                return a, b, c, d
+    return None
+
+
+def upright(pixels: np.ndarray, matrix: tuple[int, int, int, int] | None) -> np.ndarray:
+    """Apply a display matrix's rotation / mirroring (FFmpeg convention: x' = a x + c y, y' = b x + d y)."""
+    if matrix is None:
+        return pixels
+    a, b, c, d = matrix
+    if a == 0 and d == 0 and b and c:  # 90 or 270 degrees (or a transpose)
+        out = pixels.transpose(1, 0, 2)
+        if b < 0:
+            out = out[::-1, :]
+        if c < 0:
+            out = out[:, ::-1]
+        return np.ascontiguousarray(out)
+    out = pixels
+    if a < 0:
+        out = out[:, ::-1]
+    if d < 0:
+        out = out[::-1, :]
+    return out if out is pixels else np.ascontiguousarray(out)
+
+
+def upright_frame(sample: Sample) -> Frame:
+    pixels = sample.frame.to_ndarray(format="bgr24")
+    matrix = display_matrix(sample.frame)
+    if matrix is None and sample.frame.rotation:
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=int(sample.frame.rotation) // 90))
+    else:
+        pixels = upright(pixels, matrix)
+    return Frame(pixels=pixels, time_s=round(sample.time_s, 3), index=sample.index)
