@@ -1,0 +1,155 @@
+"""Video redaction (media_screen/redact/video.py): every frame masked, tracks interpolated and held.
+
+The clips are tiny and made here; the detector is the test marker detector (a red square counts as
+a face), so the tests check the tracking and masking, not a model's judgement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+from video_support import MarkerDetector, solid, with_marker, write_clip
+
+from media_screen import detectors as registry
+from media_screen.model import Box, Detection, DetectionKind, RedactionStatus
+from media_screen.redact import RedactOptions, redact_paths
+from media_screen.redact.video import link_keyframes
+
+FPS = 10
+
+
+@pytest.fixture
+def marker_only(monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", {"marker": "video_support:MarkerDetector"})
+
+
+def face(x: float, y: float = 10, size: float = 16) -> Detection:
+    return Detection(DetectionKind.FACE, "face", 0.9, Box(x, y, x + size, y + size), "marker")
+
+
+def red_pixels(rgb: np.ndarray) -> int:
+    r, g, b = (rgb[..., i].astype(int) for i in range(3))
+    return int(((r > 150) & (g < 100) & (b < 100)).sum())
+
+
+def decoded(path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- tracks ---------------------------------------------------------------------------------------
+
+
+def test_a_track_is_interpolated_between_detections_and_held_at_both_ends():
+    # given detections on frames 5, 10, 15 of a face moving right, nothing on frames 0 and 20
+    keyframes = [(0, ()), (5, (face(10),)), (10, (face(20),)), (15, (face(30),)), (20, ())]
+    # when they are linked with a stride of 5
+    (track,) = link_keyframes(keyframes, stride=5, last_index=22)
+    # then between detections the box follows the motion
+    box, pad = track.box_at(7)
+    assert box.x1 == pytest.approx(14) and pad > 0
+    # and it is held back to the previous detection frame and on to the next
+    assert track.span() == (0, 20)
+    assert track.box_at(1) is not None and track.box_at(20) is not None and track.box_at(21) is None
+
+
+def test_a_missed_detection_does_not_split_the_track():
+    keyframes = [(0, (face(10),)), (5, ()), (10, (face(20),))]
+    tracks = link_keyframes(keyframes, stride=5, last_index=10)
+    assert len(tracks) == 1 and [i for i, _ in tracks[0].keys] == [0, 10]
+    box, _ = tracks[0].box_at(5)
+    assert box.x1 == pytest.approx(15)
+
+
+def test_far_apart_detections_are_different_objects():
+    keyframes = [(0, (face(0), face(70))), (5, (face(2), face(72)))]
+    assert len(link_keyframes(keyframes, stride=5, last_index=5)) == 2
+
+
+# --- whole clips ----------------------------------------------------------------------------------
+
+
+def moving_marker_frames(count: int, appear: int, leave: int, width: int = 96, height: int = 64):
+    frames = []
+    for i in range(count):
+        frame = solid(width, height)
+        if appear <= i < leave:
+            frame = with_marker(frame, 4 + 3 * i, 20)
+        frames.append(frame)
+    return frames
+
+
+def test_every_frame_is_masked_even_when_the_object_appears_between_detection_frames(tmp_path, marker_only, profile):
+    # given a clip (with a location atom) where a red "face" appears on frame 3 and leaves after frame 21,
+    # moving 3 px a frame; the detectors look at frames 0, 5, 10, ...
+    source = write_clip(tmp_path / "in" / "clip.mp4", moving_marker_frames(25, 3, 22), fps=FPS,
+                        metadata={"location": "+37.9747-122.0303/"})
+    digest = sha256(source)
+    # when it is redacted with fill
+    options = RedactOptions(style="fill", detect_every=5)
+    (report,) = redact_paths([tmp_path / "in"], tmp_path / "out", profile, options)
+    # then the copy is written, its coverage check is zero, and no frame shows the red square
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert report.frames_total == 25 and report.frames_unmasked == 0
+    frames = decoded(report.output)
+    assert len(frames) == 25
+    assert [i for i, frame in enumerate(frames) if red_pixels(frame) > 3] == []
+    # and one object was tracked over the frames where it was visible (and held around them)
+    (region,) = report.obscured
+    assert region.first_frame <= 3 and region.last_frame >= 21
+    # and the location atom is gone, the input untouched
+    with av.open(report.output) as container:
+        assert "location" not in container.metadata
+    assert report.rescan.metadata.location is None
+    assert any(f.key == "loci" or "location" in f.key.lower() or f.kind.value == "gps" for f in report.removed_facts)
+    assert sha256(source) == digest
+
+
+def test_rotation_is_baked_into_the_pixels(tmp_path, marker_only, profile):
+    frames = [with_marker(solid(96, 64), 70, 8) for _ in range(6)]
+    source = write_clip(tmp_path / "rotated.mp4", frames, fps=FPS, rotation=90)
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    with av.open(report.output) as container:
+        stream = container.streams.video[0]
+        first = next(container.decode(stream))
+        assert (first.width, first.height) == (64, 96)
+        assert not any(sd.type.name == "DISPLAYMATRIX" for sd in first.side_data)
+    assert all(red_pixels(f) <= 3 for f in decoded(report.output))
+    assert any(m.item == "display matrix" for m in report.removed)
+
+
+def clip_with_audio(path, seconds: float = 1.0):
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=Fraction(FPS))
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = container.add_stream("aac", rate=16000)
+        for i in range(int(seconds * FPS)):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(solid(64, 48), format="rgb24")))
+        samples = np.zeros((1, int(16000 * seconds)), np.float32)
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+        frame.sample_rate = 16000
+        container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+        container.mux(video.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("keep_audio", [False, True])
+def test_audio_is_dropped_unless_asked_for(tmp_path, marker_only, profile, keep_audio):
+    source = clip_with_audio(tmp_path / "talk.mp4")
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(keep_audio=keep_audio))
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    with av.open(report.output) as container:
+        assert len(container.streams.audio) == (1 if keep_audio else 0)
+        assert [s.type for s in container.streams if s.type not in ("video", "audio")] == []
+    assert any(m.item == "audio stream" for m in report.removed) is not keep_audio
+
