@@ -1,0 +1,150 @@
+"""Lossless FileReport <-> JSON, for the result cache and for reports sent between processes.
+
+Unlike `report/serialize.py` (the stable, cleaned, rounded public contract), this
+codec keeps every value exactly: decoding what it encoded gives an equal object.
+Declared fields are decoded by their type hints (enums by name, tuples, nested
+dataclasses); free-form values (evidence mappings) carry small tags so that
+tuples and dicts survive JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import copyreg
+import dataclasses
+import enum
+import functools
+import json
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from media_screen.model import FileReport
+
+CODEC_VERSION = 1  # bump when the encoding changes; part of the cache key
+
+T = TypeVar("T")
+
+
+def encode(value: Any) -> Any:
+    """Any data-model object as JSON-ready data."""
+    return _encode(value, type(value))
+
+
+def _encode(value: Any, hint: Any) -> Any:
+    if hint is Any:
+        return _encode_free(value)
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        hints = _hints(type(value))
+        return {f.name: _encode(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.name
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _encode(value, options[0] if len(options) == 1 else Any)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        item_hint = args[0] if len(args) == 2 and args[1] is Ellipsis else Any
+        return [_encode(item, item_hint) for item in value]
+    if origin in (Mapping, dict):
+        args = typing.get_args(hint)
+        value_hint = args[1] if args else Any
+        return {str(key): _encode(item, value_hint) for key, item in value.items()}
+    return _encode_free(value)
+
+
+def _encode_free(value: Any) -> Any:
+    """Values typed `Any`: tag what JSON would otherwise change."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Mapping):
+        plain = {str(k): _encode_free(v) for k, v in value.items()}
+        return {"$d": plain} if any(k.startswith("$") for k in plain) else plain
+    if isinstance(value, tuple):
+        return {"$t": [_encode_free(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode_free(v) for v in value]
+    if isinstance(value, bytes):
+        return {"$b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, enum.Enum):
+        return _encode_free(value.value)
+    if hasattr(value, "item"):  # numpy scalar
+        return _encode_free(value.item())
+    if dataclasses.is_dataclass(value):
+        return _encode_free(dataclasses.asdict(value))
+    return str(value)
+
+
+def _decode_free(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_decode_free(v) for v in data]
+    if isinstance(data, dict):
+        if len(data) == 1:
+            (tag, inner), = data.items()
+            if tag == "$t":
+                return tuple(_decode_free(v) for v in inner)
+            if tag == "$b":
+                return base64.b64decode(inner)
+            if tag == "$d":
+                return {k: _decode_free(v) for k, v in inner.items()}
+        return {k: _decode_free(v) for k, v in data.items()}
+    return data
+
+
+def decode(cls: type[T], data: Any) -> T:
+    """Rebuild an object of `cls` (a data-model dataclass) from `encode`d data."""
+    return _decode(cls, data)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(hint: Any, data: Any) -> Any:
+    if hint is Any:
+        return _decode_free(data)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _decode(options[0], data)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], item) for item in data)
+        return tuple(_decode(arg, item) for arg, item in zip(args, data))
+    if origin in (Mapping, dict):
+        value_hint = typing.get_args(hint)[1] if typing.get_args(hint) else Any
+        return {key: _decode(value_hint, value) for key, value in data.items()}
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint[data]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = _hints(hint)
+        known = {f.name for f in dataclasses.fields(hint) if f.init}
+        return hint(**{name: _decode(hints[name], value) for name, value in data.items() if name in known})
+    if hint is float and isinstance(data, int):
+        return float(data)
+    return data
+
+
+def report_to_json(report: FileReport) -> str:
+    return json.dumps(encode(report), ensure_ascii=False, separators=(",", ":"))
+
+
+def report_from_json(text: str) -> FileReport:
+    return decode(FileReport, json.loads(text))
+
+
+def _rebuild_mappingproxy(content: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(content)
+
+
+# Frozen dataclasses hold their mappings as MappingProxyType, which pickle refuses;
+# registering a reducer lets profiles, options and reports cross process boundaries.
+copyreg.pickle(types.MappingProxyType, lambda proxy: (_rebuild_mappingproxy, (dict(proxy),)))
