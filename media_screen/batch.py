@@ -1,0 +1,346 @@
+"""Batch scans: many files, in parallel worker processes, cached, with a hard time bound per file.
+
+Results come back in input order. At most `window` files are in flight or waiting to be
+handed out, so memory stays flat on folders of any size. Each worker loads its models once;
+a worker that exceeds the per-file time bound is killed and replaced, and its file becomes
+ERROR. Untouched files are answered from the result cache in this process without
+starting any worker. `jobs=0` screens in this process (no hard time bound; for debugging).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from media_screen import detectors as registry
+from media_screen.approvals import Approval, ApprovalRegister, approve_report
+from media_screen.audit import AuditLog
+from media_screen.cache import FileStat, ResultCache, analysis_key, detector_versions
+from media_screen.codec import report_from_json
+from media_screen.config import Profile, ScanOptions
+from media_screen.errors import MediaScreenError
+from media_screen.model import FileReport, Verdict
+from media_screen.pipeline import Screener, iter_media_paths
+from media_screen.policy import evaluate, verdict_of
+from media_screen.worker import WorkerSetup, scan_one, thread_environment, worker_main
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def hard_time_limit(seconds: float) -> float:
+    """When a stuck worker is killed: the cooperative deadline plus a short grace to report it itself."""
+    return seconds + min(5.0, max(0.5, seconds * 0.1))
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    index: int  # position in the input order
+    report: FileReport
+    cached: bool  # the analysis was re-used from the cache
+    approval: Approval | None = None  # the B.2 approval applied to this report
+
+
+def reevaluate(report: FileReport, profile: Profile, options: ScanOptions) -> FileReport:
+    """Apply the current policy to an analysis from the cache (rules and audience may have changed)."""
+    findings = evaluate(report.metadata, report.detections, options.audience, profile)
+    return dataclasses.replace(report, findings=findings, verdict=verdict_of(findings, report.error))
+
+
+class BatchScan:
+    """Iterate over it for one BatchResult per file, in input order; close() (or `with`) stops the workers."""
+
+    def __init__(
+        self,
+        paths: Iterable[Path],
+        profile: Profile,
+        options: ScanOptions,
+        *,
+        jobs: int | None = None,
+        cache: ResultCache | None = None,
+        approvals: ApprovalRegister | None = None,
+        audit: AuditLog | None = None,
+        window: int | None = None,
+    ) -> None:
+        self.paths = list(iter_media_paths(paths, options.include_hidden))
+        self.profile, self.options = profile, options
+        self.jobs = available_cores() if jobs is None else max(0, jobs)
+        self.cache, self.approvals, self.audit = cache, approvals, audit
+        self.window = window or max(16, 4 * max(1, self.jobs))
+        self.key = analysis_key(profile, options) if cache else None
+        self.versions = detector_versions(profile, options)
+        self.time_limit = options.file_timeout_s or profile.file_timeout_s
+        self._iterator: Iterator[BatchResult] | None = None
+        self.analysed = 0  # files screened by a detector run (not from the cache)
+
+    def __iter__(self) -> Iterator[BatchResult]:
+        self._iterator = self._serial() if self.jobs == 0 else self._parallel()
+        return self._iterator
+
+    def close(self) -> None:
+        if self._iterator is not None:
+            self._iterator.close()  # runs the generator's `finally`: workers stopped, cache committed
+        if self.cache is not None:
+            self.cache.commit()
+
+    def __enter__(self) -> "BatchScan":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- shared steps ---------------------------------------------------------------------------
+    def _from_cache(self, index: int) -> tuple[BatchResult | None, FileStat | None]:
+        path = self.paths[index]
+        try:
+            stat = FileStat.of(path)
+        except OSError:
+            return None, None  # the screener reports the missing file
+        if self.cache is None:
+            return None, stat
+        hit = self.cache.lookup(path, stat, self.key)
+        if hit is None:
+            return None, stat
+        return self._result(index, stat, True, hit[1]), stat
+
+    def _result(self, index: int, stat: FileStat | None, from_cache: bool, report_json: str) -> BatchResult:
+        path = self.paths[index]
+        report = report_from_json(report_json)
+        report = dataclasses.replace(report, path=str(path))
+        if from_cache:
+            report = reevaluate(report, self.profile, self.options)
+        else:
+            self.analysed += 1
+        if self.cache is not None and stat is not None and report.sha256:
+            fresh = None if (from_cache or report.error) else report_json
+            self.cache.remember(path, stat, report.sha256, self.key, fresh)
+        return BatchResult(index, report, from_cache)
+
+    def _finish(self, result: BatchResult) -> BatchResult:
+        approval = self.approvals.find(result.report.sha256) if self.approvals else None
+        report = approve_report(result.report, approval)
+        if self.audit is not None:
+            self.audit.scan(report, self.options.audience, self.profile.digest, self.versions, result.cached, approval)
+        return dataclasses.replace(result, report=report, approval=approval)
+
+    def _timeout_report(self, index: int, reason: str) -> BatchResult:
+        return BatchResult(index, FileReport(path=str(self.paths[index]), verdict=Verdict.ERROR, error=reason), False)
+
+    # -- in this process ------------------------------------------------------------------------
+    def _serial(self) -> Iterator[BatchResult]:
+        screener = Screener(self.profile, self.options)
+        screener.detectors()
+        for index, path in enumerate(self.paths):
+            result, stat = self._from_cache(index)
+            if result is None:
+                from_cache, report_json = scan_one(screener, self.cache, self.key, path)
+                result = self._result(index, stat, from_cache, report_json)
+            yield self._finish(result)
+
+    # -- in worker processes --------------------------------------------------------------------
+    def _parallel(self) -> Iterator[BatchResult]:
+        total = len(self.paths)
+        done: dict[int, BatchResult] = {}
+        queue: deque[int] = deque()
+        stats: dict[int, FileStat | None] = {}
+        next_dispatch = next_out = 0
+        pool = _WorkerPool(self._setup(), self.jobs)
+        try:
+            while next_out < total:
+                while next_dispatch < total and next_dispatch - next_out < self.window:
+                    result, stats[next_dispatch] = self._from_cache(next_dispatch)
+                    if result is None:
+                        queue.append(next_dispatch)
+                    else:
+                        done[next_dispatch] = result
+                    next_dispatch += 1
+                while next_out in done:
+                    stats.pop(next_out, None)
+                    yield self._finish(done.pop(next_out))
+                    next_out += 1
+                if next_out >= total:
+                    break
+                pool.keep_running(len(queue) + pool.busy())
+                while queue and (worker := pool.idle_worker()) is not None:
+                    index = queue.popleft()
+                    pool.assign(worker, index, self.paths[index])
+                for event in pool.wait(self.time_limit):
+                    kind, index = event[0], event[1]
+                    if kind == "done":
+                        done[index] = self._result(index, stats.get(index), event[2], event[3])
+                    elif kind == "timeout":
+                        limit = hard_time_limit(self.time_limit)
+                        done[index] = self._timeout_report(
+                            index, f"analysis exceeded {self.time_limit:g} s; the worker was stopped after {limit:g} s"
+                        )
+                    else:  # the worker died under this file
+                        done[index] = self._timeout_report(index, f"analysis crashed the worker process ({event[2]})")
+        finally:
+            pool.shutdown()
+
+    def _setup(self) -> WorkerSetup:
+        return WorkerSetup(
+            profile=self.profile,
+            options=self.options,
+            registry=dict(registry.REGISTRY),
+            cache_path=str(self.cache.path) if self.cache else None,
+            analysis_key=self.key,
+            threads=max(1, available_cores() // max(1, self.jobs)),
+        )
+
+
+@contextlib.contextmanager
+def _child_environment(variables: dict[str, str]) -> Iterator[None]:
+    """Start a child with thread limits in its environment and Ctrl-C ignored from its first instruction.
+
+    Ctrl-C reaches every process in the terminal's group; the parent alone handles it and stops
+    the workers. An ignored signal stays ignored across exec, and Python then installs no handler.
+    """
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: object
+    ready: bool = False
+    index: int | None = None
+    started: float = 0.0
+
+
+class _WorkerPool:
+    """Up to `size` worker processes, started on demand; a stuck one is killed and replaced."""
+
+    def __init__(self, setup: WorkerSetup, size: int) -> None:
+        self.setup, self.size = setup, size
+        self.context = multiprocessing.get_context("spawn")  # no forked copies of model threads or locks
+        self.workers: list[_Worker] = []
+
+    def busy(self) -> int:
+        return sum(1 for w in self.workers if w.index is not None)
+
+    def keep_running(self, wanted: int) -> None:
+        while len(self.workers) < min(self.size, wanted):
+            self._start()
+
+    def _start(self) -> None:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(
+            target=worker_main, args=(child_end, self.setup), name="media-screen-worker", daemon=True
+        )
+        with _child_environment(thread_environment(self.setup.threads)):
+            process.start()
+        child_end.close()
+        self.workers.append(_Worker(process, parent_end))
+
+    def idle_worker(self) -> _Worker | None:
+        return next((w for w in self.workers if w.ready and w.index is None), None)
+
+    def assign(self, worker: _Worker, index: int, path: Path) -> None:
+        worker.index, worker.started = index, time.monotonic()
+        worker.conn.send((index, str(path)))
+
+    def wait(self, time_limit: float) -> list[tuple]:
+        """Block until a worker reports, dies or runs out of time; return what happened to which file."""
+        limit = hard_time_limit(time_limit)
+        now = time.monotonic()
+        deadlines = [w.started + limit for w in self.workers if w.index is not None]
+        timeout = max(0.0, min([*deadlines, now + 1.0]) - now)
+        handles = {}
+        for worker in self.workers:
+            handles[worker.conn] = worker
+            handles[worker.process.sentinel] = worker
+        events = []
+        for handle in wait(list(handles), timeout):
+            worker = handles[handle]
+            if worker not in self.workers:
+                continue
+            if handle is worker.conn:
+                events += self._receive(worker)
+            elif not worker.conn.poll():  # exited with nothing left to read
+                events += self._lost(worker)
+        now = time.monotonic()
+        for worker in list(self.workers):
+            if worker.index is not None and now - worker.started > limit:
+                events.append(("timeout", worker.index))
+                worker.index = None
+                self._remove(worker)
+        return events
+
+    def _receive(self, worker: _Worker) -> list[tuple]:
+        try:
+            message = worker.conn.recv()
+        except (EOFError, OSError):
+            return self._lost(worker)
+        if message[0] == "ready":
+            worker.ready = True
+            return []
+        if message[0] == "init_error":
+            raise MediaScreenError(message[1])
+        worker.index = None
+        return [message]
+
+    def _lost(self, worker: _Worker) -> list[tuple]:
+        worker.process.join(2.0)  # the pipe can close a moment before the exit status is known
+        why = f"exit code {worker.process.exitcode}"
+        if not worker.ready:
+            raise MediaScreenError(f"a worker process stopped while loading the models ({why})")
+        index, worker.index = worker.index, None
+        self._remove(worker)
+        return [("crashed", index, why)] if index is not None else []
+
+    def _remove(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        self.workers.remove(worker)
+
+    def shutdown(self) -> None:
+        for worker in self.workers:
+            try:
+                if worker.index is None:
+                    worker.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 2.0
+        for worker in self.workers:
+            if worker.index is not None:
+                worker.process.kill()  # interrupted in the middle of a file
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(5)
+            worker.conn.close()
+        self.workers = []
+
+
+__all__ = ["BatchScan", "BatchResult", "available_cores", "hard_time_limit", "reevaluate"]

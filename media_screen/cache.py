@@ -1,0 +1,230 @@
+"""The result cache: unchanged files are not analysed again.
+
+Two SQLite tables under the user's cache folder:
+
+- `file_hash`: (path, device, inode, size, mtime_ns, ctime_ns) -> sha256, so an untouched file
+  is recognised by one stat() instead of reading it;
+- `analysis`: (sha256, analysis key) -> what the analysis observed (media info, metadata,
+  detections), as lossless JSON.
+
+The analysis key covers everything that changes what is observed: the selected detectors with
+their versions, model files, settings and code, the metadata readers' code, the profile tables
+they read (sensitive places, limits, thresholds, department), video sampling and the codec.
+Policy-only inputs (rules, their severities and messages, the detection -> rule map, the
+audience) are not in the key: the policy is re-applied to cached observations, so editing a
+rule or switching audience re-uses every cached analysis, and a new model version invalidates
+only the scans that ran that model. ERROR results are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from media_screen import __version__
+from media_screen import detectors as registry
+from media_screen.codec import CODEC_VERSION
+from media_screen.config import Profile, ScanOptions
+from media_screen.userdirs import cache_dir
+
+DB_NAME = "results.sqlite3"
+SCHEMA_VERSION = 1
+POLICY_ONLY_TABLES = ("rules", "detection_rules")  # re-applied on every read, so not part of the key
+ANALYSIS_MODULES = (
+    "media_screen.codec",
+    "media_screen.media",
+    "media_screen.model",
+    "media_screen.pipeline",
+    "media_screen.sanitize",
+    "media_screen.video",
+    "media_screen.metadata",
+    "media_screen.metadata.geo",
+    "media_screen.metadata.still",
+    "media_screen.metadata.video",
+    "media_screen.metadata.bmff",
+    "media_screen.metadata.telemetry",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS file_hash (
+    path TEXT PRIMARY KEY, device INTEGER, inode INTEGER, size INTEGER,
+    mtime_ns INTEGER, ctime_ns INTEGER, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS analysis (
+    sha256 TEXT NOT NULL, analysis_key TEXT NOT NULL, report TEXT NOT NULL, stored_at REAL NOT NULL,
+    PRIMARY KEY (sha256, analysis_key));
+"""
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """The stat() fields that must all match before a remembered hash is trusted."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> "FileStat":
+        info = os.stat(path)
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def default_path() -> Path:
+    return cache_dir() / DB_NAME
+
+
+def _module_source_digest(module: str, digest: "hashlib._Hash") -> None:
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    origin = spec.origin if spec else None
+    digest.update(module.encode())
+    if origin and os.path.isfile(origin):
+        with open(origin, "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+
+
+def _model_file_stamp(profile: Profile, model: str) -> list[int] | None:
+    """Size and mtime of the model file when DetectorInfo.model names one: a retrained file changes the key."""
+    try:
+        path = profile.resolve(model)
+        info = path.stat() if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return [info.st_size, info.st_mtime_ns] if info else None
+
+
+def detector_versions(profile: Profile, options: ScanOptions) -> dict[str, str]:
+    """Version of each selected detector, without loading any model."""
+    return {name: registry.detector_class(name).describe(profile).version for name in _names(options)}
+
+
+def _names(options: ScanOptions) -> tuple[str, ...]:
+    return registry.resolve_names(options.detectors)
+
+
+def analysis_key(profile: Profile, options: ScanOptions) -> str:
+    """Digest of everything that changes what the analysis of one file observes (see the module doc)."""
+    detectors = {}
+    for name in _names(options):
+        cls = registry.detector_class(name)
+        info = cls.describe(profile)
+        code = hashlib.sha256()
+        _module_source_digest(registry.REGISTRY[name].split(":")[0], code)
+        detectors[name] = {
+            "version": info.version,
+            "model": info.model,
+            "model_file": _model_file_stamp(profile, info.model),
+            "settings": dict(profile.detector_settings(name)),
+            "code": code.hexdigest(),
+        }
+    code = hashlib.sha256()
+    for module in ANALYSIS_MODULES:
+        _module_source_digest(module, code)
+    tables = {k: v for k, v in profile.raw.items() if k not in (*POLICY_ONLY_TABLES, "detectors")}
+    limits = dict(tables.get("limits", {}))
+    limits.pop("file_timeout_s", None)  # a time bound only decides ERROR, and ERRORs are never cached
+    tables["limits"] = limits
+    document = {
+        "schema": SCHEMA_VERSION,
+        "codec": CODEC_VERSION,
+        "tool": __version__,
+        "code": code.hexdigest(),
+        "base_dir": str(profile.base_dir),
+        "profile": tables,
+        "detectors": detectors,
+        "video": {"sample_every_s": options.sample_every_s, "max_frames": options.max_frames},
+        "extra": dict(options.extra),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ResultCache:
+    """One SQLite file; the scanning process writes, worker processes open it read-only."""
+
+    def __init__(self, path: Path | None = None, read_only: bool = False) -> None:
+        self.path = Path(path) if path else default_path()
+        self.read_only = read_only
+        if read_only:
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    # -- reads ------------------------------------------------------------------------------
+    def lookup(self, path: Path, stat: FileStat, key: str) -> tuple[str, str] | None:
+        """(sha256, cached report JSON) when the file is untouched since it was hashed and analysed."""
+        row = self._db.execute(
+            "SELECT f.sha256, a.report FROM file_hash f JOIN analysis a ON a.sha256 = f.sha256"
+            " WHERE f.path = ? AND f.device = ? AND f.inode = ? AND f.size = ? AND f.mtime_ns = ?"
+            " AND f.ctime_ns = ? AND a.analysis_key = ?",
+            (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, key),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def get(self, sha256: str, key: str) -> str | None:
+        row = self._db.execute(
+            "SELECT report FROM analysis WHERE sha256 = ? AND analysis_key = ?", (sha256, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "files": self._db.execute("SELECT count(*) FROM file_hash").fetchone()[0],
+            "analyses": self._db.execute("SELECT count(*) FROM analysis").fetchone()[0],
+        }
+
+    # -- writes -----------------------------------------------------------------------------
+    def remember(self, path: Path, stat: FileStat, sha256: str, key: str | None, report_json: str | None) -> None:
+        """Record the file's hash, and its analysis when given; committed in small batches."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, sha256),
+        )
+        if key and report_json is not None:
+            self._db.execute(
+                "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?)", (sha256, key, report_json, time.time())
+            )
+        self._pending += 1
+        if self._pending >= 64 or time.monotonic() - self._last_commit > 1.0:
+            self.commit()
+
+    def commit(self) -> None:
+        if not self.read_only:
+            self._db.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    def clear(self) -> int:
+        """Forget everything; returns how many analyses were dropped."""
+        dropped = self._db.execute("SELECT count(*) FROM analysis").fetchone()[0]
+        self._db.execute("DELETE FROM analysis")
+        self._db.execute("DELETE FROM file_hash")
+        self.commit()
+        self._db.execute("VACUUM")
+        return int(dropped)
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+    def __enter__(self) -> "ResultCache":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

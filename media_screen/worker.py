@@ -1,0 +1,130 @@
+"""What runs inside one batch worker process: load the models once, then screen files sent over a pipe.
+
+Protocol (tuples over a multiprocessing Connection):
+  worker -> main  ("ready",) once the models are loaded, or ("init_error", message) and exit;
+  main -> worker  (index, path) to screen one file, or None to stop;
+  worker -> main  ("done", index, from_cache, report_json).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from media_screen import detectors as registry
+from media_screen.cache import ResultCache
+from media_screen.codec import report_to_json
+from media_screen.config import Profile, ScanOptions
+from media_screen.errors import MediaScreenError
+from media_screen.media import sha256_of
+from media_screen.pipeline import Screener
+
+THREAD_ENV = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "OPENCV_FOR_THREADS_NUM",
+)
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """Everything a worker needs, pickled once when it starts."""
+
+    profile: Profile
+    options: ScanOptions
+    registry: Mapping[str, str]  # the parent's detector registry, so detectors added at run time exist here too
+    cache_path: str | None
+    analysis_key: str | None
+    threads: int  # intra-op threads per worker, so N workers do not oversubscribe the cores
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """Variables that numeric libraries read at import time; set while a worker process is started."""
+    return {name: str(threads) for name in THREAD_ENV}
+
+
+def limit_threads(threads: int) -> None:
+    """Cap intra-op threads of OpenCV, torch and onnxruntime in this process."""
+    try:
+        import cv2
+
+        cv2.setNumThreads(threads)
+    except ImportError:
+        pass
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.set_num_threads(threads)
+    _cap_onnxruntime(threads)
+
+
+def _cap_onnxruntime(threads: int) -> None:
+    """Sessions created after this call default to `threads` intra-op threads (0 means all cores)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return
+    base = onnxruntime.InferenceSession
+    if getattr(base, "_media_screen_capped", False):
+        return
+
+    class CappedSession(base):  # type: ignore[misc, valid-type]
+        _media_screen_capped = True
+
+        def __init__(self, path_or_bytes, sess_options=None, *args, **kwargs):
+            sess_options = sess_options or onnxruntime.SessionOptions()
+            if sess_options.intra_op_num_threads == 0:
+                sess_options.intra_op_num_threads = threads
+            if sess_options.inter_op_num_threads == 0:
+                sess_options.inter_op_num_threads = 1
+            super().__init__(path_or_bytes, sess_options, *args, **kwargs)
+
+    onnxruntime.InferenceSession = CappedSession
+
+
+def scan_one(screener: Screener, cache: ResultCache | None, key: str | None, path: Path) -> tuple[bool, str]:
+    """(from_cache, report JSON): the cached analysis of identical content, else a fresh scan."""
+    if cache is not None and key is not None:
+        try:
+            if stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or device just to hash it
+                cached = cache.get(sha256_of(path), key)
+                if cached is not None:
+                    return True, cached
+        except OSError:
+            pass  # the scan below reports the problem
+    return False, report_to_json(screener.scan_file(path))
+
+
+def worker_main(conn, setup: WorkerSetup) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    try:
+        registry.REGISTRY.update(setup.registry)
+        limit_threads(setup.threads)
+        screener = Screener(setup.profile, setup.options)
+        screener.detectors()
+        limit_threads(setup.threads)  # again: the models may have imported torch
+        cache = ResultCache(Path(setup.cache_path), read_only=True) if setup.cache_path else None
+    except MediaScreenError as exc:
+        conn.send(("init_error", str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the batch
+        conn.send(("init_error", f"worker could not start: {type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent went away
+            return
+        if task is None:
+            return
+        index, path = task
+        from_cache, report_json = scan_one(screener, cache, setup.analysis_key, Path(path))
+        conn.send(("done", index, from_cache, report_json))

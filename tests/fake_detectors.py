@@ -1,0 +1,83 @@
+"""Test-only detectors that react to one colour, for batch tests that must work across processes.
+
+Tests register them (`REGISTRY["slow"] = "fake_detectors:SlowDetector"`); batch workers receive the
+parent's registry, so the same detectors run inside them. The top-left pixel decides (use PNG so
+the colour is exact):
+- SlowDetector hangs on pure magenta (RGB 255, 0, 255), far longer than any test's time bound;
+- BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
+- CrashDetector kills its process on pure red (RGB 255, 0, 0), like a native crash would;
+- BrokenDetector cannot load its model.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from media_screen.detectors.base import DetectorInfo
+from media_screen.errors import ModelUnavailableError
+from media_screen.model import Box, Detection, DetectionKind, Frame
+
+HANG_RGB = (255, 0, 255)
+BADGE_RGB = (0, 255, 0)
+CRASH_RGB = (255, 0, 0)
+HANG_SECONDS = 600
+
+
+def _top_left_rgb(frame: Frame) -> tuple[int, int, int]:
+    blue, green, red = (int(v) for v in frame.pixels[0, 0])
+    return red, green, blue
+
+
+class _Fake:
+    name = "fake"
+    kinds: tuple[DetectionKind, ...] = (DetectionKind.TEXT,)
+
+    @classmethod
+    def describe(cls, profile) -> DetectorInfo:
+        return DetectorInfo(cls.name, "test only", cls.kinds, "none", "test-1", True)
+
+    @classmethod
+    def from_profile(cls, profile):
+        return cls()
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        return ()
+
+
+class SlowDetector(_Fake):
+    name = "slow"
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        if _top_left_rgb(frame) == HANG_RGB:
+            time.sleep(HANG_SECONDS)
+        return ()
+
+
+class BadgeDetector(_Fake):
+    name = "badge_stub"
+    kinds = (DetectionKind.BADGE,)
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        if _top_left_rgb(frame) != BADGE_RGB:
+            return ()
+        w, h = frame.width, frame.height
+        box = Box(w * 0.25, h * 0.25, w * 0.75, h * 0.75)
+        return (Detection(DetectionKind.BADGE, "police badge", 0.9, box, self.name, evidence={"cue": "<b>star</b>"}),)
+
+
+class BrokenDetector(_Fake):
+    name = "broken"
+
+    @classmethod
+    def from_profile(cls, profile):
+        raise ModelUnavailableError("broken: model file missing; install it with `make models`")
+
+
+class CrashDetector(_Fake):
+    name = "crash"
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        if _top_left_rgb(frame) == CRASH_RGB:
+            os._exit(70)
+        return ()

@@ -1,0 +1,53 @@
+import json
+from pathlib import Path
+
+from media_screen.approvals import Approval
+from media_screen.audit import AuditLog, read_events
+from media_screen.model import Audience, FileReport, Finding, Section, Severity, Verdict
+
+REPORT = FileReport(
+    path="/media/a\x1b[2J.jpg",
+    verdict=Verdict.PERMISSION_REQUIRED,
+    sha256="e" * 64,
+    findings=(Finding("department_item", Section.B2, Severity.PERMISSION, "badge"),),
+)
+
+
+def test_each_scan_appends_one_line_with_who_what_and_which_versions(tmp_path: Path):
+    path = tmp_path / "audit.jsonl"
+    with AuditLog(path) as audit:
+        audit.scan(REPORT, Audience.COVERT, "p" * 64, {"faces": "yunet-2023"}, cached=True)
+    with AuditLog(path) as audit:  # a second run appends, never rewrites
+        audit.scan(REPORT, Audience.OFFICIAL, "p" * 64, {})
+    events = list(read_events(path))
+    assert len(events) == 2
+    first = events[0]
+    assert first["event"] == "scan" and first["verdict"] == "PERMISSION_REQUIRED"
+    assert first["sha256"] == "e" * 64 and first["audience"] == "covert" and first["sections"] == ["B.2"]
+    assert first["models"] == {"faces": "yunet-2023"} and first["profile_sha256"] == "p" * 64
+    assert first["cached"] is True and first["tool"].startswith("media-screen ")
+    for key in ("time", "user", "host"):
+        assert first[key]
+    assert "\x1b" not in first["path"]  # control characters never reach the log
+
+
+def test_approvals_are_logged(tmp_path: Path):
+    path = tmp_path / "audit.jsonl"
+    with AuditLog(path) as audit:
+        audit.approval(Approval("e" * 64, "Chief", "2025-01-01T00:00:00+00:00", "ok", "/m/a.jpg", "pio"))
+    (event,) = read_events(path)
+    assert event["event"] == "approval" and event["approved_by"] == "Chief"
+
+
+def test_a_torn_line_is_skipped_not_fatal(tmp_path: Path):
+    path = tmp_path / "audit.jsonl"
+    with AuditLog(path) as audit:
+        audit.scan(REPORT, Audience.PERSONAL, "p", {})
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"event": "scan", "trunc')
+    assert len(list(read_events(path))) == 1
+    assert json.loads(path.read_text().splitlines()[0])["event"] == "scan"
+
+
+def test_a_missing_log_reads_as_empty(tmp_path: Path):
+    assert list(read_events(tmp_path / "none.jsonl")) == []

@@ -1,0 +1,166 @@
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from media_screen import detectors as registry
+from media_screen.batch import BatchScan
+from media_screen.cache import FileStat, ResultCache, analysis_key
+from media_screen.config import ScanOptions, default_profile_text, parse_profile
+from media_screen.model import Audience, Verdict
+
+BADGE = ScanOptions(detectors=("badge_stub",), audience=Audience.PERSONAL)
+
+
+@pytest.fixture(autouse=True)
+def fake_detectors(monkeypatch, tmp_path):
+    monkeypatch.setitem(registry.REGISTRY, "badge_stub", "fake_detectors:BadgeDetector")
+    monkeypatch.setitem(registry.REGISTRY, "slow", "fake_detectors:SlowDetector")
+    monkeypatch.setenv("MEDIA_SCREEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def png(path: Path, rgb) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (80, 60), rgb).save(path, "PNG")
+    return path
+
+
+def edited_profile(old: str, new: str):
+    from media_screen.config import load_profile
+
+    text = default_profile_text()
+    assert old in text
+    return parse_profile(text.replace(old, new, 1), load_profile().base_dir, "test")
+
+
+def scan_all(folder, profile, options=BADGE, jobs=0, cache=None):
+    with BatchScan([folder], profile, options, jobs=jobs, cache=cache) as batch:
+        results = list(batch)
+    return results, batch
+
+
+def test_policy_only_changes_keep_the_analysis_key(profile):
+    # given the same detectors, with a rule's severity edited or another audience
+    base = analysis_key(profile, BADGE)
+    stricter = edited_profile('[rules.department_item]\nsection = "B.2"\nmessage = "item identifiable to the department"\n'
+                              'official = "info"\npersonal = "permission"',
+                              '[rules.department_item]\nsection = "B.2"\nmessage = "item identifiable to the department"\n'
+                              'official = "info"\npersonal = "block"')
+    # then the cached analyses stay valid: the policy is re-applied on read
+    assert analysis_key(stricter, BADGE) == base
+    assert analysis_key(profile, ScanOptions(detectors=("badge_stub",), audience=Audience.COVERT)) == base
+
+
+def test_what_the_analysis_reads_changes_the_key(profile):
+    base = analysis_key(profile, BADGE)
+    moved = edited_profile("radius_m = 250", "radius_m = 900")  # sensitive places feed the metadata reader
+    assert analysis_key(moved, BADGE) != base
+    assert analysis_key(profile, ScanOptions(detectors=("badge_stub", "slow"))) != base
+    assert analysis_key(profile, ScanOptions(detectors=("metadata",))) != base
+
+
+def test_a_detector_setting_invalidates_only_scans_that_ran_that_detector(profile):
+    tuned = parse_profile(default_profile_text() + '\n[detectors.slow]\nhang = "never"\n', profile.base_dir)
+    assert analysis_key(tuned, ScanOptions(detectors=("slow",))) != analysis_key(profile, ScanOptions(detectors=("slow",)))
+    assert analysis_key(tuned, BADGE) == analysis_key(profile, BADGE)
+
+
+def test_a_new_model_version_changes_the_key(profile, monkeypatch):
+    import fake_detectors
+    from media_screen.detectors.base import DetectorInfo
+
+    before = analysis_key(profile, BADGE)
+    monkeypatch.setattr(fake_detectors.BadgeDetector, "describe",
+                        classmethod(lambda cls, p: DetectorInfo("badge_stub", "", (), "none", "test-2", True)))
+    assert analysis_key(profile, BADGE) != before
+
+
+def test_stat_shortcut_then_content_hash(tmp_path: Path):
+    # given a remembered analysis for a file
+    path = png(tmp_path / "a.png", (1, 2, 3))
+    stat = FileStat.of(path)
+    with ResultCache(tmp_path / "c.sqlite3") as cache:
+        cache.remember(path, stat, "f" * 64, "key", '{"report": 1}')
+        # then an untouched file is found by stat alone
+        assert cache.lookup(path, stat, "key") == ("f" * 64, '{"report": 1}')
+        assert cache.lookup(path, stat, "other key") is None
+        # and a touched file is not, though its content hash still finds the analysis
+        os.utime(path, ns=(stat.mtime_ns + 10**9, stat.mtime_ns + 10**9))
+        assert cache.lookup(path, FileStat.of(path), "key") is None
+        assert cache.get("f" * 64, "key") == '{"report": 1}'
+
+
+def test_unchanged_files_are_not_analysed_again(tmp_path: Path, profile):
+    # given a folder scanned once
+    png(tmp_path / "in" / "badge.png", (0, 255, 0))
+    png(tmp_path / "in" / "plain.png", (9, 9, 9))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    first, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    assert batch.analysed == 2 and not any(r.cached for r in first)
+    # when it is scanned again
+    second, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    # then nothing is analysed and the reports are the same
+    assert batch.analysed == 0 and all(r.cached for r in second)
+    assert [r.report.verdict for r in second] == [Verdict.PERMISSION_REQUIRED, Verdict.CLEAR]
+    assert [r.report for r in second] == [r.report for r in first]
+
+
+def test_a_changed_file_is_analysed_again(tmp_path: Path, profile):
+    png(tmp_path / "in" / "a.png", (9, 9, 9))
+    png(tmp_path / "in" / "b.png", (8, 8, 8))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    scan_all(tmp_path / "in", profile, cache=cache)
+    png(tmp_path / "in" / "b.png", (0, 255, 0))  # now shows a badge
+    results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    assert batch.analysed == 1
+    assert [(r.cached, r.report.verdict) for r in results] == [(True, Verdict.CLEAR), (False, Verdict.PERMISSION_REQUIRED)]
+
+
+def test_a_copy_elsewhere_reuses_the_analysis_of_identical_content(tmp_path: Path, profile):
+    png(tmp_path / "one" / "a.png", (0, 255, 0))
+    png(tmp_path / "two" / "copy.png", (0, 255, 0))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    scan_all(tmp_path / "one", profile, cache=cache)
+    results, batch = scan_all(tmp_path / "two", profile, cache=cache)
+    assert batch.analysed == 0 and results[0].report.path.endswith("copy.png")
+
+
+def test_an_edited_rule_applies_to_cached_results_without_re_analysis(tmp_path: Path, profile):
+    png(tmp_path / "in" / "badge.png", (0, 255, 0))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    scan_all(tmp_path / "in", profile, cache=cache)
+    stricter = edited_profile('personal = "permission"', 'personal = "block"')
+    results, batch = scan_all(tmp_path / "in", stricter, cache=cache)
+    assert batch.analysed == 0 and results[0].report.verdict == Verdict.DO_NOT_POST
+
+
+def test_errors_are_not_cached(tmp_path: Path, profile):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "junk.jpg").write_bytes(b"\xff\xd8\xff junk")
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    scan_all(tmp_path / "in", profile, cache=cache)
+    results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    assert batch.analysed == 1 and results[0].report.verdict == Verdict.ERROR
+    assert cache.counts()["analyses"] == 0
+
+
+def test_an_interrupted_parallel_batch_resumes_from_the_cache(tmp_path: Path, profile):
+    # given a batch in worker processes, interrupted (Ctrl-C) after two files
+    for number in range(5):
+        png(tmp_path / "in" / f"{number}.png", (number, 10, 10))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    seen = []
+    with pytest.raises(KeyboardInterrupt):
+        with BatchScan([tmp_path / "in"], profile, BADGE, jobs=2, cache=cache) as batch:
+            for result in batch:
+                seen.append(result.report.path)
+                if len(seen) == 2:
+                    raise KeyboardInterrupt
+    assert multiprocessing.active_children() == []  # the workers were stopped
+    # when the same batch runs again
+    results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    # then the files finished before the interruption come from the cache
+    assert [r.report.path for r in results if r.cached][:2] == seen
+    assert batch.analysed <= 3 and len(results) == 5

@@ -1,0 +1,132 @@
+"""Batch scans in worker processes: order, the hard time bound, crashes, setup failures, thread limits."""
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from media_screen import detectors as registry
+from media_screen.batch import BatchScan, available_cores, hard_time_limit
+from media_screen.config import ScanOptions
+from media_screen.errors import MediaScreenError
+from media_screen.model import Verdict
+from media_screen.worker import limit_threads
+
+FAKES = {
+    "slow": "fake_detectors:SlowDetector",
+    "badge_stub": "fake_detectors:BadgeDetector",
+    "crash": "fake_detectors:CrashDetector",
+    "broken": "fake_detectors:BrokenDetector",
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_detectors(monkeypatch):
+    for name, target in FAKES.items():
+        monkeypatch.setitem(registry.REGISTRY, name, target)
+
+
+def png(path: Path, rgb) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (64, 48), rgb).save(path, "PNG")
+    return path
+
+
+def run(paths, profile, options, jobs):
+    with BatchScan(paths, profile, options, jobs=jobs) as batch:
+        return list(batch)
+
+
+def test_workers_return_the_same_reports_in_input_order(tmp_path: Path, profile):
+    # given files whose analysis takes different routes (badge, plain, broken)
+    for number in range(6):
+        png(tmp_path / f"{number}.png", (0, 255, 0) if number % 2 else (number, 20, 30))
+    (tmp_path / "6-broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    options = ScanOptions(detectors=("badge_stub",))
+    # when they are screened by two workers and in this process
+    parallel = run([tmp_path], profile, options, jobs=2)
+    serial = run([tmp_path], profile, options, jobs=0)
+    # then the results agree, in the input order
+    assert [r.index for r in parallel] == list(range(7))
+    assert [(r.report.path, r.report.verdict, r.report.detections) for r in parallel] == [
+        (r.report.path, r.report.verdict, r.report.detections) for r in serial
+    ]
+    assert [r.report.verdict for r in parallel].count(Verdict.PERMISSION_REQUIRED) == 3
+
+
+def test_a_file_that_hangs_becomes_error_and_the_batch_goes_on(tmp_path: Path, profile):
+    # given a file that makes the detector hang, between ordinary files, and one worker
+    png(tmp_path / "1.png", (1, 1, 1))
+    png(tmp_path / "2-hangs.png", (255, 0, 255))
+    png(tmp_path / "3.png", (3, 3, 3))
+    png(tmp_path / "4.png", (4, 4, 4))
+    options = ScanOptions(detectors=("slow",), file_timeout_s=1.0)
+    # when the batch runs
+    results = run([tmp_path], profile, options, jobs=1)
+    # then the stuck worker was stopped, its file is ERROR, and a new worker did the rest
+    assert [r.report.verdict for r in results] == [Verdict.CLEAR, Verdict.ERROR, Verdict.CLEAR, Verdict.CLEAR]
+    assert "exceeded 1 s" in results[1].report.error
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_makes_its_file_error_and_is_replaced(tmp_path: Path, profile):
+    png(tmp_path / "1-crashes.png", (255, 0, 0))
+    png(tmp_path / "2.png", (2, 2, 2))
+    results = run([tmp_path], profile, ScanOptions(detectors=("crash",)), jobs=1)
+    assert [r.report.verdict for r in results] == [Verdict.ERROR, Verdict.CLEAR]
+    assert "crashed the worker" in results[0].report.error and "70" in results[0].report.error
+
+
+def test_a_model_that_cannot_load_stops_the_run_with_what_to_install(tmp_path: Path, profile):
+    png(tmp_path / "1.png", (1, 1, 1))
+    with pytest.raises(MediaScreenError, match="make models"):
+        run([tmp_path], profile, ScanOptions(detectors=("broken",)), jobs=1)
+    assert multiprocessing.active_children() == []
+
+
+def test_untouched_files_need_no_worker_at_all(tmp_path: Path, profile):
+    from media_screen.cache import ResultCache
+
+    png(tmp_path / "in" / "1.png", (1, 1, 1))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    options = ScanOptions(detectors=("badge_stub",))
+    with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
+        list(batch)
+    with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
+        iterator = iter(batch)
+        assert next(iterator).cached
+        assert multiprocessing.active_children() == []  # answered from the cache in this process
+
+
+def test_the_hard_limit_leaves_the_cooperative_deadline_time_to_report():
+    assert hard_time_limit(1.0) == 1.5
+    assert hard_time_limit(120.0) == 125.0
+    assert available_cores() >= 1
+
+
+def test_limit_threads_caps_opencv_and_new_onnxruntime_sessions(monkeypatch):
+    cv2 = pytest.importorskip("cv2")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", onnxruntime.InferenceSession)  # restored afterwards
+    threads_before = cv2.getNumThreads()
+    try:
+        # given a process whose libraries default to every core
+        limit_threads(1)
+        # when a model session is created afterwards
+        graph = helper.make_graph(
+            [helper.make_node("Identity", ["x"], ["y"])], "identity",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        # then it uses one intra-op thread, and so does OpenCV
+        assert session.get_session_options().intra_op_num_threads == 1
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(threads_before)
