@@ -1,0 +1,185 @@
+"""Pictures for the HTML report: a small thumbnail with the detections drawn, and evidence crops.
+
+The file is decoded again at report time, at reduced size (JPEG draft mode; one frame per
+wanted time for video), so no pixels are kept between the scan and the report and memory
+stays bounded. A file whose content changed since the scan (different sha256) gets no
+pictures: its boxes would be drawn on the wrong image. Labels use DejaVu Sans from
+matplotlib's bundled fonts (never downloaded), or Pillow's built-in font.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from media_screen.config import Profile
+from media_screen.errors import MediaScreenError
+from media_screen.media import open_still, sha256_of
+from media_screen.model import Audience, Detection, FileReport, MediaType, Severity
+from media_screen.sanitize import clean_text
+
+THUMB_SIDE = 360
+CROP_SIDE = 160
+WORK_SIDE = 1280  # decode at about this size; crops are cut from it
+MAX_CROPS = 8
+MAX_VIDEO_TIMES = 4  # distinct frame times decoded per video
+JPEG_QUALITY = 72
+
+SEVERITY_COLOUR = {
+    Severity.BLOCK: (220, 30, 40),
+    Severity.PERMISSION: (200, 40, 200),
+    Severity.REVIEW: (240, 150, 0),
+    Severity.INFO: (40, 170, 90),
+}
+
+
+@dataclass(frozen=True)
+class Crop:
+    detection: Detection
+    jpeg: bytes
+
+
+@dataclass(frozen=True)
+class Pictures:
+    thumbnail: bytes | None  # JPEG
+    crops: tuple[Crop, ...] = ()
+    frame_time_s: float | None = None  # video: when the thumbnail frame is
+    problem: str | None = None  # why there is no thumbnail
+
+
+@functools.cache
+def label_font(size: int = 14) -> ImageFont.ImageFont:
+    try:
+        font_file = resources.files("matplotlib").joinpath("mpl-data/fonts/ttf/DejaVuSans.ttf")
+        with resources.as_file(font_file) as path:
+            return ImageFont.truetype(str(path), size)
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return ImageFont.load_default(size)
+
+
+def severity_of(detection: Detection, profile: Profile, audience: Audience) -> Severity:
+    rule = profile.rules.get(profile.detection_rules.get(detection.kind.value, ""))
+    return rule.severity[audience] if rule else Severity.INFO
+
+
+def counted(report: FileReport, profile: Profile) -> list[Detection]:
+    """The detections the policy counted (at or above their kind's threshold), most severe kinds first."""
+    return [d for d in report.detections if d.score >= profile.threshold(d.kind.value)]
+
+
+def render_pictures(report: FileReport, profile: Profile, audience: Audience) -> Pictures:
+    """Thumbnail and crops for one report; never raises for a bad or vanished file."""
+    if report.media is None or report.sha256 is None:
+        return Pictures(None, problem="no picture: the file was not decoded")
+    path = Path(report.path)
+    try:
+        if sha256_of(path) != report.sha256:
+            return Pictures(None, problem="no picture: the file changed since it was scanned")
+        detections = sorted(counted(report, profile), key=lambda d: -severity_of(d, profile, audience))
+        if report.media.media_type == MediaType.VIDEO:
+            return _video_pictures(path, report, detections, profile, audience)
+        image, scale = _still_image(path, report, profile)
+        return _pictures(image, scale, detections, profile, audience, None)
+    except (MediaScreenError, OSError, ValueError, ImportError) as exc:
+        return Pictures(None, problem=f"no picture: {clean_text(exc, 200)}")
+
+
+def _still_image(path: Path, report: FileReport, profile: Profile) -> tuple[Image.Image, float]:
+    with open_still(path, profile.max_image_pixels) as image:
+        image.draft("RGB", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((WORK_SIDE, WORK_SIDE))
+    width = report.media.width or upright.width
+    return upright, upright.width / width
+
+
+def _video_pictures(path, report, detections, profile, audience) -> Pictures:
+    times = sorted({d.time_s or 0.0 for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
+    frames = _video_frames(path, times)
+    if not frames:
+        return Pictures(None, problem="no picture: no frame could be decoded")
+    shown = min(frames)
+    image, scale = frames[shown]
+    in_frame = [d for d in detections if _visible_at(d, shown)]
+    pictures = _pictures(image, scale, in_frame, profile, audience, shown)
+    crops = list(pictures.crops)
+    for time_s in sorted(frames):
+        if time_s == shown:
+            continue
+        other, other_scale = frames[time_s]
+        crops += [Crop(d, _crop(other, other_scale, d)) for d in detections if (d.time_s or 0.0) == time_s]
+    return Pictures(pictures.thumbnail, tuple(crops[:MAX_CROPS]), shown)
+
+
+def _visible_at(detection: Detection, time_s: float) -> bool:
+    start = detection.time_s or 0.0
+    end = detection.end_s if detection.end_s is not None else start
+    return start <= time_s <= end
+
+
+def _video_frames(path: Path, times: list[float]) -> dict[float, tuple[Image.Image, float]]:
+    """Upright frames at (or just after) each time, reduced to WORK_SIDE; scale = reduced / upright width."""
+    import av
+
+    try:
+        from media_screen.video import display_matrix, upright
+    except ImportError:  # video support not installed: frames stay as stored
+        display_matrix, upright = (lambda frame: None), (lambda pixels, matrix: pixels)
+    frames: dict[float, tuple[Image.Image, float]] = {}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        time_base = stream.time_base
+        start = stream.start_time or 0
+        for wanted in times:
+            container.seek(start + int(wanted / time_base), stream=stream, backward=True, any_frame=False)
+            for decoded, frame in enumerate(container.decode(stream)):
+                at = float((frame.pts - start) * time_base) if frame.pts is not None else wanted
+                if at + 1e-3 >= wanted or decoded > 600:
+                    pixels = upright(frame.to_ndarray(format="rgb24"), display_matrix(frame))
+                    image = Image.fromarray(pixels)
+                    full_width = image.width
+                    image.thumbnail((WORK_SIDE, WORK_SIDE))
+                    frames[wanted] = (image, image.width / full_width)
+                    break
+    return frames
+
+
+def _pictures(image, scale, detections, profile, audience, frame_time_s) -> Pictures:
+    crops = tuple(Crop(d, _crop(image, scale, d)) for d in detections[:MAX_CROPS])
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    factor = scale * thumb.width / image.width
+    draw = ImageDraw.Draw(thumb)
+    font = label_font(12)
+    for detection in reversed(detections):  # most severe drawn last, on top
+        colour = SEVERITY_COLOUR[severity_of(detection, profile, audience)]
+        box = detection.box
+        x1, y1, x2, y2 = (v * factor for v in (box.x1, box.y1, box.x2, box.y2))
+        draw.rectangle((x1, y1, max(x1 + 1, x2), max(y1 + 1, y2)), outline=colour, width=2)
+        text = clean_text(f"{detection.label} {detection.score:.2f}", 40)
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        ty = y1 - (bottom - top) - 4 if y1 - (bottom - top) - 4 >= 0 else y2 + 1
+        draw.rectangle((x1, ty, x1 + right - left + 4, ty + bottom - top + 4), fill=colour)
+        draw.text((x1 + 2 - left, ty + 2 - top), text, fill=(255, 255, 255), font=font)
+    return Pictures(_jpeg(thumb), crops, frame_time_s)
+
+
+def _crop(image: Image.Image, scale: float, detection: Detection) -> bytes:
+    box = detection.box.scaled(1.2)
+    region = tuple(int(round(v * scale)) for v in (box.x1, box.y1, box.x2, box.y2))
+    x1, y1 = max(0, region[0]), max(0, region[1])
+    x2, y2 = min(image.width, max(x1 + 1, region[2])), min(image.height, max(y1 + 1, region[3]))
+    crop = image.crop((x1, y1, x2, y2))
+    crop.thumbnail((CROP_SIDE, CROP_SIDE))
+    return _jpeg(crop)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buffer.getvalue()
