@@ -1,0 +1,117 @@
+"""The text detector: reads what is written in a frame and applies the department's text rules.
+
+OCR is RapidOCR (PP-OCRv4 models inside the installed `rapidocr-onnxruntime` package),
+shared with the police-vehicle detector through `detectors/ocr.py`. What each line means
+comes from `detectors/text_rules.py`, configured by the profile's `[detectors.text]` table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from media_screen.config import Profile
+from media_screen.detectors import ocr
+from media_screen.detectors.base import DetectorInfo
+from media_screen.detectors.text_rules import TextMatch, TextRules, rules_from_settings
+from media_screen.errors import ModelUnavailableError
+from media_screen.model import Box, Detection, DetectionKind, Frame
+
+NAME = "text"
+KIND_LABELS = {
+    DetectionKind.POLICE_TEXT: "police wording",
+    DetectionKind.IDENTIFYING_TEXT: "identifying text",
+    DetectionKind.PLATE: "licence plate",
+    DetectionKind.INVESTIGATION_TEXT: "investigation text",
+    DetectionKind.CONFIDENTIAL_TEXT: "confidential marking",
+    DetectionKind.TEXT: "text",
+}
+_LABEL_TEXT = 60
+_UNIT_NUMBER_REACH = 4.0  # a number counts as a unit number within this many police-text heights
+
+
+class TextDetector:
+    """OCR plus the profile's text rules: police wording, numbers and names, plates, investigation and confidential text."""
+
+    name = NAME
+
+    def __init__(self, engine: ocr.OcrEngine, rules: TextRules, report_other_text: bool = False) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.report_other_text = report_other_text
+
+    @classmethod
+    def describe(cls, profile: Profile) -> DetectorInfo:
+        problem = None
+        try:
+            model = ", ".join(ocr.model_paths())
+        except ModelUnavailableError as exc:
+            model, problem = ", ".join(ocr.MODEL_FILES), str(exc)
+        return DetectorInfo(
+            name=NAME,
+            description="OCR (RapidOCR PP-OCRv4) with the profile's text rules",
+            kinds=tuple(KIND_LABELS),
+            model=model,
+            version=f"rapidocr-onnxruntime {ocr.version()}",
+            available=problem is None,
+            problem=problem,
+        )
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> "TextDetector":
+        settings = profile.detector_settings(NAME)
+        engine = shared_ocr_engine(settings)
+        rules = rules_from_settings(settings, profile.department, profile.city)
+        return cls(engine, rules, bool(settings.get("report_other_text", False)))
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        lines = ocr.read_lines(self.engine, frame.pixels)
+        detections: list[Detection] = []
+        police_boxes = []
+        for line in lines:
+            matches = self.rules.classify(line.text)
+            for match in matches:
+                detections.append(_detection(frame, line, match))
+                if match.kind == DetectionKind.POLICE_TEXT:
+                    police_boxes.append(line.box)
+            if not matches and self.report_other_text:
+                detections.append(_detection(frame, line, TextMatch(DetectionKind.TEXT, "other text", line.text)))
+        for line in lines:
+            if any(_near(line.box, police) for police in police_boxes):
+                for number in self.rules.unit_numbers(line.text):
+                    match = TextMatch(DetectionKind.IDENTIFYING_TEXT, "unit number near police wording", number)
+                    detections.append(_detection(frame, line, match))
+        return tuple(detections)
+
+
+def shared_ocr_engine(settings: Mapping[str, Any]) -> ocr.OcrEngine:
+    """The process-wide OCR engine configured by a `[detectors.text]` table."""
+    return ocr.shared_engine(
+        int(settings.get("detect_max_side", ocr.DEFAULT_DETECT_MAX_SIDE)),
+        float(settings.get("min_score", ocr.DEFAULT_MIN_SCORE)),
+    )
+
+
+def _detection(frame: Frame, line: ocr.TextLine, match: TextMatch) -> Detection:
+    shown = line.text if len(line.text) <= _LABEL_TEXT else line.text[: _LABEL_TEXT - 1] + "…"
+    return Detection(
+        kind=match.kind,
+        label=f'{KIND_LABELS[match.kind]} "{shown}"',
+        score=round(line.score * match.weight, 4),
+        box=line.box.clip(frame.width, frame.height),
+        detector=NAME,
+        time_s=frame.time_s,
+        evidence={
+            "text": line.text,
+            "rule": match.rule,
+            "matched": match.matched,
+            "ocr_score": round(line.score, 4),
+            "quad": line.quad_list(),
+        },
+    )
+
+
+def _near(box: Box, police: Box) -> bool:
+    reach = _UNIT_NUMBER_REACH * max(police.height, 1.0)
+    dx = max(police.x1 - box.x2, box.x1 - police.x2, 0.0)
+    dy = max(police.y1 - box.y2, box.y1 - police.y2, 0.0)
+    return dx <= reach and dy <= reach
