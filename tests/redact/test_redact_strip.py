@@ -29,6 +29,8 @@ from media_screen.redact.strip import (
 )
 
 
+pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO file")
+
 def pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 

@@ -1,0 +1,137 @@
+"""Redacting stills end to end (media_screen/redact/still.py, redactor.py): copies re-scan clean, inputs untouched.
+
+Detectors here are the deterministic test ones (a red square is a "face", a green picture holds a
+"badge"), so the tests check what redaction does with a detection, not how good a model is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from redact_builders import SERIAL, dirty_jpeg, exif_block, picture, srgb_icc
+from video_support import solid, with_marker
+
+from media_screen import detectors as registry
+from media_screen.model import FactKind, RedactionStatus
+from media_screen.redact import RedactOptions, redact_paths
+from media_screen.redact.strip import jpeg_scan_data
+
+
+pytestmark = pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO file")
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def red_pixels(image: Image.Image) -> int:
+    rgb = np.asarray(image.convert("RGB")).astype(int)
+    return int(((rgb[..., 0] > 150) & (rgb[..., 1] < 100) & (rgb[..., 2] < 100)).sum())
+
+
+@pytest.fixture
+def no_detectors(monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", {})
+
+
+@pytest.fixture
+def marker_only(monkeypatch):
+    monkeypatch.setattr(registry, "REGISTRY", {"marker": "video_support:MarkerDetector"})
+
+
+def test_without_regions_a_jpeg_is_stripped_losslessly_and_re_scans_clean(tmp_path, profile, no_detectors):
+    # given a JPEG with GPS, a body serial, an owner name, thumbnails, XMP, IPTC and an MPF image
+    source = tmp_path / "in" / "dirty.jpg"
+    source.parent.mkdir()
+    source.write_bytes(dirty_jpeg())
+    before = digest(source)
+    # when it is redacted
+    (report,) = redact_paths([tmp_path / "in"], tmp_path / "out", profile, RedactOptions())
+    # then a copy is written under the mirrored path and its re-scan finds no GPS, serial, owner or thumbnail
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert report.output == str(tmp_path / "out" / "in" / "dirty.jpg")
+    rescan = report.rescan
+    assert rescan.error is None and rescan.metadata.location is None
+    assert not [f for f in rescan.metadata.facts if f.kind in (FactKind.GPS, FactKind.DEVICE_SERIAL,
+                                                                  FactKind.OWNER_NAME, FactKind.THUMBNAIL)]
+    # and the report lists what the input revealed
+    assert {FactKind.GPS, FactKind.DEVICE_SERIAL} <= {f.kind for f in report.removed_facts}
+    # and the pixels are untouched: same scan data, same decoded picture
+    copy = (tmp_path / "out" / "in" / "dirty.jpg").read_bytes()
+    assert jpeg_scan_data(copy) == jpeg_scan_data(source.read_bytes())
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(copy))), np.asarray(Image.open(source)))
+    assert report.method.startswith("lossless") and "ICC profile" in report.kept
+    # and the input is byte-identical
+    assert digest(source) == before
+
+
+def test_obscured_regions_are_re_encoded_upright_without_the_orientation_tag(tmp_path, profile, marker_only):
+    # given a photo stored sideways (EXIF orientation 6) with a red "face" and GPS
+    stored = Image.fromarray(with_marker(solid(64, 48), 30, 16, size=12))
+    source = tmp_path / "sideways.jpg"
+    stored.save(source, "JPEG", quality=95, exif=exif_block(orientation=6), icc_profile=srgb_icc())
+    before = digest(source)
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    # then the copy is upright (48 x 64), carries no orientation tag, and the face is gone
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    copy = Image.open(report.output)
+    assert copy.size == (48, 64) and 0x0112 not in copy.getexif()
+    assert red_pixels(copy) == 0
+    assert copy.info.get("icc_profile") == srgb_icc()
+    (region,) = report.obscured
+    assert region.kind.value == "face" and region.shape == "ellipse"
+    assert "re-encoded JPEG" in report.method
+    assert any(m.item == "EXIF Orientation" for m in report.removed)
+    assert digest(source) == before
+
+
+def test_keep_metadata_keeps_only_what_is_listed(tmp_path, profile, no_detectors):
+    source = tmp_path / "a.jpg"
+    source.write_bytes(dirty_jpeg())
+    options = RedactOptions(keep_metadata={"copyright", "exif-datetime"})
+    (report,) = redact_paths([source], tmp_path / "out", profile, options)
+    copy = Image.open(report.output)
+    exif = copy.getexif()
+    assert exif.get(0x8298) == "(c) Concord PD" and exif.get(0x0132) == "2024:06:12 09:31:00"
+    assert exif.get_ifd(0x8769).get(0x9003) == "2024:06:12 09:30:59"
+    assert "icc_profile" not in copy.info  # not listed, so dropped
+    assert SERIAL.encode() not in open(report.output, "rb").read()
+
+
+def test_tiff_is_re_encoded_and_says_so(tmp_path, profile, no_detectors):
+    source = tmp_path / "scan.tif"
+    picture().save(source, "TIFF", exif=exif_block())
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions())
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert report.method.startswith("re-encoded TIFF")
+    assert np.array_equal(np.asarray(Image.open(report.output)), np.asarray(Image.open(source)))
+    assert SERIAL.encode() not in open(report.output, "rb").read()
+    assert report.rescan.metadata.location is None
+
+
+def test_a_copy_that_still_shows_a_selected_object_is_removed(tmp_path, profile, monkeypatch):
+    # given a detector that keeps seeing a badge however the picture is obscured (it reads the corner pixel)
+    monkeypatch.setattr(registry, "REGISTRY", {"badge_stub": "fake_detectors:BadgeDetector"})
+    source = tmp_path / "green.png"
+    Image.new("RGB", (40, 30), (0, 255, 0)).save(source)
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    # then the redaction fails for that file, says why, and leaves nothing behind
+    assert report.status == RedactionStatus.FAILED and report.output is None
+    assert any("badge_stub still finds badge" in p for p in report.problems)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_broken_file_fails_alone(tmp_path, profile, no_detectors):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    picture().save(tmp_path / "in" / "fine.png")
+    reports = {r.source.rsplit("/", 1)[-1]: r for r in redact_paths([tmp_path / "in"], tmp_path / "out", profile,
+                                                                       RedactOptions())}
+    assert reports["broken.jpg"].status == RedactionStatus.FAILED and reports["broken.jpg"].problems
+    assert reports["fine.png"].status == RedactionStatus.WRITTEN
+    assert sorted(p.name for p in (tmp_path / "out" / "in").iterdir()) == ["fine.png"]
