@@ -93,14 +93,18 @@ def _module_source_digest(module: str, digest: "hashlib._Hash") -> None:
             digest.update(hashlib.sha256(handle.read()).digest())
 
 
-def _model_file_stamp(profile: Profile, model: str) -> list[int] | None:
-    """Size and mtime of the model file when DetectorInfo.model names one: a retrained file changes the key."""
-    try:
-        path = profile.resolve(model)
-        info = path.stat() if path.is_file() else None
-    except (OSError, ValueError):
-        return None
-    return [info.st_size, info.st_mtime_ns] if info else None
+def _model_file_stamps(profile: Profile, model: str) -> list[list[int]]:
+    """Size and mtime of each model file DetectorInfo.model names: a retrained file changes the key."""
+    stamps = []
+    for part in model.split(","):
+        try:
+            path = profile.resolve(part.strip())
+            info = path.stat() if part.strip() and path.is_file() else None
+        except (OSError, ValueError):
+            info = None
+        if info is not None:
+            stamps.append([info.st_size, info.st_mtime_ns])
+    return stamps
 
 
 def detector_versions(profile: Profile, options: ScanOptions) -> dict[str, str]:
@@ -123,7 +127,7 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         detectors[name] = {
             "version": info.version,
             "model": info.model,
-            "model_file": _model_file_stamp(profile, info.model),
+            "model_files": _model_file_stamps(profile, info.model),
             "settings": dict(profile.detector_settings(name)),
             "code": code.hexdigest(),
         }

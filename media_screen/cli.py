@@ -6,22 +6,30 @@ diagnostics to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from media_screen import __version__
 from media_screen import detectors as registry
+from media_screen.approvals import ApprovalRegister
+from media_screen.audit import AuditLog, current_user, read_events
+from media_screen.batch import BatchScan
+from media_screen.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, UsageError
+from media_screen.media import sha256_of
 from media_screen.model import Audience
-from media_screen.pipeline import scan_paths
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
 from media_screen.report import OutputFormat
 from media_screen.report.redaction import (
@@ -32,6 +40,7 @@ from media_screen.report.redaction import (
 )
 from media_screen.report.table import render_table
 from media_screen.report.text import render_csv, render_json, render_jsonl_line
+from media_screen.sanitize import clean_text
 from media_screen.status import EXIT_CODES_HELP, REDACT_EXIT_CODES_HELP, ExitStatus, exit_status, redact_exit_status
 
 app = typer.Typer(
@@ -42,6 +51,10 @@ app = typer.Typer(
 )
 profile_app = typer.Typer(help="Show or write the department profile (rules, thresholds, places).")
 app.add_typer(profile_app, name="profile")
+cache_app = typer.Typer(help="The result cache (unchanged files are not analysed again).")
+app.add_typer(cache_app, name="cache")
+audit_app = typer.Typer(help="The audit log of every scan, redaction and approval.")
+app.add_typer(audit_app, name="audit")
 
 stderr = Console(stderr=True)
 
@@ -53,13 +66,13 @@ def _fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> None:
     raise typer.Exit(int(status))
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | Iterable[str]) -> None:
     """Write next to the target and rename, so a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -81,6 +94,11 @@ def scan(
     file_timeout: Optional[float] = typer.Option(None, help="Seconds allowed per file (default: profile)."),
     sample_every: float = typer.Option(1.0, help="Video: seconds between sampled frames."),
     max_frames: int = typer.Option(300, help="Video: most frames analysed per file."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=0, help="Worker processes (default: all cores; 0: in this process, no hard time bound)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Analyse every file again; neither read nor write the cache."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     try:
         loaded = load_profile(profile)
@@ -96,23 +114,86 @@ def scan(
         sample_every_s=sample_every,
         max_frames=max_frames,
     )
-    reports = []
+    reports, verdicts = [], []
     stream = output_format == OutputFormat.JSONL and output is None
+    with contextlib.ExitStack() as resources:
+        cache = None if no_cache else _open_cache(resources)
+        approvals = resources.enter_context(ApprovalRegister())
+        audit = resources.enter_context(AuditLog())
+        try:
+            batch = resources.enter_context(
+                BatchScan(paths, loaded, options, jobs=jobs, cache=cache, approvals=approvals, audit=audit)
+            )
+            with _progress(len(batch.paths), quiet) as advance:
+                for result in batch:
+                    advance(result)
+                    verdicts.append(result.report.verdict)
+                    if stream:  # JSON Lines to stdout: nothing kept, memory stays flat
+                        typer.echo(render_jsonl_line(result.report, audience))
+                    else:
+                        reports.append(result.report)
+        except MediaScreenError as exc:  # a detector that cannot load: a setup problem, not a file problem
+            _fail(str(exc), ExitStatus.ERROR)
+        except KeyboardInterrupt:
+            stderr.print(f"interrupted after {len(verdicts)} file(s); partial report follows")
+    _emit(reports, audience, output_format, output, stream, loaded)
+    raise typer.Exit(int(exit_status(verdicts, fail_on)))
+
+
+def _open_cache(resources: contextlib.ExitStack) -> ResultCache | None:
     try:
-        for report in scan_paths(paths, loaded, options):
-            reports.append(report)
-            if stream:
-                typer.echo(render_jsonl_line(report, audience))
-    except MediaScreenError as exc:  # a detector that cannot load: a setup problem, not a file problem
-        _fail(str(exc), ExitStatus.ERROR)
-    except KeyboardInterrupt:
-        stderr.print(f"interrupted after {len(reports)} file(s); partial report follows")
-    _emit(reports, audience, output_format, output, stream)
-    raise typer.Exit(int(exit_status((r.verdict for r in reports), fail_on)))
+        return resources.enter_context(ResultCache())
+    except (OSError, sqlite3.Error) as exc:
+        stderr.print(f"warning: result cache unavailable, every file is analysed ({exc})")
+        return None
 
 
-def _emit(reports, audience: Audience, output_format: OutputFormat, output: Path | None, streamed: bool) -> None:
+def _progress(total: int, quiet: bool):
+    """A progress bar (files/s, ETA) on stderr when it is a terminal; silent when piped or --quiet."""
+    if quiet or total == 0 or not stderr.is_terminal:
+        return contextlib.nullcontext(lambda result: None)
+    return _ProgressBar(total)
+
+
+class _ProgressBar:
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=stderr, transient=True,
+        )
+        self.task = self.progress.add_task("scanning", total=total, rate="")
+        self.cached = 0
+
+    def __enter__(self):
+        self.progress.start()
+        return self.advance
+
+    def advance(self, result) -> None:
+        self.cached += result.cached
+        speed = self.progress.tasks[0].speed
+        self.progress.update(
+            self.task, advance=1, description=f"scanning ({self.cached} from cache)",
+            rate=f"{speed:.1f} files/s" if speed else "",
+        )
+
+    def __exit__(self, *exc_info) -> None:
+        self.progress.stop()
+
+
+def _emit(reports, audience, output_format, output, streamed, profile) -> None:
     if streamed:
+        return
+    if output_format == OutputFormat.HTML:
+        from media_screen.report.html import iter_html
+        from media_screen.thumbnails import render_pictures
+
+        chunks = iter_html(reports, audience, lambda report: render_pictures(report, profile, audience))
+        if output:
+            _write_atomically(output, chunks)
+        else:
+            sys.stdout.writelines(chunks)
         return
     if output_format == OutputFormat.TABLE:
         if not output:
@@ -162,6 +243,8 @@ def redact(
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
 ) -> None:
     try:
+        if output_format == OutputFormat.HTML:
+            raise UsageError("--format html is for scan reports; choose table, json, jsonl or csv")
         options = RedactOptions(
             targets=_parse_enum_list(what, RedactTarget, "--what"),
             style=style,
@@ -178,9 +261,11 @@ def redact(
     if missing:
         stderr.print("warning: no detector finds " + ", ".join(sorted(k.value for k in missing)))
     reports = []
+    audit, versions = AuditLog(), detector_versions(loaded, ScanOptions())
     try:
         for report in redact_paths(paths, out, loaded, options):
             reports.append(report)
+            _audit_redaction(audit, report, loaded, versions)
             if output_format == OutputFormat.JSONL:
                 typer.echo(render_redaction_jsonl_line(report, audience))
     except UsageError as exc:
@@ -189,6 +274,7 @@ def redact(
         _fail(str(exc), ExitStatus.ERROR)
     except KeyboardInterrupt:
         stderr.print(f"interrupted after {len(reports)} file(s); partial report follows")
+    audit.close()
     if output_format == OutputFormat.TABLE:
         Console(width=160 if not sys.stdout.isatty() else None).print(render_redaction_table(reports, audience))
     elif output_format == OutputFormat.JSON:
@@ -196,6 +282,15 @@ def redact(
     elif output_format == OutputFormat.CSV:
         sys.stdout.write(render_redaction_csv(reports))
     raise typer.Exit(int(redact_exit_status(reports)))
+
+
+def _audit_redaction(audit: AuditLog, report, profile, versions) -> None:
+    try:
+        source_sha256 = sha256_of(Path(report.source))
+    except OSError:
+        source_sha256 = None
+    output_sha256 = report.rescan.sha256 if report.rescan else None
+    audit.redaction(report, source_sha256, output_sha256, profile.digest, versions)
 
 
 @app.command("detectors", help="List every detector with its model, version and whether it can run here.")
@@ -222,6 +317,94 @@ def list_detectors(profile: Optional[Path] = ProfileOption) -> None:
     Console(width=160).print(table)
 
 
+@cache_app.command("clear", help="Delete every cached analysis; the next scan analyses every file again.")
+def cache_clear() -> None:
+    try:
+        with ResultCache() as cache:
+            dropped = cache.clear()
+    except (OSError, sqlite3.Error) as exc:
+        _fail(f"cannot clear the cache: {exc}", ExitStatus.ERROR)
+    stderr.print(f"cache cleared: {dropped} analysis result(s) removed from {cache.path}")
+
+
+@cache_app.command("info", help="Where the cache is and how much it holds.")
+def cache_info() -> None:
+    with ResultCache() as cache:
+        counts = cache.counts()
+    typer.echo(f"{cache.path}: {counts['analyses']} analysis result(s), {counts['files']} file hash(es)")
+
+
+@audit_app.command("show", help="List the audit log, oldest first (--last N for the newest N).")
+def audit_show(
+    last: Optional[int] = typer.Option(None, "--last", min=1, help="Only the newest N events."),
+    as_json: bool = typer.Option(False, "--json", help="The raw JSON lines."),
+) -> None:
+    from collections import deque
+
+    from rich.table import Table
+
+    events = deque(read_events(), maxlen=last)
+    if as_json:
+        for event in events:
+            typer.echo(json.dumps(event, ensure_ascii=False))
+        return
+    table = Table(title=f"audit log ({len(events)} event(s))")
+    for column in ("time", "event", "user@host", "verdict", "sha256", "file", "profile"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        outcome = event.get("verdict") or event.get("status") or (f"by {event.get('approved_by')}")
+        cells = (
+            event.get("time", ""), event.get("event", ""), f"{event.get('user', '')}@{event.get('host', '')}",
+            outcome or "", (event.get("sha256") or "")[:16], event.get("path") or "",
+            (event.get("profile_sha256") or "")[:12],
+        )
+        table.add_row(*(Text(clean_text(cell, 4096)) for cell in cells))  # Text: no markup from the log
+    Console(width=200).print(table)
+
+
+@app.command(help="Record that the Chief (or a designee) approved this exact file for use by another party (B.2).")
+def approve(
+    file: Path = typer.Argument(..., help="The file approved; any later change to it voids the approval."),
+    by: str = typer.Option(..., "--by", help="Who approved it (the Chief or the designee)."),
+    note: str = typer.Option("", "--note", help="Free text kept with the approval (e.g. the request reference)."),
+) -> None:
+    if not by.strip():
+        _fail("--by must name who approved the file")
+    try:
+        if not file.is_file():
+            _fail(f"{file}: not a regular file")
+        sha256 = sha256_of(file)
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}", ExitStatus.ERROR)
+    with ApprovalRegister() as register, AuditLog() as audit:
+        approval = register.record(sha256, by, note, str(file.resolve()), current_user())
+        audit.approval(approval)
+    stderr.print(
+        f"approved {clean_text(file)} (sha256 {sha256[:16]}...) by {approval.approved_by}", markup=False, highlight=False
+    )
+
+
+@app.command("approvals", help="List the B.2 approvals in the register.")
+def list_approvals(as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    with ApprovalRegister() as register:
+        approvals = register.all()
+    if as_json:
+        for approval in approvals:
+            typer.echo(json.dumps(asdict(approval), ensure_ascii=False))
+        return
+    table = Table(title=f"B.2 approvals ({len(approvals)})")
+    for column in ("approved at", "approved by", "sha256", "file", "note", "recorded by"):
+        table.add_column(column, overflow="fold")
+    for a in approvals:
+        cells = (a.approved_at, a.approved_by, a.sha256, a.path, a.note, a.recorded_by)
+        table.add_row(*(Text(clean_text(cell, 4096)) for cell in cells))
+    Console(width=200).print(table)
+
+
 @profile_app.command("show", help="Print the effective profile.")
 def profile_show(profile: Optional[Path] = ProfileOption) -> None:
     try:
@@ -240,6 +423,35 @@ def profile_init(
         _fail(f"{path} exists; use --force to overwrite")
     _write_atomically(path, default_profile_text())
     stderr.print(f"wrote {path}")
+
+
+@app.command(help="Train the learned police detector: dataset, training, held-back figures, export, model card.")
+def train(
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="Training configuration TOML (default: models/police_yolov8n.train.toml)."
+    ),
+    work_dir: Optional[Path] = typer.Option(
+        None, "--work-dir", help="Dataset and training runs (default: under the user cache, outside the repository)."
+    ),
+    start: Optional[list[str]] = typer.Option(
+        None, "--start", help="Starting point, repeatable: nudenet, scratch (default: the configuration's)."
+    ),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Override the configuration's epochs."),
+) -> None:
+    from media_screen.train import run_training
+    from media_screen.train.card import render_summary
+    from media_screen.train.settings import DEFAULT_CONFIG_NAME, default_config_path
+
+    shown = str(config) if config else f"models/{DEFAULT_CONFIG_NAME}"
+    command = " ".join(
+        ["media-screen train --config", shown, *(f"--start {s}" for s in start or ())]
+        + ([f"--epochs {epochs}"] if epochs else [])
+    )
+    try:
+        report = run_training(config or default_config_path(), work_dir, start, epochs, command)
+    except MediaScreenError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
+    typer.echo(render_summary(report))
 
 
 def version_callback(value: bool) -> None:

@@ -93,8 +93,8 @@ def test_scan_of_the_samples_opens_no_network_connection(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    # when every sample is scanned with every detector
-    result = scan(str(REPO / "sample_media"), "--format", "json")
+    # when every sample is scanned with every detector, in this process (workers are not patched) and afresh
+    result = scan(str(REPO / "sample_media"), "--format", "json", "--jobs", "0", "--no-cache")
     # then no connection was attempted and every file got a report
     assert attempts == []
     assert json.loads(result.stdout)["summary"]["files"] > 0

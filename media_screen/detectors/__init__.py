@@ -16,6 +16,7 @@ METADATA = "metadata"  # not a pixel detector: metadata is always read; alone it
 
 REGISTRY: dict[str, str] = {
     # name: "module:Class"
+    "faces": "media_screen.detectors.faces:FaceDetector",
     "text": "media_screen.detectors.text:TextDetector",
 }
 

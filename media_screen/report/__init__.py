@@ -8,3 +8,4 @@ class OutputFormat(str, enum.Enum):
     JSON = "json"
     JSONL = "jsonl"
     CSV = "csv"
+    HTML = "html"  # scan only: the self-contained review page

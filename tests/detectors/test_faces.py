@@ -1,0 +1,102 @@
+"""The faces detector: CenterFace decode, pass planning, and real faces found at any size."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from detector_samples import ASTRONAUT_FACE
+from media_screen.detectors.centerface import STRIDE, decode, non_max_suppression
+from media_screen.detectors.faces import FaceDetector, FaceSettings, plan_passes
+from media_screen.model import Box, DetectionKind, Frame
+
+
+@pytest.fixture(scope="module")
+def faces(profile) -> FaceDetector:
+    return FaceDetector.from_profile(profile)
+
+
+def test_decode_turns_one_heatmap_peak_into_one_box():
+    # given output maps of a 64 x 64 input with one confident cell at row 5, column 7
+    heatmap, scale = np.zeros((1, 16, 16), np.float32), np.zeros((2, 16, 16), np.float32)
+    offset, landmarks = np.zeros((2, 16, 16), np.float32), np.zeros((10, 16, 16), np.float32)
+    heatmap[0, 5, 7] = 0.9
+    scale[:, 5, 7] = np.log([20 / STRIDE, 10 / STRIDE])  # a face 20 tall, 10 wide
+    offset[:, 5, 7] = (0.25, 0.5)  # centre a quarter cell down, half a cell right
+    landmarks[0:2, 5, 7] = (0.5, 0.5)  # first point (y, x) in the middle of the box
+    # when decoded
+    found = decode(heatmap, scale, offset, landmarks, min_score=0.5)
+    # then the box is centred on the cell plus its offset, sized by exp(scale) * stride
+    centre_x, centre_y = (7 + 0.5 + 0.5) * STRIDE, (5 + 0.25 + 0.5) * STRIDE
+    np.testing.assert_allclose(found.boxes, [[centre_x - 5, centre_y - 10, centre_x + 5, centre_y + 10]], rtol=1e-5)
+    np.testing.assert_allclose(found.scores, [0.9])
+    np.testing.assert_allclose(found.landmarks[0, 0], [centre_x, centre_y], rtol=1e-5)
+
+
+def test_decode_of_a_cold_heatmap_is_empty():
+    maps = [np.zeros((c, 8, 8), np.float32) for c in (1, 2, 2, 10)]
+    assert len(decode(*maps, min_score=0.3)) == 0
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes_and_distant_ones():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
+    keep = non_max_suppression(boxes, np.array([0.6, 0.9, 0.5], np.float32), iou_threshold=0.3)
+    assert keep.tolist() == [1, 2]
+
+
+def test_small_frames_get_one_pass_and_12_mp_frames_get_overlapping_tiles():
+    settings = FaceSettings(max_side=1280, min_face_px=24, tile_px=1536)
+    assert len(plan_passes(1280, 960, settings)) == 1
+    # given a 12 MP photo, where a 24 px face would shrink to 8 px in the whole-frame pass
+    whole, *tiles = plan_passes(4000, 3000, settings)
+    assert whole.crop == (0, 0, 4000, 3000) and whole.scale == pytest.approx(0.32)
+    # then full-resolution tiles cover every pixel, each overlapping its neighbour by more than the faces it keeps
+    covered = np.zeros((3000, 4000), bool)
+    for tile in tiles:
+        left, top, right, bottom = tile.crop
+        covered[top:bottom, left:right] = True
+        assert tile.scale == 1.0 and max(right - left, bottom - top) <= 1536
+    assert covered.all()
+    spans_x = sorted({(t.crop[0], t.crop[2]) for t in tiles})
+    assert all(a[1] - b[0] > tiles[0].max_face_px for a, b in zip(spans_x, spans_x[1:]))
+
+
+def test_the_astronauts_face_is_found_where_it_is(faces, astronaut_frame):
+    # when the NASA portrait is screened
+    found = [d for d in faces.detect(astronaut_frame) if d.score >= 0.5]
+    # then exactly one face is found, on the real face, with its landmarks inside the box
+    assert len(found) == 1
+    face = found[0]
+    assert face.kind == DetectionKind.FACE and face.detector == "faces"
+    assert face.box.iou(Box(*ASTRONAUT_FACE)) > 0.7
+    (left_eye, right_eye, nose, mouth_left, mouth_right) = face.evidence["landmarks"]
+    assert left_eye[0] < nose[0] < right_eye[0]
+    assert max(left_eye[1], right_eye[1]) < nose[1] < min(mouth_left[1], mouth_right[1])
+    box = face.box
+    assert all(box.x1 <= x <= box.x2 and box.y1 <= y <= box.y2 for x, y in face.evidence["landmarks"])
+
+
+def test_a_28_px_face_in_a_12_mp_photo_is_found(faces, astronaut, coffee):
+    # given the astronaut's face shrunk to 28 px and pasted into a 4000 x 3000 photo of a coffee cup,
+    # straddling where two small-face tiles overlap
+    x1, y1, x2, y2 = ASTRONAUT_FACE
+    factor = 28 / (x2 - x1)
+    head_with_margin = astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40]
+    head = cv2.resize(head_with_margin, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    canvas = cv2.resize(coffee, (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    left, top = 1400, 1000
+    canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
+    margin = 40 * factor
+    pasted_face = Box(
+        left + margin, top + margin, left + margin + (x2 - x1) * factor, top + margin + (y2 - y1) * factor
+    )
+    # when screened
+    found = [d for d in faces.detect(Frame(pixels=canvas)) if d.score >= 0.5]
+    # then that face, and only it, is found, in the photo's own coordinates
+    assert len(found) == 1, found
+    assert found[0].box.iou(pasted_face) > 0.5
+
+
+def test_a_photo_without_people_gives_no_face(faces, coffee):
+    assert [d for d in faces.detect(Frame(pixels=coffee)) if d.score >= 0.5] == []

@@ -1,0 +1,145 @@
+"""The batch side of the command line: parallel scans, cache, HTML, approvals, audit log, Ctrl-C."""
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from media_screen import batch as batch_module
+from media_screen import cli
+from media_screen import detectors as registry
+from media_screen.cli import app
+from media_screen.status import ExitStatus
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDIA_SCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MEDIA_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(registry.REGISTRY, "badge_stub", "fake_detectors:BadgeDetector")
+    monkeypatch.setitem(registry.REGISTRY, "slow", "fake_detectors:SlowDetector")
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    media = tmp_path / "media"
+    media.mkdir()
+    Image.new("RGB", (80, 60), (0, 255, 0)).save(media / "1-badge.png")
+    Image.new("RGB", (80, 60), (30, 60, 90)).save(media / "2-plain.png")
+    Image.new("RGB", (80, 60), (90, 60, 30)).save(media / "3-plain.png")
+    return media
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def scan_jsonl(*args: str) -> tuple[list[dict], object]:
+    result = invoke("scan", *args, "--format", "jsonl")
+    return [json.loads(line) for line in result.stdout.splitlines()], result
+
+
+def audit_events() -> list[dict]:
+    return [json.loads(line) for line in invoke("audit", "show", "--json").stdout.splitlines()]
+
+
+def test_parallel_scan_in_input_order_then_from_the_cache(folder: Path):
+    # given a folder scanned by two workers
+    first, result = scan_jsonl(str(folder), "--detectors", "badge_stub", "--jobs", "2")
+    assert result.exit_code == ExitStatus.FINDINGS
+    assert [Path(line["path"]).name for line in first] == ["1-badge.png", "2-plain.png", "3-plain.png"]
+    assert [line["verdict"] for line in first] == ["PERMISSION_REQUIRED", "CLEAR", "CLEAR"]
+    # when it is scanned again
+    second, _ = scan_jsonl(str(folder), "--detectors", "badge_stub", "--jobs", "2")
+    # then the same results come from the cache, as the audit log records
+    assert [line["verdict"] for line in second] == [line["verdict"] for line in first]
+    assert [event["cached"] for event in audit_events()] == [False] * 3 + [True] * 3
+    assert "3 analysis result(s)" in invoke("cache", "info").stdout
+
+
+def test_cache_clear_and_no_cache_force_new_analysis(folder: Path):
+    scan_jsonl(str(folder), "--detectors", "badge_stub", "--jobs", "0")
+    cleared = invoke("cache", "clear")
+    assert cleared.exit_code == 0 and "3 analysis result(s) removed" in cleared.stderr
+    scan_jsonl(str(folder), "--detectors", "badge_stub", "--jobs", "0")
+    scan_jsonl(str(folder), "--detectors", "badge_stub", "--jobs", "0", "--no-cache")
+    assert [event["cached"] for event in audit_events()] == [False] * 3 + [False] * 3 + [False] * 3
+
+
+def test_html_report_is_written_with_every_file(folder: Path, tmp_path: Path):
+    out = tmp_path / "report.html"
+    result = invoke("scan", str(folder), "--detectors", "badge_stub", "--jobs", "0", "--format", "html", "-o", str(out))
+    html = out.read_text("utf-8")
+    assert result.exit_code == ExitStatus.FINDINGS
+    assert 'data-files="3"' in html and html.count('class="file"') == 3 and "data:image/jpeg;base64," in html
+
+
+def test_approval_lowers_b2_to_review_until_the_file_changes(folder: Path):
+    badge = folder / "1-badge.png"
+    scan = ("scan", str(badge), "--detectors", "badge_stub", "--jobs", "0", "--format", "json")
+    assert json.loads(invoke(*scan).stdout)["files"][0]["verdict"] == "PERMISSION_REQUIRED"
+    # when the Chief's designee approves this exact file
+    approved = invoke("approve", str(badge), "--by", "Deputy Chief Example", "--note", "press release 7")
+    assert approved.exit_code == 0
+    listed = invoke("approvals", "--json").stdout.splitlines()
+    assert len(listed) == 1 and json.loads(listed[0])["approved_by"] == "Deputy Chief Example"
+    # then the B.2 finding is kept, marked approved, and the verdict is REVIEW
+    entry = json.loads(invoke(*scan).stdout)["files"][0]
+    assert entry["verdict"] == "REVIEW"
+    assert "approved by Deputy Chief Example" in entry["findings"][0]["message"]
+    assert entry["findings"][0]["evidence"]["approval_note"] == "press release 7"
+    # and any change to the file voids the approval
+    picture = Image.open(badge)
+    picture.putpixel((10, 10), (0, 250, 0))
+    picture.save(badge)
+    assert json.loads(invoke(*scan).stdout)["files"][0]["verdict"] == "PERMISSION_REQUIRED"
+    assert [e["event"] for e in audit_events()] == ["scan", "approval", "scan", "scan"]
+
+
+def test_approve_refuses_a_missing_file_and_an_empty_name(tmp_path: Path, folder: Path):
+    assert invoke("approve", str(tmp_path / "absent.jpg"), "--by", "Chief").exit_code == ExitStatus.USAGE
+    assert invoke("approve", str(folder / "1-badge.png"), "--by", " ").exit_code == ExitStatus.USAGE
+
+
+def test_audit_show_lists_scans(folder: Path):
+    scan_jsonl(str(folder), "--detectors", "metadata", "--jobs", "0")
+    shown = invoke("audit", "show", "--last", "2")
+    assert shown.exit_code == 0 and "2-plain.png" in shown.stdout and "3-plain.png" in shown.stdout
+    assert "1-badge.png" not in shown.stdout
+
+
+def test_a_hanging_file_times_out_and_the_batch_goes_on(folder: Path):
+    Image.new("RGB", (80, 60), (255, 0, 255)).save(folder / "2a-hangs.png")
+    lines, result = scan_jsonl(str(folder), "--detectors", "slow", "--jobs", "1", "--file-timeout", "1")
+    assert result.exit_code == ExitStatus.ERROR
+    assert [line["verdict"] for line in lines] == ["CLEAR", "CLEAR", "ERROR", "CLEAR"]
+    assert "exceeded 1 s" in lines[2]["error"]
+
+
+def test_ctrl_c_stops_and_still_writes_the_partial_report(folder: Path, tmp_path: Path, monkeypatch):
+    class InterruptedScan(batch_module.BatchScan):
+        def __iter__(self):
+            for number, result in enumerate(super().__iter__()):
+                if number == 1:
+                    raise KeyboardInterrupt
+                yield result
+
+    monkeypatch.setattr(cli, "BatchScan", InterruptedScan)
+    out = tmp_path / "partial.json"
+    result = invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json", "-o", str(out))
+    assert "interrupted after 1 file(s)" in result.stderr
+    assert json.loads(out.read_text())["summary"]["files"] == 1
+
+
+def test_no_progress_bar_when_output_is_not_a_terminal(folder: Path):
+    result = invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json")
+    assert result.stderr == ""
+
+
+def test_redact_refuses_the_html_format(folder: Path, tmp_path: Path):
+    result = invoke("redact", str(folder), "--out", str(tmp_path / "out"), "--format", "html")
+    assert result.exit_code == ExitStatus.USAGE and "html" in result.stderr
