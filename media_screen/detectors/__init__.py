@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     # name: "module:Class"
     "faces": "media_screen.detectors.faces:FaceDetector",
     "text": "media_screen.detectors.text:TextDetector",
+    "explicit": "media_screen.detectors.explicit:ExplicitDetector",
 }
 
 

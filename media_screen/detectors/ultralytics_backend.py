@@ -1,0 +1,105 @@
+"""The one module that imports ultralytics: load a YOLO model once, run it, return plain arrays.
+
+Ultralytics checks for updates, sends analytics, downloads fonts and weights and pip-installs
+missing packages unless told not to. media_screen.offline sets YOLO_OFFLINE, YOLO_AUTOINSTALL=false
+and a config folder under our cache before ultralytics is first imported; here the `sync`
+(analytics) setting is also turned off in that config folder. No ultralytics `Results` object
+leaves this module: detectors get `BoxArrays`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from media_screen import offline
+from media_screen.detectors.model_files import package_version
+from media_screen.errors import ModelUnavailableError
+from media_screen.sanitize import clean_text
+
+INSTALL_HINT = "install it with: pip install ultralytics (or re-run scripts/install.sh)"
+
+_models: dict[tuple[Path, str], "YoloModel"] = {}
+_models_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BoxArrays:
+    """Boxes found in one image: plain numpy arrays in that image's pixels."""
+
+    xyxy: np.ndarray  # (N, 4) float32: x1, y1, x2, y2
+    scores: np.ndarray  # (N,) float32 in 0..1
+    class_ids: np.ndarray  # (N,) int64
+    names: Mapping[int, str]  # class id -> the model's class name
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def labels(self) -> list[str]:
+        return [self.names.get(int(i), str(int(i))) for i in self.class_ids]
+
+    def select(self, keep: np.ndarray) -> "BoxArrays":
+        return BoxArrays(self.xyxy[keep], self.scores[keep], self.class_ids[keep], self.names)
+
+
+def ultralytics_available() -> bool:
+    """Whether ultralytics can be imported, without importing it (that takes seconds)."""
+    return importlib.util.find_spec("ultralytics") is not None
+
+
+def ultralytics_version() -> str:
+    return package_version("ultralytics")
+
+
+class YoloModel:
+    """A loaded ultralytics model. Calls are serialised: an ultralytics predictor is not re-entrant."""
+
+    def __init__(self, path: Path, task: str) -> None:
+        yolo_class = _import_ultralytics()
+        self.path = path
+        self._model = yolo_class(str(path), task=task)
+        # Class names come from the model file: cleaned like any other untrusted string.
+        self.names: Mapping[int, str] = MappingProxyType({int(k): clean_text(v) for k, v in self._model.names.items()})
+        self._lock = threading.Lock()
+
+    def predict(self, bgr: np.ndarray, min_score: float, imgsz: int | None = None, iou: float = 0.45) -> BoxArrays:
+        """Boxes scoring at least `min_score` in a BGR uint8 image; ultralytics letterboxes it to `imgsz`."""
+        options: dict[str, Any] = {"conf": min_score, "iou": iou, "verbose": False, "device": "cpu"}
+        if imgsz is not None:
+            options["imgsz"] = imgsz
+        with self._lock:
+            result = self._model.predict(bgr, **options)[0]
+        boxes = result.boxes
+        return BoxArrays(
+            xyxy=boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4),
+            scores=np.clip(boxes.conf.cpu().numpy().astype(np.float32), 0.0, 1.0),
+            class_ids=boxes.cls.cpu().numpy().astype(np.int64),
+            names=self.names,
+        )
+
+
+def load_model(path: Path, task: str = "detect") -> YoloModel:
+    """The model at `path`, loaded once per process."""
+    key = (Path(path).resolve(), task)
+    with _models_lock:
+        if key not in _models:
+            _models[key] = YoloModel(key[0], task)
+        return _models[key]
+
+
+def _import_ultralytics():
+    """ultralytics.YOLO, imported with the offline environment in place and analytics sync off."""
+    offline.configure()
+    try:
+        from ultralytics import YOLO, settings
+    except ImportError as exc:
+        raise ModelUnavailableError(f"the Python package 'ultralytics' cannot be imported ({exc}); {INSTALL_HINT}")
+    if settings.get("sync", True):
+        settings.update({"sync": False})
+    return YOLO
