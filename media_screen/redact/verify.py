@@ -2,7 +2,7 @@
 
 A copy fails when the re-scan cannot complete, when it still carries a GPS
 position or GPS block, a location track, a thumbnail, a device serial or an
-owner name, or when a detector still finds a selected object at or above the
+owner name (except an EXIF Copyright that `--keep-metadata copyright` kept), or when a detector still finds a selected object at or above the
 policy threshold (the full threshold, not the lower one used to draw masks).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from media_screen.config import Profile
 from media_screen.model import FactKind, FileReport
 from media_screen.policy import format_time
-from media_screen.redact.options import RedactOptions
+from media_screen.redact.options import KeepMetadata, RedactOptions
 from media_screen.sanitize import clean_text
 
 _FORBIDDEN_FACTS = {
@@ -32,7 +32,10 @@ def remaining_problems(rescan: FileReport, options: RedactOptions, profile: Prof
     metadata = rescan.metadata
     if metadata.location is not None:
         problems.append(f"still carries a GPS position ({clean_text(metadata.location.source)})")
+    kept_copyright = options.keeps(KeepMetadata.COPYRIGHT)
     for fact in metadata.facts:
+        if kept_copyright and "copyright" in fact.key.lower():
+            continue  # asked for with --keep-metadata copyright, although it may name the photographer
         if fact.kind in _FORBIDDEN_FACTS:
             problems.append(f"still carries {_FORBIDDEN_FACTS[fact.kind]}: {clean_text(fact.key)}")
     for detection in rescan.detections:

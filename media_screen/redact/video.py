@@ -257,7 +257,7 @@ def _open_output(destination: Path, suffix: str, width: int, height: int, in_str
     stream.pix_fmt = "yuv420p"
     stream.codec_context.time_base = in_stream.time_base or Fraction(1, 90000)
     if codec == "libx264":
-        stream.options = {"crf": "20", "preset": "veryfast"}
+        stream.options = {"crf": "20", "preset": "superfast"}
     else:
         stream.bit_rate = 4_000_000
     return output, stream, muxer, codec
