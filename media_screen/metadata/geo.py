@@ -21,10 +21,13 @@ class GpsReading:
     source: str  # e.g. "EXIF GPS IFD", "XMP exif:GPSLatitude", "QuickTime ©xyz"
     altitude_m: float | None = None
     gps_time: str | None = None
+    problem: str | None = None  # set by a reader that saw why the block holds no position (e.g. 0/0 rationals)
 
 
 def problem_with(reading: GpsReading) -> str | None:
     """Why a reading is not a usable position, or None when it is one."""
+    if reading.problem:
+        return reading.problem
     if reading.lat is None or reading.lon is None:
         return "GPS coordinates missing"
     if not (math.isfinite(reading.lat) and math.isfinite(reading.lon)):

@@ -1,0 +1,227 @@
+"""Bounded walks over still-image containers that collect raw metadata blocks.
+
+One pass per file reads only segment and chunk headers plus the payloads we
+want: the EXIF block, the XMP packet and any embedded preview image. Nothing
+here decodes pixels, and every length read from the file is capped, so a
+hostile file cannot make us read or inflate more than a few megabytes.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from media_screen.media import Probe
+from media_screen.model import MediaType
+
+MAX_BLOCK_BYTES = 4 << 20  # an EXIF block or XMP packet larger than this is not read
+MAX_SEGMENTS = 20_000  # JPEG segments / PNG chunks / RIFF chunks walked per file
+
+_JPEG_EXIF = b"Exif\x00\x00"
+_JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
+_JPEG_MPF = b"MPF\x00"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_XMP_KEYWORDS = {b"XML:com.adobe.xmp", b"Raw profile type xmp"}
+_PNG_EXIF_KEYWORDS = {b"Raw profile type exif", b"Raw profile type APP1"}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An embedded smaller copy of the picture (EXIF thumbnail, MPF preview, HEIF thumbnail)."""
+
+    source: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ContainerBlocks:
+    """Raw metadata blocks found in one file, before any parsing."""
+
+    exif: bytes | None = None  # a TIFF stream (II*/MM*), any "Exif\0\0" prefix removed
+    exif_source: str | None = None  # where the EXIF block sat, e.g. "JPEG APP1", "PNG eXIf"
+    xmp: bytes | None = None
+    xmp_source: str | None = None
+    previews: tuple[Preview, ...] = ()
+
+
+def read_container(path: Path, probe: Probe) -> ContainerBlocks:
+    """Collect the EXIF block, XMP packet and previews of a still image. Never raises on bad structure."""
+    walker = _WALKERS.get(probe.media_type)
+    if walker is None:  # TIFF and HEIF: Pillow / pillow-heif parse the structure without decoding pixels
+        return _pillow_blocks(path, probe.media_type)
+    found = _Found()
+    with open(path, "rb") as handle:
+        try:
+            walker(handle, found)
+        except (struct.error, ValueError, zlib.error, OSError):
+            pass  # a broken structure ends the walk; keep what was found before it
+    return found.freeze()
+
+
+class _Found:
+    def __init__(self) -> None:
+        self.exif: bytes | None = None
+        self.exif_source: str | None = None
+        self.xmp: bytes | None = None
+        self.xmp_source: str | None = None
+        self.previews: list[Preview] = []
+
+    def add_exif(self, block: bytes, source: str) -> None:
+        tiff = tiff_stream(block)
+        if self.exif is None and tiff:
+            self.exif, self.exif_source = tiff, source
+
+    def add_xmp(self, packet: bytes, source: str) -> None:
+        if self.xmp is None and packet:
+            self.xmp, self.xmp_source = packet, source
+
+    def freeze(self) -> ContainerBlocks:
+        return ContainerBlocks(self.exif, self.exif_source, self.xmp, self.xmp_source, tuple(self.previews))
+
+
+def tiff_stream(block: bytes) -> bytes | None:
+    """The TIFF stream inside an EXIF block, which may carry an 'Exif\\0\\0' (or similar) prefix."""
+    for offset in range(0, min(len(block), 16)):
+        if block[offset : offset + 4] in (b"II*\x00", b"MM\x00*"):
+            return block[offset:]
+    return None
+
+
+def _read_exact(handle: BinaryIO, size: int) -> bytes:
+    data = handle.read(size)
+    if len(data) != size:
+        raise ValueError("truncated")
+    return data
+
+
+def _walk_jpeg(handle: BinaryIO, found: _Found) -> None:
+    handle.seek(2)  # after SOI
+    for _ in range(MAX_SEGMENTS):
+        byte = handle.read(1)
+        if byte != b"\xff":
+            return  # not at a marker: broken structure, stop
+        marker = _read_exact(handle, 1)[0]
+        while marker == 0xFF:  # fill bytes
+            marker = _read_exact(handle, 1)[0]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            continue  # markers without a length
+        if marker in (0xD9, 0xDA):
+            return  # end of image, or start of scan: no metadata segments after this point
+        length = struct.unpack(">H", _read_exact(handle, 2))[0] - 2
+        if length < 0:
+            return
+        start = handle.tell()
+        if marker == 0xE1 and length <= MAX_BLOCK_BYTES:
+            payload = _read_exact(handle, length)
+            if payload.startswith(_JPEG_EXIF):
+                found.add_exif(payload[len(_JPEG_EXIF) :], "JPEG APP1 Exif")
+            elif payload.startswith(_JPEG_XMP):
+                found.add_xmp(payload[len(_JPEG_XMP) :], "JPEG APP1 XMP")
+        elif marker == 0xE2 and _read_exact(handle, min(length, 4)) == _JPEG_MPF:
+            found.previews.append(Preview("JPEG APP2 MPF", "MPF multi-picture block (preview or extra image)"))
+        handle.seek(start + length)
+
+
+def _walk_png(handle: BinaryIO, found: _Found) -> None:
+    if handle.read(8) != _PNG_SIGNATURE:
+        return
+    for _ in range(MAX_SEGMENTS):
+        header = handle.read(8)
+        if len(header) < 8:
+            return
+        length, kind = struct.unpack(">I4s", header)
+        if kind == b"IEND":
+            return
+        start = handle.tell()
+        if kind in (b"eXIf", b"iTXt", b"zTXt", b"tEXt") and length <= MAX_BLOCK_BYTES:
+            data = _read_exact(handle, length)
+            if kind == b"eXIf":
+                found.add_exif(data, "PNG eXIf")
+            else:
+                _png_text(kind, data, found)
+        handle.seek(start + length + 4)  # payload and CRC
+
+
+def _png_text(kind: bytes, data: bytes, found: _Found) -> None:
+    keyword, _, rest = data.partition(b"\x00")
+    if keyword not in _PNG_XMP_KEYWORDS and keyword not in _PNG_EXIF_KEYWORDS:
+        return
+    if kind == b"zTXt":  # compression method byte, then zlib data
+        text = _inflate(rest[1:])
+    elif kind == b"iTXt":  # compressed flag, method, language\0, translated keyword\0, text
+        compressed = rest[:1] == b"\x01"
+        text = rest[2:].split(b"\x00", 2)[-1]
+        text = _inflate(text) if compressed else text
+    else:
+        text = rest
+    source = f"PNG {kind.decode()} {keyword.decode('latin-1')}"
+    if keyword.startswith(b"Raw profile type"):  # ImageMagick: "\nname\n  length\nhex digits..."
+        text = _raw_profile(text)
+    if keyword in _PNG_XMP_KEYWORDS:
+        found.add_xmp(text, source)
+    else:
+        found.add_exif(text, source)
+
+
+def _inflate(data: bytes) -> bytes:
+    """zlib-inflate at most MAX_BLOCK_BYTES (a compression bomb stops there)."""
+    return zlib.decompressobj().decompress(data, MAX_BLOCK_BYTES)
+
+
+def _raw_profile(text: bytes) -> bytes:
+    lines = text.strip().split(b"\n", 2)
+    if len(lines) < 3:
+        return b""
+    try:
+        return bytes.fromhex(lines[2].decode("ascii", errors="replace").replace("\n", "").replace(" ", ""))
+    except ValueError:
+        return b""
+
+
+def _walk_webp(handle: BinaryIO, found: _Found) -> None:
+    handle.seek(12)  # RIFF size WEBP
+    for _ in range(MAX_SEGMENTS):
+        header = handle.read(8)
+        if len(header) < 8:
+            return
+        kind, length = struct.unpack("<4sI", header)
+        start = handle.tell()
+        if kind in (b"EXIF", b"XMP ") and length <= MAX_BLOCK_BYTES:
+            data = _read_exact(handle, length)
+            if kind == b"EXIF":
+                found.add_exif(data, "WebP EXIF chunk")
+            else:
+                found.add_xmp(data, "WebP XMP chunk")
+        handle.seek(start + length + (length & 1))  # chunks are padded to an even size
+
+
+_WALKERS = {MediaType.JPEG: _walk_jpeg, MediaType.PNG: _walk_png, MediaType.WEBP: _walk_webp}
+
+
+def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
+    """TIFF (tag 700 XMP) and HEIC/HEIF/AVIF (Exif and XMP items, thumbnails): Pillow opens lazily."""
+    from PIL import Image
+
+    from media_screen.media import _register_heif
+
+    _register_heif()
+    found = _Found()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                info = dict(image.info)
+    except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError):
+        return ContainerBlocks()  # the pixel stage reports an unreadable file
+    label = "HEIF" if media_type == MediaType.HEIF else "TIFF"
+    if isinstance(info.get("exif"), bytes):
+        found.add_exif(info["exif"], f"{label} Exif item")
+    if isinstance(info.get("xmp"), bytes):
+        found.add_xmp(info["xmp"], "TIFF XMLPacket tag" if label == "TIFF" else "HEIF XMP item")
+    for size in info.get("thumbnails") or ():
+        found.previews.append(Preview("HEIF thumbnail item", f"HEIF thumbnail ({size} px)"))
+    return found.freeze()

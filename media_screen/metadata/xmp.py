@@ -1,0 +1,239 @@
+"""XMP packets: GPS positions and identifying properties, parsed without entity expansion.
+
+A packet that declares a DOCTYPE or an ENTITY, or that is not well-formed XML,
+is never given to the XML parser's entity machinery: it is read with regular
+expressions instead, which see the same properties in their two common forms
+(`exif:GPSLatitude="54,59.38N"` and `<exif:GPSLatitude>54,59.38N</exif:GPSLatitude>`).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+
+from media_screen.metadata.geo import GpsReading
+from media_screen.model import FactKind, MetadataFact
+from media_screen.sanitize import clean_text
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+EXIF = "http://ns.adobe.com/exif/1.0/"
+AUX = "http://ns.adobe.com/exif/1.0/aux/"
+EXIF_EX = "http://cipa.jp/exif/1.0/"
+DC = "http://purl.org/dc/elements/1.1/"
+TIFF = "http://ns.adobe.com/tiff/1.0/"
+XMP = "http://ns.adobe.com/xap/1.0/"
+
+_GPS_NAMES = ("GPSLatitude", "GPSLongitude", "GPSAltitude", "GPSAltitudeRef", "GPSTimeStamp")
+
+# (namespace, property) -> (fact kind, the name a reader knows it by)
+_PROPERTIES = {
+    (AUX, "SerialNumber"): (FactKind.DEVICE_SERIAL, "aux:SerialNumber"),
+    (AUX, "LensSerialNumber"): (FactKind.DEVICE_SERIAL, "aux:LensSerialNumber"),
+    (EXIF_EX, "BodySerialNumber"): (FactKind.DEVICE_SERIAL, "exifEX:BodySerialNumber"),
+    (EXIF_EX, "LensSerialNumber"): (FactKind.DEVICE_SERIAL, "exifEX:LensSerialNumber"),
+    (AUX, "OwnerName"): (FactKind.OWNER_NAME, "aux:OwnerName"),
+    (EXIF_EX, "CameraOwnerName"): (FactKind.OWNER_NAME, "exifEX:CameraOwnerName"),
+    (DC, "creator"): (FactKind.OWNER_NAME, "dc:creator"),
+    (DC, "rights"): (FactKind.OWNER_NAME, "dc:rights"),
+    (TIFF, "Make"): (FactKind.DEVICE, "tiff:Make"),
+    (TIFF, "Model"): (FactKind.DEVICE, "tiff:Model"),
+    (XMP, "CreatorTool"): (FactKind.SOFTWARE, "xmp:CreatorTool"),
+    (EXIF, "DateTimeOriginal"): (FactKind.CAPTURE_TIME, "exif:DateTimeOriginal"),
+}
+_IDENTIFIERS = (FactKind.DEVICE_SERIAL, FactKind.OWNER_NAME)
+_MEANINGFUL = re.compile(r"[1-9A-Za-z]")
+
+_ROOTS = ((b"<x:xmpmeta", b"</x:xmpmeta>"), (b"<x:xapmeta", b"</x:xapmeta>"), (b"<rdf:RDF", b"</rdf:RDF>"))
+_UNSAFE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_NUMBER = r"\d+(?:\.\d*)?(?:/\d+)?"
+_COORDINATE = re.compile(
+    rf"^([+-]?)({_NUMBER})(?:[,\s]+({_NUMBER}))?(?:[,\s]+({_NUMBER}))?\s*([NSEW]?)$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class _GpsGroup:
+    """GPS properties that sit together on one XMP node."""
+
+    values: dict[str, str]
+    context: str | None  # None: the top-level description; else the struct it sits in
+    rank: int  # 0 top level, 1 where the photo was taken (LocationCreated), 2 anything else
+
+
+def xmp_metadata(packet: bytes) -> tuple[list[MetadataFact], list[GpsReading]]:
+    """Facts and GPS readings from one XMP packet; an unreadable packet gives nothing."""
+    text = packet_text(packet)
+    if text is None:
+        return [], []
+    root = None
+    if not _UNSAFE.search(packet):
+        try:
+            root = ElementTree.fromstring(text)
+        except ElementTree.ParseError:
+            root = None
+    if root is None:
+        properties, groups = _scan_with_regex(text)
+    else:
+        properties, groups = _scan_tree(root)
+    facts = []
+    for (namespace, name), value in properties:
+        kind, key = _PROPERTIES[(namespace, name)]
+        value = clean_text(value)
+        if value and (kind not in _IDENTIFIERS or _MEANINGFUL.search(value)):
+            facts.append(MetadataFact(kind, key, value, f"XMP {key}"))
+    readings = [_reading(group) for group in sorted(groups, key=lambda g: g.rank)]
+    return facts, readings
+
+
+def packet_text(packet: bytes) -> str | None:
+    """The x:xmpmeta (or bare rdf:RDF) element of a packet, as text."""
+    if packet[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        packet = packet.decode("utf-16", errors="replace").encode("utf-8")
+    for opening, closing in _ROOTS:
+        start = packet.find(opening)
+        if start >= 0:
+            end = packet.find(closing, start)
+            stop = end + len(closing) if end >= 0 else len(packet)
+            return packet[start:stop].decode("utf-8", errors="replace")
+    return None
+
+
+def parse_coordinate(text: str | None) -> float | None:
+    """'54,59.38N', '54,59,22.8N', '54 59 22.8 N', '-1.9141' or 54°59'22.8"N -> signed decimal degrees."""
+    if not text:
+        return None
+    for mark in "°'\"":
+        text = text.replace(mark, " ")
+    match = _COORDINATE.match(text.strip())
+    if match is None:
+        return None
+    sign, *parts, hemisphere = match.groups()
+    numbers = [_rational(p) for p in parts if p is not None]
+    if any(n is None for n in numbers):
+        return None
+    degrees = sum(n / 60**i for i, n in enumerate(numbers))
+    negative = sign == "-" or hemisphere.upper() in ("S", "W")
+    return -degrees if negative else degrees
+
+
+def _rational(text: str) -> float | None:
+    numerator, _, denominator = text.partition("/")
+    if denominator:
+        return float(numerator) / float(denominator) if float(denominator) else None
+    return float(numerator)
+
+
+def _reading(group: _GpsGroup) -> GpsReading:
+    context = f"{group.context} " if group.context else ""
+    source = f"XMP {context}exif:GPSLatitude"
+    lat_text, lon_text = group.values.get("GPSLatitude"), group.values.get("GPSLongitude")
+    lat, lon = parse_coordinate(lat_text), parse_coordinate(lon_text)
+    problem = None
+    if lat is None or lon is None:
+        unreadable = [clean_text(t, 40) for t in (lat_text, lon_text) if t and parse_coordinate(t) is None]
+        problem = f"XMP GPS coordinate is not readable ({unreadable[0]!r})" if unreadable else None
+    altitude = None
+    if group.values.get("GPSAltitude"):
+        try:
+            altitude = _rational(group.values["GPSAltitude"].strip())
+        except ValueError:
+            altitude = None
+        if altitude is not None and group.values.get("GPSAltitudeRef", "").strip() == "1":
+            altitude = -abs(altitude)
+    gps_time = clean_text(group.values.get("GPSTimeStamp", ""), 40) or None
+    return GpsReading(lat, lon, source, altitude_m=altitude, gps_time=gps_time, problem=problem)
+
+
+def _scan_tree(root: ElementTree.Element):
+    parents = {child: parent for parent in root.iter() for child in parent}
+    properties = []
+    top: dict[str, str] = {}
+    nested = []
+    for element in root.iter():
+        parent = parents.get(element)
+        at_top = element.tag == f"{{{RDF}}}Description" and parent is not None and parent.tag == f"{{{RDF}}}RDF"
+        if at_top:
+            properties += _identifying_properties(element)
+        values = _gps_values(element)
+        if not values:
+            continue
+        if at_top:
+            top.update(values)
+        else:
+            context = _struct_name(element, parents)
+            rank = 1 if context == "LocationCreated" else 2
+            nested.append(_GpsGroup(values, context, rank))
+    groups = ([_GpsGroup(top, None, 0)] if top else []) + nested
+    return properties, groups
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def _gps_values(element: ElementTree.Element) -> dict[str, str]:
+    values = {}
+    for name, value in element.attrib.items():
+        namespace, local = _split(name)
+        if namespace == EXIF and local in _GPS_NAMES:
+            values[local] = value
+    for child in element:
+        namespace, local = _split(child.tag)
+        if namespace == EXIF and local in _GPS_NAMES:
+            values[local] = (child.text or "").strip()
+    return values
+
+
+def _struct_name(element: ElementTree.Element, parents: dict) -> str | None:
+    node = element
+    while node is not None:
+        namespace, local = _split(node.tag)
+        if namespace != RDF:
+            return local
+        node = parents.get(node)
+    return None
+
+
+def _identifying_properties(description: ElementTree.Element):
+    found = []
+    for name, value in description.attrib.items():
+        if _split(name) in _PROPERTIES:
+            found.append((_split(name), value))
+    for child in description:
+        if _split(child.tag) in _PROPERTIES:
+            items = [li.text.strip() for li in child.iter(f"{{{RDF}}}li") if li.text and li.text.strip()]
+            found.append((_split(child.tag), "; ".join(items) if items else (child.text or "").strip()))
+    return found
+
+
+def _regex_values(text: str, local: str) -> list[str]:
+    """Values of a property in attribute or simple-element form, in document order (no entity expansion)."""
+    pattern = re.compile(
+        rf"(?<![\w.-])(?:[\w.-]+:)?{local}\s*=\s*(['\"])(.*?)\1"
+        rf"|<(?:[\w.-]+:)?{local}(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?{local}>",
+        re.DOTALL,
+    )
+    values = []
+    for match in pattern.finditer(text):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        items = re.findall(r"<rdf:li[^>]*>(.*?)</rdf:li>", value, re.DOTALL)
+        values.append("; ".join(i.strip() for i in items) if items else re.sub(r"<[^>]*>", " ", value).strip())
+    return values
+
+
+def _scan_with_regex(text: str):
+    properties = []
+    for (namespace, local) in _PROPERTIES:
+        for value in _regex_values(text, local)[:1]:
+            properties.append(((namespace, local), value))
+    columns = {name: _regex_values(text, name) for name in _GPS_NAMES}
+    count = max(len(columns["GPSLatitude"]), len(columns["GPSLongitude"]))
+    groups = []
+    for index in range(count):
+        values = {name: found[index] for name, found in columns.items() if index < len(found)}
+        groups.append(_GpsGroup(values, None if index == 0 else "XMP struct", 0 if index == 0 else 2))
+    return properties, groups
