@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "faces": "media_screen.detectors.faces:FaceDetector",
     "text": "media_screen.detectors.text:TextDetector",
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
+    "yolo": "media_screen.detectors.yolo:YoloDetector",
 }
 
 

@@ -3,18 +3,20 @@
 Ultralytics checks for updates, sends analytics, downloads fonts and weights and pip-installs
 missing packages unless told not to. media_screen.offline sets YOLO_OFFLINE, YOLO_AUTOINSTALL=false
 and a config folder under our cache before ultralytics is first imported; here the `sync`
-(analytics) setting is also turned off in that config folder. No ultralytics `Results` object
-leaves this module: detectors get `BoxArrays`.
+(analytics) setting is also turned off in that config folder, and the fonts ultralytics would
+download (its dataset check asks for Arial even with plots off) are provided from matplotlib's own
+DejaVu Sans. No ultralytics `Results` object leaves this module: detectors get `BoxArrays`.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -61,18 +63,36 @@ class YoloModel:
     """A loaded ultralytics model. Calls are serialised: an ultralytics predictor is not re-entrant."""
 
     def __init__(self, path: Path, task: str) -> None:
-        yolo_class = _import_ultralytics()
+        yolo = yolo_class()
         self.path = path
-        self._model = yolo_class(str(path), task=task)
+        self._model = yolo(str(path), task=task)
         # Class names come from the model file: cleaned like any other untrusted string.
         self.names: Mapping[int, str] = MappingProxyType({int(k): clean_text(v) for k, v in self._model.names.items()})
         self._lock = threading.Lock()
 
-    def predict(self, bgr: np.ndarray, min_score: float, imgsz: int | None = None, iou: float = 0.45) -> BoxArrays:
-        """Boxes scoring at least `min_score` in a BGR uint8 image; ultralytics letterboxes it to `imgsz`."""
+    def class_ids(self, wanted: Iterable[str]) -> list[int]:
+        """The ids of the model's classes named in `wanted`."""
+        wanted = set(wanted)
+        return sorted(i for i, name in self.names.items() if name in wanted)
+
+    def predict(
+        self,
+        bgr: np.ndarray,
+        min_score: float,
+        imgsz: int | None = None,
+        class_ids: list[int] | None = None,
+        iou: float = 0.45,
+    ) -> BoxArrays:
+        """Boxes scoring at least `min_score` in a BGR uint8 image; ultralytics letterboxes it to `imgsz`.
+
+        `class_ids` (None: all) filters before non-maximum suppression and the per-image box limit,
+        so that classes nobody asked for cannot crowd out the wanted ones.
+        """
         options: dict[str, Any] = {"conf": min_score, "iou": iou, "verbose": False, "device": "cpu"}
         if imgsz is not None:
             options["imgsz"] = imgsz
+        if class_ids is not None:
+            options["classes"] = class_ids
         with self._lock:
             result = self._model.predict(bgr, **options)[0]
         boxes = result.boxes
@@ -93,7 +113,7 @@ def load_model(path: Path, task: str = "detect") -> YoloModel:
         return _models[key]
 
 
-def _import_ultralytics():
+def yolo_class():
     """ultralytics.YOLO, imported with the offline environment in place and analytics sync off."""
     offline.configure()
     try:
@@ -102,4 +122,23 @@ def _import_ultralytics():
         raise ModelUnavailableError(f"the Python package 'ultralytics' cannot be imported ({exc}); {INSTALL_HINT}")
     if settings.get("sync", True):
         settings.update({"sync": False})
+    provide_local_fonts()
     return YOLO
+
+
+def provide_local_fonts() -> None:
+    """Put the fonts ultralytics looks for into its config folder, so that it never downloads them.
+
+    Its `check_font` (called by the dataset check in training, and by plotting) downloads Arial.ttf
+    (Arial.Unicode.ttf for non-ASCII class names) unless the file is in its config folder;
+    matplotlib's DejaVu Sans, copied there under those names, serves both.
+    """
+    import matplotlib
+    from ultralytics.utils import USER_CONFIG_DIR
+
+    source = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
+        target = Path(USER_CONFIG_DIR) / name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
