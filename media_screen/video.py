@@ -18,7 +18,7 @@ import numpy as np
 
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector
-from media_screen.errors import CorruptMediaError, UnsupportedMediaError
+from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError, UsageError
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.pipeline import _timed
@@ -26,6 +26,7 @@ from media_screen.policy import format_time
 from media_screen.sampling import Progress, Sample, StreamTiming, read_packets, sample_frames
 from media_screen.tracking import link_detections
 
+MAX_FRAME_PIXELS = 100_000_000  # refuse larger frames before decoding one (a 16K x 6K frame is 100 MP)
 END_TOLERANCE_S = 0.5  # a stream may end this much before its declared duration (plus three frames)
 CONTAINER_END_TOLERANCE = 0.05  # of the duration, when only the container (audio included) gives one
 
@@ -56,6 +57,8 @@ def screen_video(
 
     Without pixel detectors the stream is only demuxed to its end (to notice truncation), which is fast.
     """
+    if options.max_frames < 1 or not options.sample_every_s > 0:
+        raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
     try:
         container = av.open(str(path), metadata_errors="replace")
     except (av.error.FFmpegError, OSError) as exc:
@@ -63,6 +66,7 @@ def screen_video(
     progress = Progress()
     with container:
         stream = _video_stream(container)
+        _refuse_huge_frames(stream)
         timing = StreamTiming.of(container, stream)
         stream.thread_type = "AUTO"
         started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
@@ -135,6 +139,14 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     if not streams:
         raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
     return streams[0]
+
+
+def _refuse_huge_frames(stream) -> None:
+    width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+    if width * height > MAX_FRAME_PIXELS:
+        raise DecompressionBombError(
+            f"video frames declare {width}x{height} pixels, over the limit of {MAX_FRAME_PIXELS:,}"
+        )
 
 
 def _incomplete(progress: Progress, timing: StreamTiming) -> str | None:

@@ -12,7 +12,7 @@ from media_screen import detectors as registry
 from media_screen import sampling
 from media_screen.cli import app
 from media_screen.config import ScanOptions
-from media_screen.errors import CorruptMediaError
+from media_screen.errors import CorruptMediaError, DecompressionBombError, UsageError
 from media_screen.media import probe_file
 from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
@@ -193,6 +193,40 @@ def test_garbage_after_the_header_cannot_be_opened(tmp_path):
     clip.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 40)
     with pytest.raises(CorruptMediaError, match="decoded to 00:00:00.000"):
         screen(clip)
+
+
+def test_audio_only_mp4_is_an_error_not_a_clear(tmp_path, profile):
+    import av
+
+    # given an MP4 with sound and no pictures
+    path = tmp_path / "voice.m4a"
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=8000)
+        for i in range(8):
+            frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
+            frame.planes[0].update(bytes(4096))
+            frame.sample_rate, frame.pts = 8000, i * 1024
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    # when it is screened
+    report = Screener(profile, ScanOptions(detectors=("metadata",))).scan_file(path)
+    # then it is ERROR: there was nothing to look at, which is not the same as nothing found
+    assert report.verdict == Verdict.ERROR and "no video stream" in report.error
+
+
+def test_frames_over_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch):
+    from media_screen import video
+
+    monkeypatch.setattr(video, "MAX_FRAME_PIXELS", 96 * 64 - 1)
+    with pytest.raises(DecompressionBombError, match="96x64"):
+        screen(marker_clip(tmp_path / "clip.mp4", seconds=1))
+
+
+@pytest.mark.parametrize("options", [{"max_frames": 0}, {"sample_every_s": 0.0}])
+def test_sampling_that_would_look_at_nothing_is_refused(tmp_path, options):
+    clip = marker_clip(tmp_path / "clip.mp4", seconds=1)
+    with pytest.raises(UsageError):
+        screen(clip, **options)
 
 
 def test_truncated_sample_reports_error_with_metadata_and_findings(profile):

@@ -18,6 +18,7 @@ REGISTRY: dict[str, str] = {
     # name: "module:Class"
     "faces": "media_screen.detectors.faces:FaceDetector",
     "text": "media_screen.detectors.text:TextDetector",
+    "insignia": "media_screen.detectors.insignia:InsigniaDetector",
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
     "yolo": "media_screen.detectors.yolo:YoloDetector",
 }
