@@ -15,13 +15,14 @@ import datetime as dt
 import os
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from media_screen.media import Probe
 from media_screen.metadata.bmff import Box, BoxReader
 from media_screen.metadata.geo import GpsReading
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_device_strings, gpmf_gps_fix
+from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MetadataFact
 from media_screen.sanitize import clean_text
 
@@ -78,18 +79,6 @@ CONTAINER_TAGS = {
     "author": FactKind.OWNER_NAME,
     **KEYS_FACTS,
 }
-XMP_FACTS = {
-    "tiff:Make": FactKind.DEVICE,
-    "tiff:Model": FactKind.DEVICE,
-    "xmp:CreatorTool": FactKind.SOFTWARE,
-    "xmp:CreateDate": FactKind.CAPTURE_TIME,
-    "photoshop:DateCreated": FactKind.CAPTURE_TIME,
-    "aux:SerialNumber": FactKind.DEVICE_SERIAL,
-    "exifEX:BodySerialNumber": FactKind.DEVICE_SERIAL,
-    "dc:creator": FactKind.OWNER_NAME,
-}
-
-
 @dataclass
 class _Found:
     facts: list[MetadataFact] = field(default_factory=list)
@@ -151,7 +140,7 @@ def _read_bmff(path: Path, found: _Found) -> None:
             elif box.type == b"uuid":
                 head = reader.read(box, 16)
                 if head == XMP_UUID:
-                    _xmp(reader.read(box, XMP_LIMIT, skip=16), "XMP (uuid box)", found)
+                    _xmp(reader.read(box, XMP_LIMIT, skip=16), "uuid box", found)
             elif trak is not None:
                 _track_box(reader, box, parent, tracks.setdefault(trak.offset, _Track()))
         for track in tracks.values():
@@ -179,7 +168,7 @@ def _udta_atom(reader: BoxReader, box: Box, found: _Found) -> None:
     elif box.type == b"loci":
         _loci(reader.read(box, TEXT_LIMIT), found)
     elif box.type == b"XMP_":
-        _xmp(reader.read(box, XMP_LIMIT), "XMP (udta XMP_)", found)
+        _xmp(reader.read(box, XMP_LIMIT), "udta XMP_", found)
     elif box.type == b"thmb":
         found.fact(FactKind.THUMBNAIL, "thmb", f"embedded thumbnail, {box.payload_size} bytes", source)
     elif box.type == b"GPMF":
@@ -316,48 +305,13 @@ def _iso6709_angle(part: str, degree_digits: int) -> float:
 # --- XMP --------------------------------------------------------------------
 
 
-def _xmp(payload: bytes, source: str, found: _Found) -> None:
-    """A few XMP properties, read with patterns (no XML parser: no entity expansion on hostile input)."""
-    text = payload.decode("utf-8", errors="replace")
-    for name, kind in XMP_FACTS.items():
-        value = _xmp_property(text, name)
-        if value:
-            found.fact(kind, name, value, source)
-    lat_text, lon_text = _xmp_property(text, "exif:GPSLatitude"), _xmp_property(text, "exif:GPSLongitude")
-    if lat_text or lon_text:
-        lat, lon = _xmp_coordinate(lat_text), _xmp_coordinate(lon_text)
-        found.fact(FactKind.GPS, "exif:GPSLatitude/exif:GPSLongitude", f"{lat_text}, {lon_text}", source)
-        found.readings.append(GpsReading(lat, lon, f"{source} exif:GPSLatitude"))
-
-
-def _xmp_property(text: str, name: str) -> str | None:
-    prefix = re.escape(name)
-    match = re.search(rf'{prefix}\s*=\s*"([^"]*)"', text) or re.search(rf"{prefix}\s*=\s*'([^']*)'", text)
-    if not match:
-        match = re.search(rf"<{prefix}(?:\s[^>]*)?>(.*?)</{prefix}>", text, re.S)
-    if not match:
-        return None
-    value = re.sub(r"<[^>]+>", " ", match.group(1))  # rdf:Seq / rdf:li wrappers
-    return " ".join(value.split()) or None
-
-
-def _xmp_coordinate(value: str | None) -> float | None:
-    """XMP GPS coordinate: 'DDD,MM.mmk', 'DDD,MM,SSk' (k = N/S/E/W) or decimal degrees."""
-    if not value:
-        return None
-    value = value.strip()
-    sign = 1.0
-    if value and value[-1].upper() in "NSEW":
-        sign = -1.0 if value[-1].upper() in "SW" else 1.0
-        value = value[:-1]
-    try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError:
-        return None
-    if not 1 <= len(parts) <= 3:
-        return None
-    degrees = abs(parts[0]) + sum(p / 60**i for i, p in enumerate(parts[1:], start=1))
-    return -degrees if sign < 0 or parts[0] < 0 else degrees
+def _xmp(payload: bytes, where: str, found: _Found) -> None:
+    """An XMP packet (read by the still-image XMP reader); sources say which box held it."""
+    facts, readings = xmp_metadata(payload)
+    for fact in facts:
+        found.fact(fact.kind, fact.key, fact.value, f"{fact.source} ({where})")
+    for reading in readings:
+        found.readings.append(replace(reading, source=f"{reading.source} ({where})"))
 
 
 # --- tracks and telemetry ---------------------------------------------------
@@ -454,7 +408,7 @@ def _stsc(payload: bytes) -> list[tuple[int, int]]:
     return sorted(runs)
 
 
-# --- other containers (AVI, Matroska / WebM, MPEG-TS) ---------------------------
+# --- other containers (AVI, Matroska / WebM, MPEG-TS) -----------------------
 
 
 def _read_container_tags(path: Path, found: _Found) -> None:

@@ -145,7 +145,7 @@ def test_xmp_gps_in_a_uuid_box_is_found(tmp_path):
     append(path, box(b"uuid", XMP_UUID + XMP_GPS))
     facts, readings = read(path)
     assert (readings[0].lat, readings[0].lon) == pytest.approx(PLAZA, abs=1e-4)
-    assert readings[0].source == "XMP (uuid box) exif:GPSLatitude"
+    assert readings[0].source == "XMP exif:GPSLatitude (uuid box)"
     assert any(f.kind == FactKind.DEVICE and f.value == "Pixel 7" for f in facts)
 
 
