@@ -18,7 +18,7 @@ import numpy as np
 
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector
-from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError, UsageError
+from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UnsupportedMediaError, UsageError
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.pipeline import _timed
@@ -74,7 +74,11 @@ def screen_video(
             per_frame, size = _screen_samples(container, stream, timing, detectors, options, deadline,
                                               timings, progress)
         else:
-            per_frame, size = [], _upright_size(read_packets(container, stream, timing, deadline.check, progress))
+            per_frame, size = [], None
+            try:
+                size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
+            except AnalysisTimeoutError as exc:
+                progress.error = str(exc)
         detector_time = _detector_time(timings, detectors) - detector_time
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started - detector_time
         coded_size = (stream.codec_context.width or None, stream.codec_context.height or None)
@@ -105,20 +109,26 @@ def screen_video(
 
 
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress):
-    """Run every detector on every sampled frame; (time, detections) per frame and the upright frame size."""
+    """Run every detector on every sampled frame; (time, detections) per frame and the upright frame size.
+
+    Running out of time ends the loop like a decoding error: what was analysed is kept.
+    """
     per_frame: list[tuple[float, tuple[Detection, ...]]] = []
     size = None
     samples = sample_frames(container, stream, timing, options.sample_every_s, options.max_frames,
                             deadline.check, progress)
-    for sample in samples:
-        frame = upright_frame(sample)
-        size = (frame.width, frame.height)
-        found: list[Detection] = []
-        for detector in detectors:
-            deadline.check(detector.name)
-            with _timed(timings, detector.name):
-                found.extend(detector.detect(frame))
-        per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
+    try:
+        for sample in samples:
+            frame = upright_frame(sample)
+            size = (frame.width, frame.height)
+            found: list[Detection] = []
+            for detector in detectors:
+                deadline.check(detector.name)
+                with _timed(timings, detector.name):
+                    found.extend(detector.detect(frame))
+            per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
+    except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
+        progress.error = str(exc)
     return per_frame, size
 
 

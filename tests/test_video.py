@@ -12,7 +12,7 @@ from media_screen import detectors as registry
 from media_screen import sampling
 from media_screen.cli import app
 from media_screen.config import ScanOptions
-from media_screen.errors import CorruptMediaError, DecompressionBombError, UsageError
+from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UsageError
 from media_screen.media import probe_file
 from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
@@ -186,6 +186,30 @@ def test_truncated_clip_without_pixel_detectors_is_still_an_error(tmp_path):
     result = screen(clip, detectors=[])
     assert result.frames_analysed == 0
     assert "read to 00:00:0" in result.error and "of 00:00:06.000" in result.error
+
+
+class CountdownDeadline:
+    """Runs out after a number of checks (a per-file time bound, made deterministic)."""
+
+    def __init__(self, checks: int) -> None:
+        self.left = checks
+
+    def check(self, stage: str) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise AnalysisTimeoutError(f"analysis exceeded 1 s (during {stage})")
+
+
+def test_running_out_of_time_keeps_what_was_found_and_says_how_far(tmp_path):
+    # given a 6-second clip with the marker throughout, and time for about two seconds of it
+    clip = marker_clip(tmp_path / "long.mp4", seconds=6)
+    probe = probe_file(clip)
+    # when it is screened
+    result = screen_video(clip, probe, [MarkerDetector()], ScanOptions(), CountdownDeadline(25), {})
+    # then the frames analysed before the bound count, and the error says where it stopped
+    assert result.detections and result.frames_analysed >= 1
+    assert result.error.startswith("analysis exceeded 1 s")
+    assert "decoded to 00:00:0" in result.error and "of 00:00:06.000" in result.error
 
 
 def test_garbage_after_the_header_cannot_be_opened(tmp_path):
