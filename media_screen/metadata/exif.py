@@ -30,7 +30,8 @@ GPS_SOURCE = "EXIF GPS IFD"
 # What a malformed EXIF block makes exifread raise; anything else is a bug and propagates.
 EXIFREAD_ERRORS = (
     ExifError,
-    AssertionError,  # its HEIC box parser asserts on malformed files
+    AssertionError,  # its HEIC box parser asserts on malformed files...
+    EOFError,  # ...and raises EOFError on truncated ones
     struct.error,
     ValueError,
     IndexError,
