@@ -18,7 +18,13 @@ import numpy as np
 
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector
-from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UnsupportedMediaError, UsageError
+from media_screen.errors import (
+    AnalysisTimeoutError,
+    CorruptMediaError,
+    DecompressionBombError,
+    UnsupportedMediaError,
+    UsageError,
+)
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.pipeline import _timed
