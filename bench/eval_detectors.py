@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import json
 import statistics
 import sys
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import cv2
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = REPO.parent / "shared" / "eval"
@@ -74,6 +76,122 @@ def counted(detections: Iterable[Detection], profile: Profile) -> list[Detection
 
 def department_items(detections: Iterable[Detection], profile: Profile) -> list[Detection]:
     return [d for d in counted(detections, profile) if profile.detection_rules.get(d.kind.value) == DEPARTMENT_ITEM]
+
+
+# --- faces: boxed faces, face counts, and photos without faces --------------------------------------------------
+
+FACE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def eval_faces(eval_dir: Path, profile: Profile) -> None:
+    """Recall and precision at IoU 0.5 on faces/annotated, face-count error on the rest, false faces on no_faces.
+
+    Images are decoded like the pipeline does (EXIF orientation applied). Faces count from the
+    profile's `[thresholds] face`; the sweep shows the same figures at other thresholds.
+    """
+    from media_screen.media import decode_still
+    from media_screen.model import Box
+
+    set_dir = eval_dir / "faces"
+    rows = read_rows(set_dir)
+    detectors = load_named(("faces",), profile)
+    if not detectors:
+        return
+    timings: dict[str, list[float]] = defaultdict(list)
+    scored: list[tuple[dict[str, str], list[Detection]]] = []
+    for row in rows:
+        frame, _ = decode_still(set_dir / row["file"], profile.max_image_pixels)
+        started = time.perf_counter()
+        scored.append((row, list(detectors[0].detect(frame))))
+        timings["faces"].append((time.perf_counter() - started) * 1000)
+    threshold = profile.threshold(DetectionKind.FACE.value)
+    print(f"faces ({len(rows)} images; counted from score {threshold:g})")
+    print(f"  {'threshold':>9s} {'recall':>14s} {'precision':>14s} {'false faces/img':>17s} {'|count error|':>14s}")
+    for value in sorted({threshold, *FACE_THRESHOLDS}):
+        figures = _face_figures(scored, value, Box)
+        mark = "  <- profile" if value == threshold else ""
+        print(
+            f"  {value:9.2f} {figures['recall']:>14s} {figures['precision']:>14s} "
+            f"{figures['false_faces']:>17s} {figures['count_error']:>14s}{mark}"
+        )
+    print("  counts at the profile threshold (found / expected), images without boxes:")
+    for row, found in scored:
+        if row["category"] != "no_faces" and not row["gt_boxes_xywh"]:
+            count = sum(d.score >= threshold for d in found)
+            note = f"  ({row['hard_case']})" if row["hard_case"] else ""
+            print(f"    {row['file']:44s} {count:4d} / {row['face_count']}{note}")
+    false_files = [
+        f"{row['file']} ({sum(d.score >= threshold for d in found)})"
+        for row, found in scored
+        if row["category"] == "no_faces" and any(d.score >= threshold for d in found)
+    ]
+    print(f"  no_faces photos with a false face: {', '.join(false_files) or 'none'}")
+    print_timings(timings)
+    _small_faces_in_a_12_mp_photo(detectors[0], threshold)
+
+
+def _small_faces_in_a_12_mp_photo(detector, threshold: float) -> None:
+    """Synthetic: the astronaut's face (skimage, public domain) pasted at 24-32 px into a 4000 x 3000 photo."""
+    try:
+        from skimage import data
+    except ImportError:
+        print("  small faces in 12 MP: skipped (scikit-image not installed)")
+        return
+    from media_screen.model import Box
+
+    face = (180, 60, 272, 182)  # the face in skimage.data.astronaut(), measured by hand
+    head = data.astronaut()[face[1] - 40 : face[3] + 40, face[0] - 40 : face[2] + 40, ::-1]
+    canvas = cv2.resize(data.coffee()[:, :, ::-1], (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    truth = []
+    for index, size in enumerate((24, 26, 28, 30, 32) * 3):
+        factor = size / (face[2] - face[0])
+        small = cv2.resize(head, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        left, top = 250 + (index % 5) * 760 + index * 7, 400 + (index // 5) * 900 + index * 11  # some on tile seams
+        canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+        margin = 40 * factor
+        truth.append(Box(left + margin, top + margin, left + margin + size, top + margin + (face[3] - face[1]) * factor))
+    started = time.perf_counter()
+    found = [d for d in detector.detect(Frame(np.ascontiguousarray(canvas))) if d.score >= threshold]
+    elapsed = (time.perf_counter() - started) * 1000
+    matched = _match_at_iou(found, truth, 0.5)
+    print(f"  small faces in 12 MP (synthetic, 24-32 px): found {matched}/{len(truth)}, "
+          f"other detections {len(found) - matched}, {elapsed:.0f} ms")
+
+
+def _face_figures(scored: list, threshold: float, box_type) -> dict[str, str]:
+    true_pos = false_pos = boxed = false_faces = no_face_images = 0
+    count_errors = []
+    for row, found in scored:
+        faces = [d for d in found if d.score >= threshold]
+        if row["gt_boxes_xywh"]:
+            truth = [box_type(x, y, x + w, y + h) for x, y, w, h in json.loads(row["gt_boxes_xywh"])]
+            matched = _match_at_iou(faces, truth, 0.5)
+            boxed += len(truth)
+            true_pos += matched
+            false_pos += len(faces) - matched
+        elif row["category"] == "no_faces":
+            no_face_images += 1
+            false_faces += len(faces)
+        elif row["count_confidence"] == "exact":
+            count_errors.append(abs(len(faces) - int(row["face_count"])))
+    recall = f"{true_pos / boxed:.3f} ({true_pos}/{boxed})" if boxed else "-"
+    found_total = true_pos + false_pos
+    precision = f"{true_pos / found_total:.3f} ({true_pos}/{found_total})" if found_total else "-"
+    per_image = f"{false_faces / no_face_images:.3f} ({false_faces}/{no_face_images})" if no_face_images else "-"
+    error = f"{statistics.fmean(count_errors):.2f} (n={len(count_errors)})" if count_errors else "-"
+    return {"recall": recall, "precision": precision, "false_faces": per_image, "count_error": error}
+
+
+def _match_at_iou(found: list[Detection], truth: list, min_iou: float) -> int:
+    """Greedy one-to-one matching, best-scored detection first; the number of matched truth boxes."""
+    unmatched = list(truth)
+    matched = 0
+    for detection in sorted(found, key=lambda d: -d.score):
+        best = max(unmatched, key=detection.box.iou, default=None)
+        if best is not None and detection.box.iou(best) >= min_iou:
+            unmatched.remove(best)
+            matched += 1
+    return matched
 
 
 # --- police: marked vehicles, uniformed officers, and their look-alikes --------------------------------------
@@ -168,9 +286,54 @@ def edit_distance(a: str, b: str) -> int:
     return rows[len(a)][len(b)]
 
 
+# --- police, held-back part: with and without the trained model (models/police_yolov8n.pt) -------------------
+
+
+def eval_trained_model(eval_dir: Path, profile: Profile) -> None:
+    """Police figures on the held-back part of the training split only, with and without the `yolo` detector.
+
+    The trained model saw the train part and was tuned on the tune part of ../shared/eval/police (a fixed
+    split by file-name hash, models/police_yolov8n.train.toml); only holdout images are scored here.
+    "without" is text + insignia + police_vehicle; "with" adds yolo; "yolo alone" is the model by itself.
+    """
+    from media_screen.train.settings import default_config_path, load_settings
+    from media_screen.train.split import Part, part_of
+
+    settings = load_settings(default_config_path())
+    source = next(s for s in settings.image_labels if s.report)
+    set_dir = eval_dir / "police"
+    rows = [
+        row
+        for row in read_rows(set_dir)
+        if part_of(f"{source.name}/{row['file']}", settings.salt, settings.holdout_fraction, settings.tune_fraction)
+        == Part.HOLDOUT
+    ]
+    others = load_named(POLICE_DETECTORS, profile)
+    trained = load_named(("yolo",), profile)
+    timings: dict[str, list[float]] = defaultdict(list)
+    columns = {"without": defaultdict(list), "with": defaultdict(list), "yolo alone": defaultdict(list)}
+    for row in rows:
+        found = department_items(run_detectors(others + trained, set_dir / row["file"], timings), profile)
+        from_yolo = [d for d in found if d.detector == "yolo"]
+        columns["without"][row["category"]].append(len(found) > len(from_yolo))
+        columns["with"][row["category"]].append(bool(found))
+        columns["yolo alone"][row["category"]].append(bool(from_yolo))
+    print(f"police, held-back part ({len(rows)} of the set's images; split of {settings.config_path.name})")
+    print(f"  {'category':32s} {'measure':20s} " + " ".join(f"{name:>16s}" for name in columns))
+    for category in sorted(columns["with"]):
+        what = "recall" if category in POLICE_POSITIVE else "false-positive rate"
+        cells = []
+        for values in (column[category] for column in columns.values()):
+            cells.append(f"{sum(values) / len(values):.3f} ({sum(values):>2d}/{len(values):<2d})")
+        print(f"  {category:32s} {what:20s} " + " ".join(f"{cell:>16s}" for cell in cells))
+    print_timings(timings)
+
+
 SETS: dict[str, Callable[[Path, Profile], None]] = {
+    "faces": eval_faces,
     "police": eval_police,
     "text_signs": eval_text_signs,
+    "police_trained": eval_trained_model,
 }
 
 
