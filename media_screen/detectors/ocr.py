@@ -14,15 +14,13 @@ RapidOCR's tuples never leave this module: callers get `TextLine`s.
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 
+from media_screen.detectors.frame_cache import FrameCache
 from media_screen.detectors.model_files import package_model, package_version
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box
@@ -37,7 +35,6 @@ MODEL_FILES = (
 )
 DEFAULT_DETECT_MAX_SIDE = 1600
 DEFAULT_MIN_SCORE = 0.5
-_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -120,14 +117,14 @@ class OcrEngine:
 
 
 _engines: dict[tuple[int, float], OcrEngine] = {}
-_results: OrderedDict[tuple[Any, ...], tuple[TextLine, ...]] = OrderedDict()
-_module_lock = threading.Lock()
+_engines_lock = threading.Lock()
+_results = FrameCache()
 
 
 def shared_engine(detect_max_side: int = DEFAULT_DETECT_MAX_SIDE, min_score: float = DEFAULT_MIN_SCORE) -> OcrEngine:
     """The process-wide engine for these settings, loaded on first use."""
     key = (int(detect_max_side), float(min_score))
-    with _module_lock:
+    with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
             engine = _engines[key] = OcrEngine(*key)
@@ -136,18 +133,4 @@ def shared_engine(detect_max_side: int = DEFAULT_DETECT_MAX_SIDE, min_score: flo
 
 def read_lines(engine: OcrEngine, pixels: np.ndarray) -> tuple[TextLine, ...]:
     """`engine.read(pixels)`, remembered for the last few frames (keyed by pixel content)."""
-    key = (id(engine), pixels.shape, _digest(pixels))
-    with _module_lock:
-        if key in _results:
-            _results.move_to_end(key)
-            return _results[key]
-    lines = engine.read(pixels)
-    with _module_lock:
-        _results[key] = lines
-        while len(_results) > _CACHE_SIZE:
-            _results.popitem(last=False)
-    return lines
-
-
-def _digest(pixels: np.ndarray) -> str:
-    return hashlib.blake2b(np.ascontiguousarray(pixels).data, digest_size=16).hexdigest()
+    return _results.get_or_compute(id(engine), pixels, lambda: engine.read(pixels))
