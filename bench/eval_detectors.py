@@ -128,6 +128,29 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
     print(f"  no_faces photos with a false face: {', '.join(false_files) or 'none'}")
     print_timings(timings)
     _small_faces_in_a_12_mp_photo(detectors[0], threshold)
+    _explicit_on_photos_of_people(set_dir, rows, profile)
+
+
+def _explicit_on_photos_of_people(set_dir: Path, rows: list[dict[str, str]], profile: Profile) -> None:
+    """B.5 false positives: the faces set shows people (crowds, portraits, selfies), none of it sexual."""
+    from media_screen.media import decode_still
+
+    detectors = load_named(("explicit",), profile)
+    if not detectors:
+        return
+    threshold = profile.threshold(DetectionKind.EXPLICIT.value)
+    timings: dict[str, list[float]] = defaultdict(list)
+    flagged = []
+    for row in rows:
+        frame, _ = decode_still(set_dir / row["file"], profile.max_image_pixels)
+        started = time.perf_counter()
+        found = [d for d in detectors[0].detect(frame) if d.score >= threshold]
+        timings["explicit"].append((time.perf_counter() - started) * 1000)
+        if found:
+            flagged.append(f"{row['file']} ({', '.join(d.label for d in found)})")
+    print(f"  explicit (B.5) on these photos of people: {len(flagged)}/{len(rows)} flagged"
+          + (f": {'; '.join(flagged)}" if flagged else ""))
+    print_timings(timings)
 
 
 def _small_faces_in_a_12_mp_photo(detector, threshold: float) -> None:
