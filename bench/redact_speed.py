@@ -84,13 +84,17 @@ def masked(before: np.ndarray, after: np.ndarray, box: np.ndarray, after_faces: 
     return changed and not still_found
 
 
-def frames_at(path: Path, indices: set[int]) -> dict[int, np.ndarray]:
-    """BGR frames by index (decoding order, rotation applied by the decoder's side data ignored)."""
+def frames_at(path: Path, indices: set[int], size: tuple[int, int] | None = None) -> dict[int, np.ndarray]:
+    """BGR frames by index, resized to `size` (width, height) when the tool changed it (imageio, used by
+    deface, rounds sides up to a multiple of 16 by scaling)."""
     out = {}
     with av.open(str(path)) as container:
         for index, frame in enumerate(container.decode(video=0)):
             if index in indices:
-                out[index] = frame.to_ndarray(format="bgr24")
+                pixels = frame.to_ndarray(format="bgr24")
+                if size and (pixels.shape[1], pixels.shape[0]) != size:
+                    pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+                out[index] = pixels
     return out
 
 
@@ -152,8 +156,9 @@ def clip_comparison(clip: Path, labelled_frames: int, work: Path) -> None:
     indices = sorted({round(i * (frames - 1) / (labelled_frames - 1)) for i in range(labelled_frames)})
     wanted = set(indices)
     source = frames_at(clip, wanted)
-    outputs = {"media-screen": frames_at(ours_path, wanted) if ours_path else {},
-               "deface": frames_at(theirs_path, wanted)}
+    size = next((f.shape[1], f.shape[0]) for f in source.values())
+    outputs = {"media-screen": frames_at(ours_path, wanted, size) if ours_path else {},
+               "deface": frames_at(theirs_path, wanted, size)}
     totals = {name: 0 for name in outputs}
     reference_count = 0
     for index in indices:

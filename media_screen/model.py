@@ -309,6 +309,7 @@ class ObscuredRegion:
     box: Box  # bounding box of the mask (first frame for video)
     score: float
     detector: str
+    style: str = ""  # "fill", "pixelate", "blur"; fill also where a detector still saw the object through another
     first_frame: int | None = None  # video only
     last_frame: int | None = None
     frames: int | None = None  # frames in which the mask was drawn

@@ -61,6 +61,9 @@ DEFAULT_KEEP = frozenset({KeepMetadata.ICC})
 # Redaction obscures detections down to this fraction of the policy threshold: a mask too many
 # costs a little picture, a mask too few leaks a face. Re-verification uses the full threshold.
 REDACT_THRESHOLD_FACTOR = 0.7
+# After obscuring, what a detector still finds at this fraction of the threshold is filled: just under
+# the full threshold of the re-scan, so re-encoding noise cannot lift it over.
+CHECK_THRESHOLD_FACTOR = 0.9
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,18 @@ margin; anything else is its box plus the margin.
 
 Irreversibility, per style:
 - fill: the pixels are replaced by black; nothing of the region survives.
-- pixelate: at most 8 blocks across the region's longer side, each block's mean
-  shifted by random noise before it is drawn; what survives is an 8x8 (or
+- pixelate: at most 6 blocks across the region's longer side, each block's mean
+  shifted by random noise before it is drawn; what survives is a 6x6 (or
   coarser) noisy average, too little to recognise or un-mosaic a face or read text.
+  (At 8 blocks CenterFace still found 11 of 49 pixelated eval faces at score >= 0.5;
+  at 6 blocks, 1.)
 - blur: "blur over a fill": the region is first replaced by the mean colour of
   the ring around it and only then blurred (kernel wider than the region) with
   noise added, so no pixel of the region itself reaches the output; a
   deconvolution has nothing to recover.
+
+After pixelate or blur the picture is searched again (`obscure_checked`): whatever a
+detector still recognises through the mosaic is filled.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -28,7 +34,7 @@ import numpy as np
 from media_screen.model import Box, Detection, DetectionKind
 from media_screen.redact.options import RedactOptions, RedactStyle
 
-PIXELATE_MAX_BLOCKS = 8
+PIXELATE_MAX_BLOCKS = 6
 PIXELATE_NOISE = 24  # +- this much per block and channel
 BLUR_NOISE = 6
 FILL_COLOUR = (0, 0, 0)
@@ -205,3 +211,55 @@ def _blur_over_fill(
     blurred += rng.normal(0.0, BLUR_NOISE / 2, size=blurred.shape).astype(np.float32)
     target = out[ey1:ey2, ex1:ex2]
     target[inside] = np.clip(blurred[inside], 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Obscured:
+    """One detection as it was obscured: its region and the style finally used on it."""
+
+    detection: Detection
+    region: Region
+    style: RedactStyle
+
+
+def obscure_checked(
+    pixels: np.ndarray,
+    detections: list[Detection] | tuple[Detection, ...],
+    options: RedactOptions,
+    detect: Callable[[np.ndarray], list[Detection]],
+    rounds: int = 4,
+) -> tuple[np.ndarray, list[Obscured]]:
+    """Obscure `detections` in the chosen style, then look again: whatever `detect` still finds
+    (a face a detector recognises through a mosaic) is filled: the region it was found in, and its own.
+
+    `detect` returns the selected detections in an image. Fill cannot be seen through, so after
+    at most `rounds` checks nothing the detector finds is left unfilled.
+    """
+    style = options.effective_style
+    done = [Obscured(d, region_for(d, options), style) for d in detections]
+    out, _ = obscure(pixels, [o.region for o in done], style)
+    if style == RedactStyle.FILL:
+        return out, done
+    for _ in range(rounds):
+        seen = detect(out)
+        if not seen:
+            break
+        to_fill: list[Region] = []
+        for found in seen:
+            region = region_for(found, options)
+            overlapped = [i for i, o in enumerate(done) if o.style != RedactStyle.FILL and _contains(o.region, found)]
+            for i in overlapped:
+                done[i] = Obscured(done[i].detection, done[i].region, RedactStyle.FILL)
+                to_fill.append(done[i].region)
+            if not overlapped:
+                done.append(Obscured(found, region, RedactStyle.FILL))
+            to_fill.append(region)
+        out, _ = obscure(out, to_fill, RedactStyle.FILL)
+    return out, done
+
+
+def _contains(region: Region, detection: Detection) -> bool:
+    """The detection's centre lies in the region's bounds: the detector saw that region's object again."""
+    x, y = detection.box.center
+    bounds = region.bounds
+    return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2

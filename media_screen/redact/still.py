@@ -19,9 +19,9 @@ from PIL import Image
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector
 from media_screen.media import Probe, decode_still
-from media_screen.model import Detection, MediaType, ObscuredRegion, RemovedMetadata
-from media_screen.redact.options import RedactOptions
-from media_screen.redact.regions import obscure, region_for
+from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
+from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
+from media_screen.redact.regions import Obscured, obscure_checked
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
 
 LOSSLESS = "lossless metadata strip (image data byte-identical)"
@@ -41,7 +41,12 @@ def redact_still(
     path: Path, probe: Probe, detectors: Sequence[Detector], options: RedactOptions, profile: Profile
 ) -> StillResult:
     frame, media = decode_still(path, profile.max_image_pixels)
-    detections = [d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile)]
+
+    def detect(pixels: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
+        found = (d for det in detectors for d in det.detect(Frame(pixels=pixels)))
+        return [d for d in found if options.selects(d, profile, factor)]
+
+    detections = detect(frame.pixels)
     kept = read_kept(path, options, profile.max_image_pixels)
     original = path.read_bytes()
     try:
@@ -51,15 +56,20 @@ def redact_still(
     if not detections and inventory is not None:
         return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True))
 
-    regions = [region_for(d, options) for d in detections]
-    pixels = obscure(frame.pixels, regions, options.effective_style)[0] if regions else frame.pixels
+    def check(pixels: np.ndarray) -> list[Detection]:
+        return detect(pixels, CHECK_THRESHOLD_FACTOR)
+
+    pixels, done = obscure_checked(frame.pixels, detections, options, check) if detections else (frame.pixels, [])
     data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
     if kept.orientation:
         removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
-    obscured = tuple(_obscured(d, r.bounds, r.shape.value) for d, r in zip(detections, regions))
-    if regions:
-        method += f", {len(regions)} region(s) obscured ({options.effective_style.value})"
+    obscured = tuple(_obscured(o) for o in done)
+    if done:
+        method += f", {len(done)} region(s) obscured ({options.effective_style.value})"
+        filled = sum(o.style != options.effective_style for o in done)
+        if filled:
+            method += f", {filled} filled as a detector still saw them"
     return StillResult(data, suffix, method, obscured, tuple(removed), _kept_names(kept))
 
 
@@ -68,8 +78,9 @@ def _kept_names(kept: KeptMetadata) -> tuple[str, ...]:
     return tuple(n for n in names if n != "ICC profile" or icc_is_rgb(kept.icc))
 
 
-def _obscured(detection: Detection, bounds, shape: str) -> ObscuredRegion:
-    return ObscuredRegion(detection.kind, shape, bounds, detection.score, detection.detector)
+def _obscured(done: Obscured) -> ObscuredRegion:
+    d, region = done.detection, done.region
+    return ObscuredRegion(d.kind, region.shape.value, region.bounds, d.score, d.detector, done.style.value)
 
 
 def encode_still(

@@ -2,8 +2,9 @@
 
 A copy fails when the re-scan cannot complete, when it still carries a GPS
 position or GPS block, a location track, a thumbnail, a device serial or an
-owner name (except an EXIF Copyright that `--keep-metadata copyright` kept), or when a detector still finds a selected object at or above the
-policy threshold (the full threshold, not the lower one used to draw masks).
+owner name (except an EXIF Copyright that `--keep-metadata copyright` kept), or
+when a detector still finds a selected object at or above the policy threshold
+(the full threshold, not the lower one used to draw masks).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ frames where one does not are counted and must be zero.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -35,13 +36,14 @@ from media_screen.detectors.base import Detector
 from media_screen.errors import CorruptMediaError
 from media_screen.media import Probe
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
-from media_screen.redact.options import RedactOptions
-from media_screen.redact.regions import Region, Shape, corner_pair, obscure, region_for
+from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
+from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.sanitize import clean_text
 from media_screen.tracking import match_cost
 from media_screen.sampling import Sample
 from media_screen.video import _video_stream, display_matrix, upright_frame
 
+FILL_FLAG = "redact_fill"  # evidence mark: a detector saw this object through the chosen style; fill its track
 MAX_MISSES = 2  # detection frames a track may go unseen before it ends
 BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or held box
 MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
@@ -80,6 +82,11 @@ class MaskTrack:
     misses: int = 0
     hold_before: int = 0  # frames masked before the first detection
     hold_after: int = 0  # ... and after the last
+
+    @property
+    def fill(self) -> bool:
+        """True when a detector recognised the object through the chosen style: the whole track is filled."""
+        return any(d.evidence.get(FILL_FLAG) for _, d in self.keys)
 
     @property
     def first(self) -> int:
@@ -212,8 +219,21 @@ def _upright_pixels(frame: av.VideoFrame, index: int = 0) -> tuple[np.ndarray, b
 
 
 def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detection, ...]:
-    frame = Frame(pixels=pixels, time_s=time_s, index=index)
-    return tuple(d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile))
+    """Selected detections in one frame; those a detector still sees once obscured carry FILL_FLAG."""
+
+    def detect(image: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
+        frame = Frame(pixels=image, time_s=time_s, index=index)
+        return [d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile, factor)]
+
+    detections = detect(pixels)
+    if not detections or options.effective_style == RedactStyle.FILL:
+        return tuple(detections)
+    _, done = obscure_checked(pixels, detections, options, lambda image: detect(image, CHECK_THRESHOLD_FACTOR))
+    return tuple(
+        dataclasses.replace(o.detection, evidence={**o.detection.evidence, FILL_FLAG: True})
+        if o.style == RedactStyle.FILL else o.detection
+        for o in done
+    )
 
 
 def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
@@ -327,23 +347,27 @@ def _flush(stream) -> Iterator[av.VideoFrame]:
 def _write_frame(frame, index, first: _Pass1, options: RedactOptions, out_stream, output, drawn) -> int:
     """Mask and encode one frame; returns 1 when a tracked object in it is not under the mask."""
     regions: list[Region] = []
+    filled: list[Region] = []
     expected: list[Box] = []
     for track_index, track in enumerate(first.tracks):
         found = track.region_at(index, options)
         if found is not None:
-            regions.append(found[0])
+            (filled if track.fill else regions).append(found[0])
             drawn[track_index] = drawn.get(track_index, 0) + 1
             if track.first <= index <= track.last:
                 expected.append(found[1])
     for track in first.tracks:  # the raw detections on this frame, too
         expected.extend(d.box for i, d in track.keys if i == index)
     even = first.width % 2 == 0 and first.height % 2 == 0
-    if not regions and not first.rotated and even and frame.format.name == "yuv420p":
+    if not regions and not filled and not first.rotated and even and frame.format.name == "yuv420p":
         out = frame  # nothing to draw: the decoded picture goes straight to the encoder
         missing = 0
     else:
         pixels, _ = _upright_pixels(frame)
         pixels, mask = obscure(pixels, regions, options.effective_style)
+        if filled:
+            pixels, fill_mask = obscure(pixels, filled, RedactStyle.FILL)
+            mask |= fill_mask
         missing = int(any(not _covered(mask, box) for box in expected))
         if not even:
             pixels = np.pad(pixels, ((0, first.height % 2), (0, first.width % 2), (0, 0)))
@@ -418,6 +442,7 @@ def _obscured(track: MaskTrack, first: _Pass1, frames: int, options: RedactOptio
         box=region.bounds,
         score=best.score,
         detector=track.detector,
+        style=(RedactStyle.FILL if track.fill else options.effective_style).value,
         first_frame=start,
         last_frame=end,
         frames=frames,

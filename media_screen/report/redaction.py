@@ -31,6 +31,7 @@ def region_dict(region: ObscuredRegion) -> dict:
     return {
         "kind": region.kind.value,
         "shape": region.shape,
+        "style": region.style,
         "box": region.box.as_list(),
         "score": round(region.score, 4),
         "detector": region.detector,
@@ -90,7 +91,7 @@ def render_redaction_csv(reports: list[RedactionReport]) -> str:
     for report in reports:
         base = {"source": report.source, "output": report.output or "", "status": report.status.value}
         rows = [
-            {"action": "obscured", "kind": r.kind.value, "detail": f"{r.shape} {r.detector} {r.score:.2f}",
+            {"action": "obscured", "kind": r.kind.value, "detail": f"{r.style} {r.shape} {r.detector} {r.score:.2f}",
              "box": " ".join(str(v) for v in r.box.as_list()), "first_frame": r.first_frame,
              "last_frame": r.last_frame, "frames": r.frames}
             for r in report.obscured
@@ -122,7 +123,8 @@ def _changes(report: RedactionReport) -> Text:
     if report.method:
         text.append(report.method + "\n", style="dim")
     for region in report.obscured:
-        text.append(f"obscured {region.kind.value} ({region.shape}) box {region.box.as_list()}{_frames(region)}\n")
+        text.append(f"obscured {region.kind.value} ({region.style} {region.shape}) box {region.box.as_list()}"
+                    f"{_frames(region)}\n")
     if report.removed_facts:
         facts = ", ".join(sorted({f"{f.kind.value}" for f in report.removed_facts}))
         text.append(f"removed facts: {facts}\n")

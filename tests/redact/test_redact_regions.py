@@ -11,9 +11,10 @@ import pytest
 
 from media_screen.model import Box, Detection, DetectionKind
 from media_screen.redact.options import RedactOptions, RedactStyle
-from media_screen.redact.regions import PIXELATE_MAX_BLOCKS, Shape, mask_of, obscure, region_for
+from media_screen.redact.regions import PIXELATE_MAX_BLOCKS, Shape, mask_of, obscure, obscure_checked, region_for
 
 OPTIONS = RedactOptions()
+OPTIONS_PIXELATE = RedactOptions(style=RedactStyle.PIXELATE)
 
 
 def detection(kind=DetectionKind.FACE, box=Box(40, 30, 80, 90), **evidence) -> Detection:
@@ -77,13 +78,13 @@ def test_fill_and_blur_keep_nothing_of_what_the_region_held(style):
     assert np.array_equal(a, b)
 
 
-def test_pixelate_leaves_at_most_eight_noisy_blocks_across():
+def test_pixelate_leaves_at_most_six_noisy_blocks_across():
     region = region_for(detection(), OPTIONS)
     out, mask = obscure(noisy(1), [region], RedactStyle.PIXELATE)
     ys, xs = np.nonzero(mask)
     middle_row = out[int(ys.mean()), xs.min() : xs.max() + 1]
     changes = int((np.abs(np.diff(middle_row.astype(int), axis=0)).sum(axis=1) > 0).sum())
-    assert changes + 1 <= PIXELATE_MAX_BLOCKS + 1  # at most 8 blocks (+1 for the ragged edge block)
+    assert changes + 1 <= PIXELATE_MAX_BLOCKS + 1  # at most 6 blocks (+1 for the ragged edge block)
 
 
 def test_pixelate_output_depends_only_on_block_averages():
@@ -97,3 +98,17 @@ def test_pixelate_output_depends_only_on_block_averages():
     b, mask = obscure(second, [region], RedactStyle.PIXELATE, np.random.default_rng(0))
     # then the obscured regions are the same but for rounding at block edges: the detail is gone
     assert np.abs(a[mask > 0].astype(int) - b[mask > 0]).max() <= 4
+
+
+def test_what_a_detector_still_sees_through_the_mosaic_is_filled():
+    # given two faces, and a detector that keeps seeing the left one unless it is black
+    left, right = detection(box=Box(10, 30, 50, 90)), detection(box=Box(100, 30, 140, 90))
+
+    def detect(image):
+        return [left] if image[60, 30].any() else []
+
+    # when both are pixelated and checked
+    out, done = obscure_checked(noisy(1), [left, right], OPTIONS_PIXELATE, detect)
+    # then the left one is filled, the right one stays pixelated
+    assert [o.style for o in done] == [RedactStyle.FILL, RedactStyle.PIXELATE]
+    assert not out[60, 30].any() and out[60, 120].any()
