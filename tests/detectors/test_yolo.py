@@ -82,3 +82,10 @@ def test_a_model_without_any_mapped_class_is_a_profile_error(tiny_model, tmp_pat
     text = f'[detectors.yolo]\nmodel = "{tiny_model}"\n[detectors.yolo.classes]\npolice_car = "police_vehicle"\n'
     with pytest.raises(ProfileError, match="badge, light_bar, unmapped_thing"):
         YoloDetector.from_profile(parse_profile(text, tmp_path))
+
+
+def test_a_corrupt_model_file_is_unavailable_not_a_crash(tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a model at all")
+    with pytest.raises(ModelUnavailableError, match="cannot load the YOLO model"):
+        YoloDetector.from_profile(yolo_profile(str(broken), tmp_path))
