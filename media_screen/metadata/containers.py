@@ -217,6 +217,8 @@ def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
                 info = dict(image.info)
     except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError):
         return ContainerBlocks()  # the pixel stage reports an unreadable file
+    except ImportError:  # once ultralytics is imported, Image.open tries to import pi_heif on unknown files
+        return ContainerBlocks()
     label = "HEIF" if media_type == MediaType.HEIF else "TIFF"
     if isinstance(info.get("exif"), bytes):
         found.add_exif(info["exif"], f"{label} Exif item")
