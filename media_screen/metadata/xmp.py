@@ -164,8 +164,8 @@ def _scan_tree(root: ElementTree.Element):
             context = _struct_name(element, parents)
             rank = 1 if context == "LocationCreated" else 2
             nested.append(_GpsGroup(values, context, rank))
-    groups = ([_GpsGroup(top, None, 0)] if top else []) + nested
-    return properties, groups
+    groups = [_GpsGroup(top, None, 0)] + nested
+    return properties, [g for g in groups if "GPSLatitude" in g.values or "GPSLongitude" in g.values]
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -235,5 +235,5 @@ def _scan_with_regex(text: str):
     groups = []
     for index in range(count):
         values = {name: found[index] for name, found in columns.items() if index < len(found)}
-        groups.append(_GpsGroup(values, None if index == 0 else "XMP struct", 0 if index == 0 else 2))
+        groups.append(_GpsGroup(values, None if index == 0 else "struct", 0 if index == 0 else 2))
     return properties, groups

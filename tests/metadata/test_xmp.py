@@ -104,3 +104,10 @@ def test_malformed_packet_is_still_read_for_gps():
 
 def test_packet_without_xmp_root_gives_nothing():
     assert xmp_metadata(b"<html><body>not xmp</body></html>") == ([], [])
+
+
+def test_gps_time_without_coordinates_is_not_a_gps_block():
+    # given a packet that only records when a GPS fix was taken
+    packet = xmp_packet("<exif:GPSTimeStamp>2018-07-25T14:34:23Z</exif:GPSTimeStamp>")
+    # when the packet is read, then there is no reading at all (nothing to call invalid)
+    assert xmp_metadata(packet) == ([], [])
