@@ -304,16 +304,13 @@ def list_detectors(profile: Optional[Path] = ProfileOption) -> None:
     table = Table(title="detectors")
     for column in ("name", "available", "kinds", "model", "version", "problem"):
         table.add_column(column, overflow="fold")
-    table.add_row("metadata", "yes", "gps, device, thumbnail", "exifread + XMP + container atoms", "-", "")
+    rows = [("metadata", "yes", "gps, device, thumbnail", "exifread + XMP + container atoms", "-", "")]
     for info in infos:
-        table.add_row(
-            info.name,
-            "yes" if info.available else "NO",
-            ", ".join(k.value for k in info.kinds),
-            info.model,
-            info.version,
-            info.problem or "",
-        )
+        kinds = ", ".join(k.value for k in info.kinds)
+        available = "yes" if info.available else "NO"
+        rows.append((info.name, available, kinds, info.model, info.version, info.problem or ""))
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))  # Text: "[detectors.x]" in a message is not markup
     Console(width=160).print(table)
 
 
