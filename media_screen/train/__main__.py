@@ -1,0 +1,7 @@
+"""`python -m media_screen.train ...` is `media-screen train ...`."""
+
+import sys
+
+from media_screen.cli import app
+
+app(["train", *sys.argv[1:]], prog_name="python -m media_screen.train")
