@@ -50,7 +50,6 @@ class VideoResult:
     error: str | None = None  # the stream could not be decoded to its end: partial analysis
 
 
-
 def screen_video(
     path: Path,
     probe: Probe,
