@@ -40,8 +40,8 @@ from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD
 from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.sanitize import clean_text
 from media_screen.tracking import match_cost
-from media_screen.sampling import Sample
-from media_screen.video import _video_stream, display_matrix, upright_frame
+from media_screen.sampling import Progress, Sample, StreamTiming
+from media_screen.video import _incomplete, _video_stream, display_matrix, upright_frame
 
 FILL_FLAG = "redact_fill"  # evidence mark: a detector saw this object through the chosen style; fill its track
 MAX_MISSES = 2  # detection frames a track may go unseen before it ends
@@ -246,6 +246,7 @@ def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) ->
     with av.open(str(source), metadata_errors="replace") as container:
         stream = _video_stream(container)
         stream.thread_type = "AUTO"
+        timing = StreamTiming.of(container, stream)
         start = stream.start_time or 0
         for index, frame in enumerate(_decoded(container, stream)):
             times.append(float((frame.pts - start) * frame.time_base) if frame.pts is not None else index / 30)
@@ -256,6 +257,9 @@ def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) ->
                 keyframes.append((index, _detect(pixels, index, times[-1], detectors, options, profile)))
     if last is None:
         raise CorruptMediaError("no video frame could be decoded")
+    incomplete = _incomplete(Progress(decoded_to_s=times[-1] + timing.frame_s, frames_decoded=len(times)), timing)
+    if incomplete:  # a copy would silently be shorter than the original
+        raise CorruptMediaError(f"cannot make a complete copy: {incomplete}")
     last_index = len(times) - 1
     if keyframes[-1][0] != last_index:  # the last frame is always looked at
         pixels, _ = _upright_pixels(last)
