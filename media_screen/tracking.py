@@ -22,13 +22,13 @@ MAX_CENTRE_DISTANCE = 1.0  # in units of the larger box's diagonal
 class _Track:
     first_s: float
     last_s: float
-    last_box: Box
+    last: Detection
     best: Detection
     best_s: float
     frames: int = 1
 
     def extend(self, detection: Detection, time_s: float) -> None:
-        self.last_s, self.last_box = time_s, detection.box
+        self.last_s, self.last = time_s, detection
         self.frames += 1
         if detection.score > self.best.score:
             self.best, self.best_s = detection, time_s
@@ -59,6 +59,33 @@ def match_cost(a: Box, b: Box, min_iou: float = MIN_IOU, max_distance: float = M
     return None
 
 
+def assign(
+    previous: Sequence[Detection],
+    current: Sequence[Detection],
+    min_iou: float = MIN_IOU,
+    max_distance: float = MAX_CENTRE_DISTANCE,
+) -> list[tuple[int, int]]:
+    """One-to-one (previous index, current index) pairs of the same object, cheapest match first.
+
+    Only detections of the same kind from the same detector can pair; each side pairs at most once.
+    """
+    candidates = []
+    for p_index, before in enumerate(previous):
+        for c_index, now in enumerate(current):
+            if (before.kind, before.detector) != (now.kind, now.detector):
+                continue
+            cost = match_cost(before.box, now.box, min_iou, max_distance)
+            if cost is not None:
+                candidates.append((cost, p_index, c_index))
+    pairs, used_previous, used_current = [], set(), set()
+    for _, p_index, c_index in sorted(candidates):
+        if p_index not in used_previous and c_index not in used_current:
+            used_previous.add(p_index)
+            used_current.add(c_index)
+            pairs.append((p_index, c_index))
+    return pairs
+
+
 def link_detections(
     frames: Sequence[tuple[float, Sequence[Detection]]],
     max_gap_s: float,
@@ -73,24 +100,13 @@ def link_detections(
         for track in open_tracks:
             (still_open if time_s - track.last_s <= max_gap_s else closed).append(track)
         open_tracks = still_open
-        pairs = []
-        for d_index, detection in enumerate(detections):
-            for t_index, track in enumerate(open_tracks):
-                if (track.best.kind, track.best.detector) != (detection.kind, detection.detector):
-                    continue
-                cost = match_cost(track.last_box, detection.box, min_iou, max_distance)
-                if cost is not None:
-                    pairs.append((cost, d_index, t_index))
-        used_detections, used_tracks = set(), set()
-        for _, d_index, t_index in sorted(pairs):
-            if d_index in used_detections or t_index in used_tracks:
-                continue
-            used_detections.add(d_index)
-            used_tracks.add(t_index)
+        pairs = assign([track.last for track in open_tracks], detections, min_iou, max_distance)
+        for t_index, d_index in pairs:
             open_tracks[t_index].extend(detections[d_index], time_s)
+        matched = {d_index for _, d_index in pairs}
         for d_index, detection in enumerate(detections):
-            if d_index not in used_detections:
-                open_tracks.append(_Track(time_s, time_s, detection.box, detection, time_s))
+            if d_index not in matched:
+                open_tracks.append(_Track(time_s, time_s, detection, detection, time_s))
     tracks = closed + open_tracks
     tracks.sort(key=lambda t: (t.first_s, t.best.kind.value, t.best.box.x1, t.best.box.y1))
     return tuple(track.as_detection() for track in tracks)

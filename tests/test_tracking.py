@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from media_screen.model import Box, Detection, DetectionKind
-from media_screen.tracking import link_detections, match_cost
+from media_screen.tracking import assign, link_detections, match_cost
 
 FACE, PLATE = DetectionKind.FACE, DetectionKind.PLATE
 
@@ -100,3 +100,11 @@ def test_order_of_frames_does_not_matter():
 )
 def test_match_cost(a, b, linked):
     assert (match_cost(a, b) is not None) == linked
+
+
+def test_assign_pairs_each_detection_once_cheapest_first():
+    # given two previous faces and three current detections: two faces near them and a plate
+    previous = [det(10, 10), det(100, 10)]
+    current = [det(104, 10), det(12, 10), det(12, 10, kind=PLATE, detector="text")]
+    # then each face pairs with its nearest successor and the plate pairs with nothing
+    assert sorted(assign(previous, current)) == [(0, 1), (1, 0)]
