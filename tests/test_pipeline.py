@@ -19,10 +19,15 @@ def write_jpeg(path: Path, colour=(90, 120, 150)) -> Path:
     return path
 
 
-def test_folders_are_walked_recursively_in_sorted_order(tmp_path: Path):
+def test_folders_are_walked_recursively_in_a_stable_order(tmp_path: Path):
+    # given files in a folder and in its subfolders
     write_jpeg(tmp_path / "b.jpg")
-    write_jpeg(tmp_path / "a" / "c.jpg")
-    assert [p.relative_to(tmp_path).as_posix() for p in iter_media_paths([tmp_path])] == ["a/c.jpg", "b.jpg"]
+    write_jpeg(tmp_path / "a.jpg")
+    write_jpeg(tmp_path / "z" / "c.jpg")
+    write_jpeg(tmp_path / "y" / "d.jpg")
+    # when walked / then a folder's own files come first, sorted, then each subfolder, sorted
+    walked = [p.relative_to(tmp_path).as_posix() for p in iter_media_paths([tmp_path])]
+    assert walked == ["a.jpg", "b.jpg", "y/d.jpg", "z/c.jpg"]
 
 
 def test_hidden_files_are_skipped_unless_asked(tmp_path: Path):
