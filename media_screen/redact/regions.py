@@ -228,12 +228,14 @@ def obscure_checked(
     options: RedactOptions,
     detect: Callable[[np.ndarray], list[Detection]],
     rounds: int = 4,
+    view: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[Obscured]]:
     """Obscure `detections` in the chosen style, then look again: whatever `detect` still finds
     (a face a detector recognises through a mosaic) is filled: the region it was found in, and its own.
 
-    `detect` returns the selected detections in an image. Fill cannot be seen through, so after
-    at most `rounds` checks nothing the detector finds is left unfilled.
+    `detect` returns the selected detections in an image; `view` turns the obscured pixels into
+    what a later re-scan will see (e.g. an encode / decode round trip). Fill cannot be seen
+    through, so after at most `rounds` checks nothing the detector finds is left unfilled.
     """
     style = options.effective_style
     done = [Obscured(d, region_for(d, options), style) for d in detections]
@@ -241,7 +243,7 @@ def obscure_checked(
     if style == RedactStyle.FILL:
         return out, done
     for _ in range(rounds):
-        seen = detect(out)
+        seen = detect(view(out) if view else out)
         if not seen:
             break
         to_fill: list[Region] = []

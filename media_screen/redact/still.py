@@ -59,7 +59,14 @@ def redact_still(
     def check(pixels: np.ndarray) -> list[Detection]:
         return detect(pixels, CHECK_THRESHOLD_FACTOR)
 
-    pixels, done = obscure_checked(frame.pixels, detections, options, check) if detections else (frame.pixels, [])
+    def as_encoded(pixels: np.ndarray) -> np.ndarray:  # what the re-scan of the copy will see
+        data = encode_still(pixels, probe, kept, options, path.suffix)[0]
+        with Image.open(io.BytesIO(data)) as image:
+            return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+    pixels, done = frame.pixels, []
+    if detections:
+        pixels, done = obscure_checked(frame.pixels, detections, options, check, view=as_encoded)
     data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
     if kept.orientation:
