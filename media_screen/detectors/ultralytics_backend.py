@@ -122,10 +122,17 @@ def load_model(path: Path, task: str = "detect") -> YoloModel:
 def yolo_class():
     """ultralytics.YOLO, imported with the offline environment in place and analytics sync off."""
     offline.configure()
+    from PIL import Image
+
+    pillow_open = Image.open
     try:
         from ultralytics import YOLO, settings
     except ImportError as exc:
         raise ModelUnavailableError(f"the Python package 'ultralytics' cannot be imported ({exc}); {INSTALL_HINT}")
+    finally:
+        # ultralytics replaces PIL.Image.open process-wide with a version that, on an unidentified
+        # file, tries to install and import pi_heif; our decoder must keep Pillow's own behaviour.
+        Image.open = pillow_open
     if settings.get("sync", True):
         settings.update({"sync": False})
     provide_local_fonts()

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from media_screen.detectors.ultralytics_backend import BoxArrays
 
@@ -70,3 +71,19 @@ def test_box_arrays_select_keeps_rows_together():
     kept = boxes.select(np.array([False, True]))
     assert kept.labels() == ["a"]
     assert kept.scores.tolist() == [np.float32(0.4)] and kept.xyxy.tolist() == [[2, 2, 3, 3]]
+
+
+def test_importing_ultralytics_leaves_pillow_open_alone(tmp_path):
+    # given ultralytics imported through the backend
+    from PIL import Image
+
+    from media_screen.detectors.ultralytics_backend import yolo_class
+
+    original = Image.open
+    yolo_class()
+    # then Pillow's own open is in place, and a non-image is still a plain UnidentifiedImageError
+    assert Image.open is original
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not an image at all")
+    with pytest.raises(Image.UnidentifiedImageError):
+        Image.open(junk)
