@@ -8,6 +8,9 @@ interpolated and dilated by up to half the motion between them; before a
 track's first detection and after its last, the box is held (growing with the
 track's speed) back to the previous detection frame and on to the next one, so
 an object that appears or leaves between two detection frames is still masked.
+On each detection frame the obscured picture is searched again by the detectors
+that found something there; an object they still recognise through the mosaic
+or blur gets its whole track filled.
 
 The copy is a new container (MP4 unless the input was MOV / MKV): H.264 (libx264,
 or MPEG-4 part 2 when this FFmpeg lacks it), rotation baked into the pixels, no
@@ -221,14 +224,16 @@ def _upright_pixels(frame: av.VideoFrame, index: int = 0) -> tuple[np.ndarray, b
 def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detection, ...]:
     """Selected detections in one frame; those a detector still sees once obscured carry FILL_FLAG."""
 
-    def detect(image: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
+    def detect(image: np.ndarray, using, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
         frame = Frame(pixels=image, time_s=time_s, index=index)
-        return [d for detector in detectors for d in detector.detect(frame) if options.selects(d, profile, factor)]
+        return [d for detector in using for d in detector.detect(frame) if options.selects(d, profile, factor)]
 
-    detections = detect(pixels)
+    detections = detect(pixels, detectors)
     if not detections or options.effective_style == RedactStyle.FILL:
         return tuple(detections)
-    _, done = obscure_checked(pixels, detections, options, lambda image: detect(image, CHECK_THRESHOLD_FACTOR))
+    # the check runs only the detectors that found something here: what they found is what was obscured
+    finders = [detector for detector in detectors if any(d.detector == detector.name for d in detections)]
+    _, done = obscure_checked(pixels, detections, options, lambda image: detect(image, finders, CHECK_THRESHOLD_FACTOR))
     return tuple(
         dataclasses.replace(o.detection, evidence={**o.detection.evidence, FILL_FLAG: True})
         if o.style == RedactStyle.FILL else o.detection
