@@ -133,11 +133,43 @@ def open_still(path: Path, max_pixels: int) -> Image.Image:
     return image
 
 
-def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
-    """Decode a still image fully, apply EXIF orientation, return BGR pixels and media info."""
+def _still_probe(path: Path) -> Probe:
     probe = probe_file(path)
     if probe.media_type == MediaType.VIDEO:
         raise UnsupportedMediaError(f"{probe.format_name} is a video, not a still image")
+    return probe
+
+
+def verify_still(path: Path, max_pixels: int) -> MediaInfo:
+    """Check that a still decodes to its end, without keeping pixels (the fast metadata sweep).
+
+    JPEG is decoded with DCT scaling at 1/8 size: every byte of the entropy-coded data is still
+    read, so a truncated file fails as it would in a full decode, at a fraction of the cost.
+    """
+    probe = _still_probe(path)
+    with open_still(path, max_pixels) as image:
+        width, height = image.size
+        try:
+            orientation = image.getexif().get(0x0112)
+            if probe.media_type == MediaType.JPEG:
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
+    if orientation in (5, 6, 7, 8):  # rotated by 90 degrees when displayed
+        width, height = height, width
+    return MediaInfo(
+        media_type=probe.media_type,
+        format_name=probe.format_name,
+        width=width,
+        height=height,
+        orientation=int(orientation) if isinstance(orientation, int) else None,
+    )
+
+
+def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
+    """Decode a still image fully, apply EXIF orientation, return BGR pixels and media info."""
+    probe = _still_probe(path)
     with open_still(path, max_pixels) as image:
         try:
             image.load()

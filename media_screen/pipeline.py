@@ -17,7 +17,7 @@ from media_screen import detectors as registry
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
 from media_screen.errors import AnalysisTimeoutError, MediaScreenError
-from media_screen.media import Probe, decode_still, probe_file, sha256_of
+from media_screen.media import Probe, decode_still, probe_file, sha256_of, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
@@ -112,6 +112,9 @@ class Screener:
         return self._report(path, sha256, media, metadata, detections, timings, started, partial, frames_analysed)
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
+        if not self.detectors():  # metadata sweep: prove the file decodes, keep no pixels
+            with _timed(timings, "decode"):
+                return verify_still(path, self.profile.max_image_pixels), ()
         with _timed(timings, "decode"):
             frame, media = decode_still(path, self.profile.max_image_pixels)
         detections: list[Detection] = []

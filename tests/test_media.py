@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.media import decode_still, probe_bytes, probe_file
+from media_screen.media import decode_still, probe_bytes, probe_file, verify_still
 from media_screen.model import MediaType
 
 
@@ -99,3 +99,23 @@ def test_exif_orientation_is_applied(tmp_path: Path):
     assert (frame.width, frame.height) == (20, 40)
     assert (info.width, info.height, info.orientation) == (20, 40, 6)
     assert frame.pixels.dtype == np.uint8 and frame.pixels[10, 10, 0] > 200  # blue lands in channel 0 (BGR)
+
+
+def test_verify_still_reports_upright_size_without_keeping_pixels(tmp_path: Path):
+    image = Image.new("RGB", (40, 20), (0, 0, 255))
+    exif = image.getexif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    image.save(path, "JPEG", exif=exif)
+    info = verify_still(path, 10_000_000)
+    assert (info.width, info.height, info.orientation) == (20, 40, 6)
+
+
+def test_verify_still_finds_a_truncated_jpeg(tmp_path: Path):
+    # given a detailed JPEG cut in half / when verified / then it is corrupt, as in a full decode
+    noisy = io.BytesIO()
+    Image.effect_noise((512, 512), 80).convert("RGB").save(noisy, "JPEG", quality=95)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(noisy.getvalue()[: len(noisy.getvalue()) // 2])
+    with pytest.raises(CorruptMediaError):
+        verify_still(path, 10_000_000)
