@@ -19,6 +19,7 @@ REGISTRY: dict[str, str] = {
     "faces": "media_screen.detectors.faces:FaceDetector",
     "text": "media_screen.detectors.text:TextDetector",
     "insignia": "media_screen.detectors.insignia:InsigniaDetector",
+    "police_vehicle": "media_screen.detectors.police_vehicle:PoliceVehicleDetector",
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
     "yolo": "media_screen.detectors.yolo:YoloDetector",
 }

@@ -42,6 +42,7 @@ class PlateRule:
     min_chars: int = 5
     max_chars: int = 8
     max_groups: int = 3  # tokens joined across spaces: "AB 123 CD"
+    not_words: frozenset[str] = frozenset()  # a run of letters that is one of these is a word, not a plate
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def _plate_like(candidate: str, rule: PlateRule) -> bool:
         return False
     letters = sum(c.isalpha() for c in body)
     digits = sum(c.isdigit() for c in body)
+    if any(run in rule.not_words for run in re.findall("[A-Z]+", "".join(body))):
+        return False  # "ITEM3OF7", "EXIT79B": OCR often drops the spaces between words
     return rule.min_chars <= len(body) <= rule.max_chars and letters >= 1 and digits >= 1
 
 
@@ -220,6 +223,7 @@ def rules_from_settings(settings: Mapping[str, Any], department: str = "", city:
             int(plate_settings.get("min_chars", 5)),
             int(plate_settings.get("max_chars", 8)),
             int(plate_settings.get("max_groups", 3)),
+            frozenset(str(w).upper() for w in plate_settings.get("not_words", [])),
         )
     unit_source = settings.get("unit_number_pattern")
     return TextRules(
