@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Make the detector sample photos in sample_media/detectors/ and the enrolled reference marks.
+
+The fictional Concord Police marks are drawn by scripts/detector_artwork.py. Reference
+copies go to media_screen/assets/references/ (registered in the default profile); the
+photos put the marks, warped in perspective, lit unevenly and blurred, onto real
+public-domain photos that ship inside scikit-image (NASA's astronaut and rocket
+photos, the coffee cup, the page scan, the cat):
+
+  astronaut_patch.jpg       the astronaut (a real face) with the shoulder patch on her sleeve
+  coffee_badge.jpg          the badge (CONCORD / POLICE / 417) lying beside the coffee cup
+  marked_car.jpg            a patrol car shape with the door decal and a red/blue light bar, at the rocket's pad
+  evidence_plate.jpg        an evidence bag label with a case number and a licence plate on a brick wall
+  confidential_page.jpg     the scanned page stamped CONFIDENTIAL / LAW ENFORCEMENT SENSITIVE
+  clean_cat.jpg             the cat photo, untouched apart from scaling: nothing to find
+
+Each photo's expected verdicts (from policy.py and the default profile), sections and
+detection kinds go into sample_media/expected.json; only this script's keys are replaced.
+
+Run:  ~/.venvs/media-screen/bin/python scripts/make_detector_samples.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+from skimage import data
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import detector_artwork as art  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCES = REPO / "media_screen" / "assets" / "references"
+OUT = REPO / "sample_media" / "detectors"
+EXPECTED = REPO / "sample_media" / "expected.json"
+JPEG_QUALITY = 84
+RNG_SEED = 7
+
+
+def rgba_to_bgra(image: Image.Image) -> np.ndarray:
+    return cv2.cvtColor(np.asarray(image.convert("RGBA")), cv2.COLOR_RGBA2BGRA)
+
+
+def upscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    """A skimage photo (RGB or gray) as BGR, scaled so its long side is `long_side`."""
+    if rgb.ndim == 2:
+        rgb = np.stack([rgb] * 3, axis=-1)
+    bgr = cv2.cvtColor(rgb[:, :, :3], cv2.COLOR_RGB2BGR)
+    factor = long_side / max(bgr.shape[:2])
+    return cv2.resize(bgr, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+
+def paste_warped(background: np.ndarray, art_bgra: np.ndarray, quad, light=(1.0, 0.75), blur: float = 1.0) -> None:
+    """Warp `art_bgra` onto `quad` (TL, TR, BR, BL) of `background` in place, lit by a gradient and blurred."""
+    h, w = art_bgra.shape[:2]
+    source = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    homography = cv2.getPerspectiveTransform(source, np.float32(quad))
+    size = (background.shape[1], background.shape[0])
+    warped = cv2.warpPerspective(art_bgra, homography, size, flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
+    colour = warped[:, :, :3].astype(np.float32)
+    alpha = warped[:, :, 3:].astype(np.float32) / 255.0
+    ys = np.linspace(0, 1, size[1])[:, None, None]
+    colour *= light[0] + (light[1] - light[0]) * ys  # light falls off from top to bottom
+    if blur:
+        colour = cv2.GaussianBlur(colour, (0, 0), blur)
+        alpha = cv2.GaussianBlur(alpha, (0, 0), blur)[:, :, None]
+    mixed = background.astype(np.float32) * (1 - alpha) + colour * alpha
+    background[:] = mixed.clip(0, 255).astype(np.uint8)
+
+
+def add_noise(image: np.ndarray, sigma: float = 3.0) -> np.ndarray:
+    noise = np.random.default_rng(RNG_SEED).normal(0, sigma, image.shape)
+    return (image.astype(np.float32) + noise).clip(0, 255).astype(np.uint8)
+
+
+def write_jpeg(path: Path, bgr: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise RuntimeError(f"cannot encode {path}")
+    path.write_bytes(encoded.tobytes())
+
+
+# --- the photos ---------------------------------------------------------------------------------------------
+
+
+def astronaut_patch() -> np.ndarray:
+    photo = upscale(data.astronaut(), 900)
+    patch = rgba_to_bgra(art.shoulder_patch())
+    paste_warped(photo, patch, [(548, 418), (668, 440), (655, 588), (538, 566)], light=(1.0, 0.8), blur=1.0)
+    return add_noise(photo)
+
+
+def coffee_badge() -> np.ndarray:
+    photo = upscale(data.coffee(), 960)
+    badge = rgba_to_bgra(art.badge("417"))
+    paste_warped(photo, badge, [(60, 330), (290, 300), (320, 590), (80, 620)], light=(1.05, 0.85), blur=0.8)
+    return add_noise(photo)
+
+
+def marked_car() -> np.ndarray:
+    photo = upscale(data.rocket(), 960)
+    car = Image.new("RGBA", (900, 420), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(car)
+    draw.rounded_rectangle((20, 160, 880, 340), radius=40, fill=(244, 244, 240))  # body
+    draw.polygon([(190, 165), (290, 70), (610, 70), (730, 165)], fill=(244, 244, 240))  # cabin
+    draw.polygon([(220, 160), (305, 88), (445, 88), (445, 160)], fill=(60, 72, 86))  # windows
+    draw.polygon([(460, 160), (460, 88), (600, 88), (700, 160)], fill=(60, 72, 86))
+    draw.rectangle((20, 300, 880, 340), fill=(30, 30, 34))  # lower trim
+    for cx in (190, 710):
+        draw.ellipse((cx - 70, 270, cx + 70, 410), fill=(20, 20, 20))
+        draw.ellipse((cx - 35, 305, cx + 35, 375), fill=(150, 150, 156))
+    draw.rectangle((330, 44, 450, 70), fill=(225, 20, 30))  # light bar: red half, blue half
+    draw.rectangle((450, 44, 570, 70), fill=(20, 60, 235))
+    draw.rectangle((320, 66, 580, 74), fill=(40, 40, 40))
+    car_bgra = rgba_to_bgra(car)
+    decal = rgba_to_bgra(art.door_decal())
+    h, w = car_bgra.shape[:2]
+    body_quad = np.float32([[300, 175], [760, 175], [760, 300], [300, 300]])  # the doors
+    decal_h = cv2.getPerspectiveTransform(np.float32([[0, 0], [1000, 0], [1000, 420], [0, 420]]), body_quad)
+    decal_on_car = cv2.warpPerspective(decal, decal_h, (w, h), borderValue=(0, 0, 0, 0))
+    keep = decal_on_car[:, :, 3:] > 0
+    car_bgra = np.where(keep, decal_on_car, car_bgra)
+    paste_warped(photo, car_bgra, [(250, 400), (850, 430), (850, 700), (240, 690)], light=(1.0, 0.85), blur=0.8)
+    return add_noise(photo)
+
+
+def evidence_plate() -> np.ndarray:
+    wall = cv2.cvtColor(upscale(data.brick(), 900), cv2.COLOR_BGR2HSV)
+    wall[:, :, 0], wall[:, :, 1] = 10, 90  # brick red
+    photo = cv2.cvtColor(wall, cv2.COLOR_HSV2BGR)
+    label = Image.new("RGBA", (620, 360), (246, 242, 228, 255))
+    draw = ImageDraw.Draw(label)
+    draw.rectangle((0, 0, 619, 90), fill=(200, 24, 30))
+    art.centered_text(draw, (310, 46), "EVIDENCE", 72, (255, 255, 255))
+    draw.text((30, 120), "CASE NO. 24-013377", font=art.font(40), fill=(20, 20, 20))
+    draw.text((30, 185), "ITEM 3 OF 7", font=art.font(34), fill=(20, 20, 20))
+    draw.text((30, 245), "SEIZED BY ________", font=art.font(34, bold=False), fill=(20, 20, 20))
+    paste_warped(photo, rgba_to_bgra(label), [(60, 80), (470, 100), (460, 330), (55, 320)], light=(1.05, 0.9), blur=0.7)
+    plate = Image.new("RGBA", (600, 300), (250, 250, 250, 255))
+    draw = ImageDraw.Draw(plate)
+    draw.rounded_rectangle((4, 4, 595, 295), radius=24, outline=(30, 30, 90), width=8)
+    art.centered_text(draw, (300, 55), "California", 48, (180, 20, 30))
+    art.centered_text(draw, (300, 175), "7KDF291", 112, (20, 30, 110))
+    paste_warped(photo, rgba_to_bgra(plate), [(520, 420), (820, 400), (830, 560), (525, 575)], light=(1.0, 0.9), blur=0.8)
+    return add_noise(photo)
+
+
+def confidential_page() -> np.ndarray:
+    page = upscale(data.page(), 900)
+    photo = cv2.copyMakeBorder(page, 120, 80, 0, 0, cv2.BORDER_CONSTANT, value=(236, 236, 236))
+    stamp = Image.new("RGBA", (700, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(stamp)
+    draw.rectangle((5, 5, 694, 144), outline=(200, 20, 20, 255), width=10)
+    art.centered_text(draw, (350, 76), "CONFIDENTIAL", 78, (200, 20, 20, 255))
+    paste_warped(photo, rgba_to_bgra(stamp), [(110, 260), (760, 230), (765, 370), (115, 400)], light=(1.0, 1.0), blur=0.6)
+    header = Image.new("RGBA", (900, 80), (0, 0, 0, 0))
+    art.centered_text(ImageDraw.Draw(header), (450, 40), "LAW ENFORCEMENT SENSITIVE", 52, (20, 20, 20, 255))
+    paste_warped(photo, rgba_to_bgra(header), [(0, 20), (900, 20), (900, 100), (0, 100)], light=(1.0, 1.0), blur=0.5)
+    return add_noise(photo)
+
+
+def clean_cat() -> np.ndarray:
+    return add_noise(upscale(data.chelsea(), 800))
+
+
+# --- what each photo should give --------------------------------------------------------------------------------
+#
+# Default profile: department items (police wording, enrolled marks, marked cars) are
+# info / permission / permission (official / personal / covert) under B.2, and a face
+# with them is a covert BLOCK (B.10); identifying text is info / review / block (B.10);
+# plates review / review / block (B.10); investigation material review / block / block
+# (B.3); confidential information blocks everyone (B.4 / A.4.c).
+
+SAMPLES: dict[str, tuple[Callable[[], np.ndarray], dict]] = {
+    "astronaut_patch.jpg": (astronaut_patch, {
+        "official": "CLEAR", "personal": "PERMISSION_REQUIRED", "covert": "DO_NOT_POST",
+        "sections": ["B.10", "B.2"], "detections": ["face", "patch"],
+        "note": "shoulder patch found by the insignia detector next to a real face: covert BLOCK (face with police items)",
+    }),
+    "coffee_badge.jpg": (coffee_badge, {
+        "official": "CLEAR", "personal": "PERMISSION_REQUIRED", "covert": "DO_NOT_POST",
+        "sections": ["B.10", "B.2"], "detections": ["badge", "police_text", "identifying_text"],
+        "note": "badge found by the insignia detector; CONCORD / POLICE and the badge number 417 read by OCR",
+    }),
+    "marked_car.jpg": (marked_car, {
+        "official": "CLEAR", "personal": "PERMISSION_REQUIRED", "covert": "PERMISSION_REQUIRED",
+        "sections": ["B.2"], "detections": ["police_vehicle", "police_text", "insignia"],
+        "note": "door decal (enrolled), POLICE on the door and a red/blue light bar on the roof",
+    }),
+    "evidence_plate.jpg": (evidence_plate, {
+        "official": "REVIEW", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
+        "sections": ["B.10", "B.3"], "detections": ["investigation_text", "plate"],
+        "note": "EVIDENCE label with a case number (B.3) and a licence plate 7KDF291 (B.10)",
+    }),
+    "confidential_page.jpg": (confidential_page, {
+        "official": "DO_NOT_POST", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
+        "sections": ["B.4 / A.4.c"], "detections": ["confidential_text"],
+        "note": "CONFIDENTIAL stamp and LAW ENFORCEMENT SENSITIVE header on a scanned page",
+    }),
+    "clean_cat.jpg": (clean_cat, {
+        "official": "CLEAR", "personal": "CLEAR", "covert": "CLEAR",
+        "sections": [], "detections": [],
+        "note": "nothing to find: no text, no marks, no police vehicle",
+    }),
+}
+
+
+def write_references() -> None:
+    REFERENCES.mkdir(parents=True, exist_ok=True)
+    for name, image in (("patch", art.shoulder_patch()), ("badge", art.badge("417")), ("decal", art.door_decal())):
+        image.save(REFERENCES / f"{name}.png", optimize=True)
+
+
+def update_expected(entries: dict[str, dict]) -> None:
+    expected = json.loads(EXPECTED.read_text("utf-8")) if EXPECTED.exists() else {}
+    expected.update(entries)
+    EXPECTED.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", "utf-8")
+
+
+def main() -> int:
+    write_references()
+    entries = {}
+    for filename, (make, expectation) in SAMPLES.items():
+        path = OUT / filename
+        write_jpeg(path, make())
+        entries[f"detectors/{filename}"] = {**expectation, "detectors": "all"}
+        print(f"{path.relative_to(REPO)}: {path.stat().st_size // 1024} KB")
+    update_expected(entries)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
