@@ -66,9 +66,12 @@ class TextRules:
     def classify(self, text: str) -> list[TextMatch]:
         """Every rule the line satisfies, at most one match per kind (the surest)."""
         patterned = self._pattern_matches(text)
-        matches = self._keyword_matches(text) + patterned
+        keywords = self._keyword_matches(text)
+        matches = keywords + patterned
         if self.plate is not None and not patterned:  # "UNIT 12", "CASE NO 24-0123" are not plates
-            matches += [TextMatch(DetectionKind.PLATE, "plate", p) for p in plate_candidates(text, self.plate)]
+            words = [canonical(m.matched) for m in keywords]  # "SHER1FF", "EV1DENCE" are keywords, not plates
+            plates = [p for p in plate_candidates(text, self.plate) if not any(w in canonical(p) for w in words)]
+            matches += [TextMatch(DetectionKind.PLATE, "plate", p) for p in plates]
         best: dict[DetectionKind, TextMatch] = {}
         for match in matches:
             if match.kind not in best or match.weight > best[match.kind].weight:

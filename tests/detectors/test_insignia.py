@@ -1,0 +1,76 @@
+"""The insignia detector: enrolled marks found in perspective on real photos, and nothing on photos without them."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from media_screen.config import parse_profile
+from media_screen.detectors.insignia import InsigniaDetector
+from media_screen.errors import ModelUnavailableError
+from media_screen.model import DetectionKind, Frame
+
+PATCH = "Concord PD shoulder patch"
+
+
+def warped_onto(background: np.ndarray, mark_path, quad) -> np.ndarray:
+    """The reference image (BGRA) warped onto `quad` of a copy of `background`, a little blurred."""
+    mark = cv2.imread(str(mark_path), cv2.IMREAD_UNCHANGED)
+    h, w = mark.shape[:2]
+    homography = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), np.float32(quad))
+    size = (background.shape[1], background.shape[0])
+    warped = cv2.warpPerspective(mark, homography, size, flags=cv2.INTER_AREA, borderValue=(0, 0, 0, 0))
+    alpha = cv2.GaussianBlur(warped[:, :, 3:].astype(np.float32) / 255, (0, 0), 0.8)[:, :, None]
+    colour = cv2.GaussianBlur(warped[:, :, :3].astype(np.float32) * 0.85, (0, 0), 0.8)  # in shade
+    return (background * (1 - alpha) + colour * alpha).clip(0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def insignia(profile) -> InsigniaDetector:
+    return InsigniaDetector.from_profile(profile)
+
+
+def test_a_patch_warped_onto_a_photo_is_found_with_its_reference_and_outline(insignia, profile, coffee):
+    # given the enrolled shoulder patch seen at an angle, about 150 px tall, on the coffee photo
+    quad = [(330, 90), (450, 110), (440, 250), (320, 235)]
+    frame = Frame(warped_onto(coffee, profile.resolve("assets/references/patch.png"), quad))
+    # when the insignia detector looks
+    found = insignia.detect(frame)
+    # then exactly the patch is reported, as a PATCH, where it was put, with enough agreeing keypoints
+    assert [d.evidence["reference"] for d in found] == [PATCH]
+    detection = found[0]
+    assert detection.kind == DetectionKind.PATCH and detection.score > 0.8
+    assert detection.evidence["inliers"] >= 20
+    corners = np.array(detection.evidence["quad"])
+    assert np.abs(corners - np.array(quad)).max() < 12  # within a few pixels of where it was pasted
+    assert detection.box.x1 >= 300 and detection.box.x2 <= 470
+
+
+def test_photos_without_enrolled_marks_give_nothing(insignia, astronaut, coffee):
+    # the astronaut wears real mission patches: not enrolled, so not reported
+    assert insignia.detect(Frame(astronaut)) == ()
+    assert insignia.detect(Frame(coffee)) == ()
+
+
+def test_a_mirrored_mark_is_not_a_match(insignia, profile, coffee):
+    # given the patch pasted mirrored left to right (no flat mark looks like that)
+    quad = [(450, 110), (330, 90), (320, 235), (440, 250)]
+    frame = Frame(warped_onto(coffee, profile.resolve("assets/references/patch.png"), quad))
+    assert [d for d in insignia.detect(frame) if d.evidence["reference"] == PATCH] == []
+
+
+def test_score_is_calibrated_from_inlier_count(insignia):
+    minimum = insignia.settings["min_inliers"]
+    assert insignia.score(minimum) == pytest.approx(0.6)
+    assert insignia.score(2 * minimum) == pytest.approx(0.95)
+    assert insignia.score(5 * minimum) <= 1.0
+
+
+def test_a_missing_reference_file_names_the_file(tmp_path):
+    text = '[[detectors.insignia.references]]\nname = "logo"\nkind = "logo"\npath = "missing.png"\n'
+    profile = parse_profile(text, tmp_path)
+    info = InsigniaDetector.describe(profile)
+    assert not info.available and "missing.png" in info.problem
+    with pytest.raises(ModelUnavailableError, match="missing.png"):
+        InsigniaDetector.from_profile(profile)

@@ -1,0 +1,146 @@
+"""The text detector: the profile's text rules as a table, then real OCR on rendered words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from media_screen.detectors.text import TextDetector
+from media_screen.detectors.text_rules import PlateRule, canonical, fuzzy_find, plate_candidates, rules_from_settings
+from media_screen.model import DetectionKind, Frame
+
+POLICE = DetectionKind.POLICE_TEXT
+IDENT = DetectionKind.IDENTIFYING_TEXT
+PLATE = DetectionKind.PLATE
+INVEST = DetectionKind.INVESTIGATION_TEXT
+CONF = DetectionKind.CONFIDENTIAL_TEXT
+
+# (line as OCR might read it, kinds the default profile's rules must give)
+RULE_TABLE = [
+    ("POLICE", {POLICE}),
+    ("p0l1ce", {POLICE}),  # 0/O and 1/I confusions, lower case
+    ("P0LlCE", {POLICE}),  # l for I
+    ("POLILE", {POLICE}),  # one more OCR error on a long keyword
+    ("F.B.I.POLICE", {POLICE}),  # run together with other letters
+    ("SHER1FF", {POLICE}),
+    ("K-9 UNIT", {POLICE}),
+    ("K9", {POLICE}),
+    ("Concord Police Department", {POLICE}),
+    ("GARDA", {POLICE}),
+    ("Privacy Policy", set()),  # one edit from POLICE, but an ordinary word
+    ("Be polite", set()),
+    ("XK9A", set()),  # short keywords must stand alone
+    ("BADGE #4521", {IDENT}),
+    ("UNIT 12", {IDENT}),
+    ("SGT. MILLER", {IDENT}),
+    ("DETROIT", set()),
+    ("EVIDENCE", {INVEST}),
+    ("EV1DENCE", {INVEST}),
+    ("CRIME SCENE DO NOT CROSS", {INVEST}),
+    ("POLICE LINE DO NOT CROSS", {POLICE, INVEST}),
+    ("CASE NO. 24-OI2345", {INVEST}),  # O and I in a number read as digits; not a plate
+    ("CONFIDENTIAL", {CONF}),
+    ("C0NFIDENTIAL", {CONF}),
+    ("Law Enforcement Sensitive", {CONF}),
+    ("FOUO", {CONF}),
+    ("YG9-X2G", {PLATE}),
+    ("WA·56660", {PLATE}),
+    ("AB 123 CD", {PLATE}),
+    ("R8Z0503", {PLATE}),
+    ("2014-06-16 06:46:42", set()),  # dates and times are not plates
+    ("1-800-555-0199", set()),
+    ("ITEM3OF7", set()),  # words run together with numbers are not plates
+    ("GoPenske.com", set()),
+    ("kp879www", set()),  # lower case is not a plate
+    ("EXIT 79B", set()),
+    ("SALE 70%", set()),
+]
+
+
+@pytest.fixture(scope="module")
+def rules(profile):
+    return rules_from_settings(profile.detector_settings("text"), profile.department, profile.city)
+
+
+@pytest.mark.parametrize(("line", "kinds"), RULE_TABLE)
+def test_rule_table(rules, line, kinds):
+    # given a line as OCR might read it, when the profile's rules classify it, then exactly these kinds
+    assert {match.kind for match in rules.classify(line)} == kinds
+
+
+def test_canonical_folds_lookalikes_case_and_punctuation():
+    assert canonical("P0l1ce-5taT8") == canonical("POLICE STATB") == "POIICESTATB"
+
+
+def test_fuzzy_find_allows_one_edit_and_reports_the_span():
+    assert fuzzy_find("POIICE", "XXPOIIIEYY") == (2, 8)
+    assert fuzzy_find("POIICE", "POOOOE") is None
+
+
+def test_plate_candidates_keep_the_longest_grouping():
+    assert plate_candidates("AB 123 CD and more", PlateRule()) == ["AB 123 CD"]
+
+
+def test_a_bare_number_is_a_unit_number_only_near_police_wording(rules):
+    assert rules.unit_numbers("626") == ["626"]
+    assert rules.unit_numbers("911") == []  # the emergency number painted on many cars
+    assert rules.unit_numbers("2014-06-16") == []
+
+
+# --- real OCR on rendered words -----------------------------------------------------------------------------
+
+
+def rendered(text: str, size: int = 64, width: int = 560, height: int = 150) -> np.ndarray:
+    """Dark letters on a light, slightly textured card, as a BGR array."""
+    image = Image.new("RGB", (width, height), (236, 232, 220))
+    draw = ImageDraw.Draw(image)
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", size)
+    except OSError:
+        font = ImageFont.load_default(size)
+    draw.text((width / 2, height / 2), text, font=font, fill=(20, 24, 60), anchor="mm")
+    pixels = np.asarray(image, dtype=np.float32)[:, :, ::-1]
+    noise = np.random.default_rng(3).normal(0, 4, pixels.shape)
+    return np.ascontiguousarray((pixels + noise).clip(0, 255).astype(np.uint8))
+
+
+@pytest.fixture(scope="module")
+def detector(profile) -> TextDetector:
+    return TextDetector.from_profile(profile)
+
+
+def test_police_read_on_a_rendered_card_is_police_wording(detector):
+    # given a card with POLICE written on it
+    frame = Frame(rendered("POLICE"))
+    # when the text detector reads it
+    found = detector.detect(frame)
+    # then one police-wording detection, boxed around the word, with what was read and why
+    police = [d for d in found if d.kind == DetectionKind.POLICE_TEXT]
+    assert len(police) == 1
+    detection = police[0]
+    assert detection.evidence["text"] == "POLICE" and detection.evidence["rule"] == "keyword POLICE"
+    assert 0.8 <= detection.score <= 1.0
+    assert 100 < detection.box.x1 < detection.box.x2 < 460 and 15 < detection.box.y1 < detection.box.y2 < 135
+    assert len(detection.evidence["quad"]) == 4
+
+
+def test_evidence_read_on_a_rendered_label_is_investigation_material(detector):
+    found = detector.detect(Frame(rendered("EVIDENCE")))
+    assert [d.kind for d in found] == [DetectionKind.INVESTIGATION_TEXT]
+    assert found[0].evidence["matched"] == "EVIDENCE"
+
+
+def test_a_blank_card_gives_nothing(detector):
+    assert detector.detect(Frame(rendered(""))) == ()
+
+
+def test_ocr_text_is_sanitized_before_it_is_stored(detector, monkeypatch):
+    # given a recogniser that returns a terminal escape and a bidi override inside the word
+    engine = detector.engine
+    hostile = "POL\x1b[31mICE\u202e"
+    monkeypatch.setattr(engine._ocr, "text_rec", lambda crops: ([(hostile, 0.95)] * len(crops), 0.0))
+    # when the engine reads a frame
+    lines = engine.read(rendered("POLICE"))
+    # then the stored text keeps the letters and drops the control characters
+    assert lines and all("\x1b" not in line.text and "\u202e" not in line.text for line in lines)
