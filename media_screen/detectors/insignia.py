@@ -142,7 +142,7 @@ class InsigniaDetector:
         for reference in self.references:
             for match in self._find(reference, points, descriptors, gray.shape):
                 found.append(_rescaled(match, 1.0 / scale))
-        return found
+        return _strongest_per_place(found)
 
     def _find(self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, shape) -> list[InsigniaMatch]:
         pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
@@ -206,6 +206,23 @@ def to_detection(match: InsigniaMatch, frame: Frame, score: float, detector: str
             "quad": [[round(float(x), 1), round(float(y), 1)] for x, y in match.quad],
         },
     )
+
+
+def _strongest_per_place(matches: list[InsigniaMatch]) -> list[InsigniaMatch]:
+    """One mark per place: where two references claim the same region (marks that share a seal), the one
+    with more inliers wins."""
+    kept: list[InsigniaMatch] = []
+    for match in sorted(matches, key=lambda m: -m.inliers):
+        if all(_overlap_of_smaller(match.box, other.box) <= 0.5 for other in kept):
+            kept.append(match)
+    return kept
+
+
+def _overlap_of_smaller(a: Box, b: Box) -> float:
+    inter_w = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    inter_h = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    smaller = min(a.area, b.area)
+    return inter_w * inter_h / smaller if smaller > 0 else 0.0
 
 
 def _side_lengths(quad: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -74,3 +76,11 @@ def test_a_missing_reference_file_names_the_file(tmp_path):
     assert not info.available and "missing.png" in info.problem
     with pytest.raises(ModelUnavailableError, match="missing.png"):
         InsigniaDetector.from_profile(profile)
+
+
+def test_marks_sharing_a_seal_are_reported_once_as_the_stronger_match(insignia):
+    # given the marked-car sample blown up to 12 MP: the door decal's seal is also on the patch
+    car = cv2.imread(str(Path(__file__).resolve().parents[2] / "sample_media" / "detectors" / "marked_car.jpg"))
+    frame = Frame(cv2.resize(car, (4032, 3024), interpolation=cv2.INTER_CUBIC))
+    # when the insignia detector looks, then only the decal is reported for that place
+    assert [d.evidence["reference"] for d in insignia.detect(frame)] == ["Concord PD door decal"]
