@@ -54,10 +54,12 @@ class BatchResult:
     approval: Approval | None = None  # the B.2 approval applied to this report
 
 
-def reevaluate(report: FileReport, profile: Profile, options: ScanOptions) -> FileReport:
+def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path: str | None = None) -> FileReport:
     """Apply the current policy to an analysis from the cache (rules and audience may have changed)."""
     findings = evaluate(report.metadata, report.detections, options.audience, profile)
-    return dataclasses.replace(report, findings=findings, verdict=verdict_of(findings, report.error))
+    return dataclasses.replace(
+        report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
+    )
 
 
 class BatchScan:
@@ -114,15 +116,16 @@ class BatchScan:
         hit = self.cache.lookup(path, stat, self.key)
         if hit is None:
             return None, stat
-        return self._result(index, stat, True, hit[1]), stat
+        return self._result(index, None, True, hit[1]), stat  # None: the cache knows this file already
 
     def _result(self, index: int, stat: FileStat | None, from_cache: bool, report_json: str) -> BatchResult:
+        """The report for a file, with this run's path and policy; remembered in the cache when `stat` is given."""
         path = self.paths[index]
         report = report_from_json(report_json)
-        report = dataclasses.replace(report, path=str(path))
         if from_cache:
-            report = reevaluate(report, self.profile, self.options)
+            report = reevaluate(report, self.profile, self.options, str(path))
         else:
+            report = dataclasses.replace(report, path=str(path))
             self.analysed += 1
         if self.cache is not None and stat is not None and report.sha256:
             fresh = None if (from_cache or report.error) else report_json
@@ -131,10 +134,13 @@ class BatchScan:
 
     def _finish(self, result: BatchResult) -> BatchResult:
         approval = self.approvals.find(result.report.sha256) if self.approvals else None
-        report = approve_report(result.report, approval)
+        if approval is not None:
+            result = dataclasses.replace(result, report=approve_report(result.report, approval), approval=approval)
         if self.audit is not None:
-            self.audit.scan(report, self.options.audience, self.profile.digest, self.versions, result.cached, approval)
-        return dataclasses.replace(result, report=report, approval=approval)
+            self.audit.scan(
+                result.report, self.options.audience, self.profile.digest, self.versions, result.cached, approval
+            )
+        return result
 
     def _timeout_report(self, index: int, reason: str) -> BatchResult:
         return BatchResult(index, FileReport(path=str(self.paths[index]), verdict=Verdict.ERROR, error=reason), False)
@@ -167,12 +173,12 @@ class BatchScan:
                     else:
                         done[next_dispatch] = result
                     next_dispatch += 1
-                while next_out in done:
+                if next_out in done:  # one at a time, refilling the window in between
                     stats.pop(next_out, None)
                     yield self._finish(done.pop(next_out))
                     next_out += 1
-                if next_out >= total:
-                    break
+                    continue
+                # the next file to report is queued or in a worker: hand out work, then wait for news
                 pool.keep_running(len(queue) + pool.busy())
                 while queue and (worker := pool.idle_worker()) is not None:
                     index = queue.popleft()

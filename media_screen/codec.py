@@ -18,7 +18,7 @@ import json
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from media_screen.model import FileReport
 
@@ -97,7 +97,7 @@ def _decode_free(data: Any) -> Any:
 
 def decode(cls: type[T], data: Any) -> T:
     """Rebuild an object of `cls` (a data-model dataclass) from `encode`d data."""
-    return _decode(cls, data)
+    return _decoder(cls)(data)
 
 
 @functools.cache
@@ -105,32 +105,54 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _decode(hint: Any, data: Any) -> Any:
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _to_float(data: Any) -> Any:
+    return float(data) if isinstance(data, int) and not isinstance(data, bool) else data
+
+
+@functools.cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function that decodes data of type `hint`; built once per type (cache reads are hot)."""
     if hint is Any:
-        return _decode_free(data)
+        return _decode_free
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        if data is None:
-            return None
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _decode(options[0], data)
+        inner = _decoder(options[0])
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
         args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], item) for item in data)
-        return tuple(_decode(arg, item) for arg, item in zip(args, data))
+            item = _decoder(args[0])
+            return lambda data: tuple(item(value) for value in data)
+        items = [_decoder(arg) for arg in args]
+        return lambda data: tuple(decode_item(value) for decode_item, value in zip(items, data))
     if origin in (Mapping, dict):
-        value_hint = typing.get_args(hint)[1] if typing.get_args(hint) else Any
-        return {key: _decode(value_hint, value) for key, value in data.items()}
+        args = typing.get_args(hint)
+        value_decoder = _decoder(args[1]) if args else _decode_free
+        if value_decoder is _identity:
+            return dict
+        return lambda data: {key: value_decoder(value) for key, value in data.items()}
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint[data]
+        return lambda name: hint[name]  # by name; hint.__getitem__ would be str's for str enums
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = _hints(hint)
-        known = {f.name for f in dataclasses.fields(hint) if f.init}
-        return hint(**{name: _decode(hints[name], value) for name, value in data.items() if name in known})
-    if hint is float and isinstance(data, int):
-        return float(data)
-    return data
+        return _dataclass_decoder(hint)
+    if hint is float:
+        return _to_float
+    return _identity
+
+
+def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
+    hints = _hints(cls)
+    fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(cls) if f.init}
+
+    def decode_dataclass(data: Any) -> Any:
+        return cls(**{name: fields[name](value) for name, value in data.items() if name in fields})
+
+    return decode_dataclass
 
 
 def report_to_json(report: FileReport) -> str:
