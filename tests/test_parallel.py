@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from media_screen import batch as batch_module
 from media_screen import detectors as registry
 from media_screen.batch import BatchScan, available_cores, hard_time_limit
 from media_screen.config import ScanOptions
@@ -93,10 +94,33 @@ def test_untouched_files_need_no_worker_at_all(tmp_path: Path, profile):
     options = ScanOptions(detectors=("badge_stub",))
     with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
         list(batch)
-    with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
-        iterator = iter(batch)
-        assert next(iterator).cached
-        assert multiprocessing.active_children() == []  # answered from the cache in this process
+    def no_waiting(self, time_limit):
+        raise AssertionError("waited for workers although every file was in the cache")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_module._WorkerPool, "wait", no_waiting)
+        with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
+            assert all(result.cached for result in batch)
+            assert multiprocessing.active_children() == []  # answered from the cache in this process
+
+
+def test_work_ahead_of_the_next_result_is_bounded(tmp_path: Path, profile, monkeypatch):
+    # given 12 files and a window of 4
+    for number in range(12):
+        png(tmp_path / f"{number:02d}.png", (number, 5, 5))
+    looked_up = []
+    original = BatchScan._from_cache
+
+    def recording(self, index):
+        looked_up.append(index)
+        return original(self, index)
+
+    monkeypatch.setattr(BatchScan, "_from_cache", recording)
+    # when the results are consumed
+    with BatchScan([tmp_path], profile, ScanOptions(detectors=("badge_stub",)), jobs=1, window=4) as batch:
+        ahead = [max(looked_up) - result.index for result in batch]
+    # then no more than the window was ever taken up beyond the result being returned
+    assert max(ahead) < 4 and len(ahead) == 12
 
 
 def test_the_hard_limit_leaves_the_cooperative_deadline_time_to_report():
