@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""How fast batch scans go on a folder of real-sized (12 MP) photos.
+
+Builds a folder of --count 4000x3000 JPEGs in a temporary folder outside the repository
+(reused between runs), each a 2x2 mosaic of evaluation photos (../shared/eval, when present)
+and images of the sample media, scaled up; every fifth one carries the EXIF block (with GPS)
+of an evaluation photo. Then prints, for the library's batch scan (worker processes,
+cache, approvals and audit log, as `media-screen scan` runs it):
+
+- a cold scan with every detector that can run here: images/s, and the median time per photo
+  spent in a worker (`timings.total`, measured while all workers share the cores);
+- a cold metadata-only scan (`--detectors metadata`): images/s;
+- a warm re-scan of the unchanged folder from the cache: images/s, and the re-scan time of
+  10,000 unchanged files extrapolated from it (or measured, with --warm-links 10000: that many
+  hard links to the photos, each its own path in the cache);
+- the same warm re-scan through the command line (`--format jsonl > /dev/null`), process start included.
+
+Goals on the 2-core machine: full screen <= 0.35 s median per 12 MP photo; warm re-scan of
+10,000 unchanged files <= 3 s. Figures are printed, not asserted.
+
+Run:  ~/.venvs/media-screen/bin/python bench/batch_speed.py [--count 500] [--jobs N] [--warm-links 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EVAL = REPO.parent / "shared" / "eval"
+sys.path.insert(0, str(REPO))
+
+from PIL import Image, ImageOps  # noqa: E402
+
+from media_screen import detectors as registry  # noqa: E402
+from media_screen.approvals import ApprovalRegister  # noqa: E402
+from media_screen.audit import AuditLog  # noqa: E402
+from media_screen.batch import BatchScan, available_cores  # noqa: E402
+from media_screen.cache import ResultCache  # noqa: E402
+from media_screen.config import ScanOptions, load_profile  # noqa: E402
+
+SIZE = (4000, 3000)
+TILE = (SIZE[0] // 2, SIZE[1] // 2)
+EVAL_SETS = ("faces", "police", "text_signs", "exif_gps")
+
+
+def source_images() -> tuple[list[Path], list[Path]]:
+    """(pictures to tile, JPEGs whose EXIF to borrow)."""
+    pictures: list[Path] = []
+    for name in EVAL_SETS:
+        folder = EVAL / name
+        if folder.is_dir():
+            pictures += sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    pictures += sorted(p for p in (REPO / "sample_media").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    exif_donors = sorted((EVAL / "exif_gps" / "with_gps").glob("*.jp*g")) if (EVAL / "exif_gps").is_dir() else []
+    if not pictures:
+        import numpy as np
+
+        fallback = Path(tempfile.gettempdir()) / "media-screen-bench-noise.png"
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)).save(fallback)
+        pictures = [fallback]
+    return pictures, exif_donors
+
+
+def _tile(path: Path) -> Image.Image:
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", TILE)
+            return ImageOps.fit(ImageOps.exif_transpose(image).convert("RGB"), TILE)
+    except OSError:
+        return Image.new("RGB", TILE, (128, 128, 128))
+
+
+def make_photo(job: tuple[Path, list[Path], Path | None]) -> None:
+    target, sources, exif_donor = job
+    canvas = Image.new("RGB", SIZE)
+    for (x, y), source in zip(itertools.product((0, TILE[0]), (0, TILE[1])), sources):
+        canvas.paste(_tile(source), (x, y))
+    exif = b""
+    if exif_donor is not None:
+        try:
+            with Image.open(exif_donor) as donor:
+                exif = donor.info.get("exif", b"")
+        except OSError:
+            exif = b""
+    partial = target.with_suffix(".part")
+    canvas.save(partial, "JPEG", quality=90, exif=exif)
+    partial.rename(target)
+
+
+def build_folder(folder: Path, count: int, jobs: int) -> None:
+    pictures, donors = source_images()
+    folder.mkdir(parents=True, exist_ok=True)
+    work = []
+    for number in range(count):
+        target = folder / f"photo_{number:05d}.jpg"
+        if target.exists():
+            continue
+        sources = [pictures[(number * 4 + k) % len(pictures)] for k in range(4)]
+        donor = donors[number % len(donors)] if donors and number % 5 == 0 else None
+        work.append((target, sources, donor))
+    if work:
+        print(f"building {len(work)} 12 MP photos in {folder} ...", flush=True)
+        started = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            pool.map(make_photo, work, chunksize=4)
+        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def timed_scan(paths, profile, options, jobs, cache_path: Path, data_dir: Path):
+    os.environ["MEDIA_SCREEN_DATA_DIR"] = str(data_dir)
+    started = time.perf_counter()
+    with ResultCache(cache_path) as cache, ApprovalRegister() as approvals, AuditLog() as audit:
+        with BatchScan(paths, profile, options, jobs=jobs, cache=cache, approvals=approvals, audit=audit) as batch:
+            results = list(batch)
+    return time.perf_counter() - started, results
+
+
+def runnable_detectors(profile) -> tuple[str, ...]:
+    return tuple(info.name for info in registry.describe_all(profile) if info.available)
+
+
+def report(label: str, seconds: float, results) -> float:
+    rate = len(results) / seconds
+    errors = sum(1 for r in results if r.report.error)
+    print(f"{label:<34} {len(results):>6} files {seconds:>8.2f} s {rate:>9.1f} images/s  ({errors} ERROR)")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="12 MP photos in the folder (default 500)")
+    parser.add_argument("--jobs", type=int, default=available_cores(), help="worker processes (default: cores)")
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
+    parser.add_argument("--warm-links", type=int, default=0, help="also time a real warm re-scan of N hard links")
+    args = parser.parse_args()
+
+    photos = args.folder / "photos"
+    build_folder(photos, args.count, args.jobs)
+    paths = sorted(photos.glob("photo_*.jpg"))[: args.count]
+    profile = load_profile()
+    detectors = runnable_detectors(profile)
+    work = Path(tempfile.mkdtemp(prefix="media-screen-bench-"))
+    print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
+          f"detectors: {', '.join(detectors) or 'none'}")
+
+    full = ScanOptions(detectors=detectors)
+    seconds, results = timed_scan(paths, profile, full, args.jobs, work / "full.sqlite3", work / "data")
+    report("cold scan, all detectors", seconds, results)
+    per_photo = [r.report.timings.get("total", 0.0) for r in results if not r.cached]
+    if per_photo:
+        print(f"{'':<34} median {statistics.median(per_photo):.3f} s per photo in a worker "
+              f"(p90 {statistics.quantiles(per_photo, n=10)[-1]:.3f} s); wall {seconds / len(results):.3f} s per photo")
+        stages: dict[str, list[float]] = {}
+        for r in results:
+            for stage, value in r.report.timings.items():
+                stages.setdefault(stage, []).append(value)
+        print(f"{'':<34} median per stage: "
+              + ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in stages.items() if k != "total"))
+
+    metadata_only = ScanOptions(detectors=("metadata",))
+    seconds, results = timed_scan(paths, profile, metadata_only, args.jobs, work / "meta.sqlite3", work / "data")
+    report("cold scan, metadata only", seconds, results)
+
+    seconds, results = timed_scan(paths, profile, full, args.jobs, work / "full.sqlite3", work / "data")
+    rate = report("warm re-scan from the cache", seconds, results)
+    print(f"{'':<34} extrapolated warm re-scan of 10,000 unchanged files: {10_000 / rate:.2f} s")
+
+    if args.warm_links:
+        links = args.folder / f"links-{args.warm_links}"
+        links.mkdir(exist_ok=True)
+        for number in range(args.warm_links):
+            link = links / f"link_{number:05d}.jpg"
+            if not link.exists():
+                os.link(paths[number % len(paths)], link)
+        linked = sorted(links.glob("link_*.jpg"))
+        seconds, results = timed_scan(linked, profile, full, args.jobs, work / "full.sqlite3", work / "data")
+        report(f"first scan of {len(linked)} links (hash only)", seconds, results)
+        seconds, results = timed_scan(linked, profile, full, args.jobs, work / "full.sqlite3", work / "data")
+        report(f"warm re-scan of {len(linked)} links", seconds, results)
+
+    cli = [str(Path(sys.executable).parent / "media-screen"), "scan", *map(str, paths), "--format", "jsonl",
+           "--quiet", "--detectors", ",".join(detectors) or "metadata"]
+    env = {**os.environ, "MEDIA_SCREEN_CACHE_DIR": str(work / "cli-cache"), "MEDIA_SCREEN_DATA_DIR": str(work / "data")}
+    os.makedirs(work / "cli-cache", exist_ok=True)
+    os.link(work / "full.sqlite3", work / "cli-cache" / "results.sqlite3")  # the warm cache from above
+    started = time.perf_counter()
+    subprocess.run(cli, env=env, stdout=subprocess.DEVNULL, check=False)
+    seconds = time.perf_counter() - started
+    print(f"{'warm re-scan, command line':<34} {len(paths):>6} files {seconds:>8.2f} s "
+          f"{len(paths) / seconds:>9.1f} images/s  (process start and imports included)")
+
+
+if __name__ == "__main__":
+    main()
