@@ -148,10 +148,10 @@ class BatchScan:
     # -- in this process ------------------------------------------------------------------------
     def _serial(self) -> Iterator[BatchResult]:
         screener = Screener(self.profile, self.options)
-        screener.detectors()
         for index, path in enumerate(self.paths):
             result, stat = self._from_cache(index)
             if result is None:
+                screener.detectors()  # loaded at the first file not in the cache; a missing model stops the run
                 from_cache, report_json = scan_one(screener, self.cache, self.key, path)
                 result = self._result(index, stat, from_cache, report_json)
             yield self._finish(result)

@@ -79,10 +79,11 @@ def test_a_worker_that_dies_makes_its_file_error_and_is_replaced(tmp_path: Path,
     assert "crashed the worker" in results[0].report.error and "70" in results[0].report.error
 
 
-def test_a_model_that_cannot_load_stops_the_run_with_what_to_install(tmp_path: Path, profile):
+@pytest.mark.parametrize("jobs", [0, 1])
+def test_a_model_that_cannot_load_stops_the_run_with_what_to_install(tmp_path: Path, profile, jobs):
     png(tmp_path / "1.png", (1, 1, 1))
     with pytest.raises(MediaScreenError, match="make models"):
-        run([tmp_path], profile, ScanOptions(detectors=("broken",)), jobs=1)
+        run([tmp_path], profile, ScanOptions(detectors=("broken",)), jobs=jobs)
     assert multiprocessing.active_children() == []
 
 
