@@ -73,7 +73,7 @@ def card_data(report: "TrainReport", command: str) -> dict:
         "composites": {
             "train": dataset.counts.get("train", {}).get("composites", 0),
             "tune": dataset.counts.get("val", {}).get("composites", 0),
-            "references": dict(dataset.references),
+            "references": list(dataset.references),
             "classes": dict(settings.composites.classes),
         },
         "trained_images": dataset.counts,
@@ -156,7 +156,7 @@ def render_markdown(data: dict) -> str:
     lines += [
         "",
         f"Synthetic composites: {comp['train']} (train) and {comp['tune']} (tune) images with the profile's enrolled "
-        f"references ({', '.join(f'{k} = {v}' for k, v in comp['references'].items())}) warped, relit, blurred, "
+        f"references ({', '.join(comp['references'])}) warped, relit, blurred, "
         "occluded and JPEG-compressed onto background photos (scikit-image's sample photos and negative images of "
         "the train part).",
         "",

@@ -34,21 +34,28 @@ class Mark:
     alpha: np.ndarray
 
 
-def reference_paths(profile: Profile) -> dict[str, Path]:
-    """Enrolled references of `[detectors.insignia]`: a list of {name, path} tables or a name -> path table."""
+def reference_paths(profile: Profile) -> list[tuple[str, Path]]:
+    """Enrolled references of `[detectors.insignia]` as (kind, path): kind is patch, badge, decal, ...
+
+    Accepts `[[detectors.insignia.references]]` tables (kind or name, and path) or a name -> path table.
+    """
     section = profile.detector_settings("insignia")
-    refs = section.get("references", section)
+    refs = section.get("references", {})
     if isinstance(refs, Mapping):
         items = [(str(k), v) for k, v in refs.items() if isinstance(v, str)]
     else:
-        items = [(str(r.get("name", Path(r["path"]).stem)), r["path"]) for r in refs if isinstance(r, Mapping)]
-    return {name: profile.resolve(path) for name, path in items}
+        items = [
+            (str(r.get("kind") or r.get("name") or Path(r["path"]).stem), r["path"])
+            for r in refs
+            if isinstance(r, Mapping) and "path" in r
+        ]
+    return [(key, profile.resolve(path)) for key, path in items]
 
 
-def load_marks(paths: Mapping[str, Path], class_of: Mapping[str, str], classes: Sequence[str]) -> list[Mark]:
+def load_marks(paths: Sequence[tuple[str, Path]], class_of: Mapping[str, str], classes: Sequence[str]) -> list[Mark]:
     """The references that map to a class, with an alpha mask (their own, or white surroundings removed)."""
     marks = []
-    for name, path in paths.items():
+    for name, path in paths:
         if name not in class_of:
             continue
         image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)

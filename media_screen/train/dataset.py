@@ -32,7 +32,7 @@ class Dataset:
     data_yaml: Path
     images: tuple[LabelledImage, ...]  # every collected real image, all parts
     counts: Mapping[str, Mapping[str, int]]  # "train"/"val" -> "source/category" or "composites" -> images
-    references: Mapping[str, str]  # enrolled reference name -> file used for composites
+    references: tuple[str, ...]  # "kind: file" of each enrolled reference used for composites
 
     def part(self, part: Part) -> list[LabelledImage]:
         return [image for image in self.images if image.part == part]
@@ -85,7 +85,7 @@ def build_dataset(settings: TrainSettings, work_dir: Path, profile: Profile) -> 
         data_yaml=data_yaml,
         images=tuple(images),
         counts={k: dict(sorted(v.items())) for k, v in counts.items()},
-        references={name: path.name for name, path in paths.items() if name in settings.composites.classes},
+        references=tuple(f"{kind}: {path.name}" for kind, path in paths if kind in settings.composites.classes),
     )
 
 
