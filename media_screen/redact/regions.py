@@ -235,13 +235,12 @@ def obscure_checked(
 
     `detect` returns the selected detections in an image; `view` turns the obscured pixels into
     what a later re-scan will see (e.g. an encode / decode round trip). Fill cannot be seen
-    through, so after at most `rounds` checks nothing the detector finds is left unfilled.
+    through, so after at most `rounds` checks nothing the detector finds is left unfilled. With no
+    detections at all, the check still runs: re-encoding alone can lift an object over a threshold.
     """
     style = options.effective_style
     done = [Obscured(d, region_for(d, options), style) for d in detections]
     out, _ = obscure(pixels, [o.region for o in done], style)
-    if style == RedactStyle.FILL:
-        return out, done
     for _ in range(rounds):
         seen = detect(view(out) if view else out)
         if not seen:

@@ -64,9 +64,8 @@ def redact_still(
         with Image.open(io.BytesIO(data)) as image:
             return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
 
-    pixels, done = frame.pixels, []
-    if detections:
-        pixels, done = obscure_checked(frame.pixels, detections, options, check, view=as_encoded)
+    # also without detections: re-encoding alone can lift a face just under the threshold over it
+    pixels, done = obscure_checked(frame.pixels, detections, options, check, view=as_encoded)
     data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
     if kept.orientation:
