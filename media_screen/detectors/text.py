@@ -43,7 +43,7 @@ class TextDetector:
     def describe(cls, profile: Profile) -> DetectorInfo:
         problem = None
         try:
-            model = ", ".join(ocr.model_paths())
+            model = f"{ocr.model_paths()[0]} (+ the cls and rec models beside it)"
         except ModelUnavailableError as exc:
             model, problem = ", ".join(ocr.MODEL_FILES), str(exc)
         return DetectorInfo(
