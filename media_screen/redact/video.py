@@ -2,7 +2,7 @@
 
 Two passes over the stream. Pass 1 decodes every frame and runs the detectors on
 every `detect_every`-th frame (and the last one), linking detections of the same
-object into tracks (`media_screen.tracking.match_cost`). Pass 2 decodes again
+object into tracks (`media_screen.tracking.assign`). Pass 2 decodes again
 and masks each frame from the tracks: between two detections the box is
 interpolated and dilated by up to half the motion between them; before a
 track's first detection and after its last, the box is held (growing with the
@@ -42,7 +42,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredReg
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
 from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.sanitize import clean_text
-from media_screen.tracking import match_cost
+from media_screen.tracking import assign
 from media_screen.sampling import Progress, Sample, StreamTiming
 from media_screen.video import _incomplete, _video_stream, display_matrix, upright_frame
 
@@ -159,20 +159,9 @@ def link_keyframes(
     tracks: list[MaskTrack] = []
     previous = None
     for index, detections in keyframes:
-        pairs = []
-        for d_index, detection in enumerate(detections):
-            for t_index, track in enumerate(open_tracks):
-                if (track.kind, track.detector) != (detection.kind, detection.detector):
-                    continue
-                cost = match_cost(track.keys[-1][1].box, detection.box)
-                if cost is not None:
-                    pairs.append((cost, d_index, t_index))
-        used_d, used_t = set(), set()
-        for _, d_index, t_index in sorted(pairs):
-            if d_index in used_d or t_index in used_t:
-                continue
-            used_d.add(d_index)
-            used_t.add(t_index)
+        pairs = assign([track.keys[-1][1] for track in open_tracks], detections)
+        used_t, used_d = {t for t, _ in pairs}, {d for _, d in pairs}
+        for t_index, d_index in pairs:
             open_tracks[t_index].keys.append((index, detections[d_index]))
             open_tracks[t_index].misses = 0
         for t_index, track in enumerate(open_tracks):
