@@ -131,7 +131,9 @@ def runnable_detectors(profile) -> tuple[str, ...]:
 def report(label: str, seconds: float, results) -> float:
     rate = len(results) / seconds
     errors = sum(1 for r in results if r.report.error)
-    print(f"{label:<34} {len(results):>6} files {seconds:>8.2f} s {rate:>9.1f} images/s  ({errors} ERROR)")
+    cached = sum(1 for r in results if r.cached)
+    print(f"{label:<34} {len(results):>6} files {seconds:>8.2f} s {rate:>9.1f} images/s  "
+          f"({cached} from the cache, {errors} ERROR)")
     return rate
 
 

@@ -55,7 +55,7 @@ class BatchResult:
 
 
 def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path: str | None = None) -> FileReport:
-    """Apply the current policy to an analysis from the cache (rules and audience may have changed)."""
+    """Apply the current policy to what an analysis observed (cached, or sent by a worker without findings)."""
     findings = evaluate(report.metadata, report.detections, options.audience, profile)
     return dataclasses.replace(
         report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
@@ -121,12 +121,8 @@ class BatchScan:
     def _result(self, index: int, stat: FileStat | None, from_cache: bool, report_json: str) -> BatchResult:
         """The report for a file, with this run's path and policy; remembered in the cache when `stat` is given."""
         path = self.paths[index]
-        report = report_from_json(report_json)
-        if from_cache:
-            report = reevaluate(report, self.profile, self.options, str(path))
-        else:
-            report = dataclasses.replace(report, path=str(path))
-            self.analysed += 1
+        report = reevaluate(report_from_json(report_json), self.profile, self.options, str(path))
+        self.analysed += not from_cache
         if self.cache is not None and stat is not None and report.sha256:
             fresh = None if (from_cache or report.error) else report_json
             self.cache.remember(path, stat, report.sha256, self.key, fresh)

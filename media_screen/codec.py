@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from media_screen.model import FileReport
 
-CODEC_VERSION = 1  # bump when the encoding changes; part of the cache key
+CODEC_VERSION = 2  # bump when the encoding changes; part of the cache key
 
 T = TypeVar("T")
 
@@ -53,17 +53,18 @@ def _encode(value: Any, hint: Any) -> Any:
     if origin in (Mapping, dict):
         args = typing.get_args(hint)
         value_hint = args[1] if args else Any
+        if value_hint is Any:
+            return _encode_free(value)
         return {str(key): _encode(item, value_hint) for key, item in value.items()}
     return _encode_free(value)
 
 
 def _encode_free(value: Any) -> Any:
-    """Values typed `Any`: tag what JSON would otherwise change."""
+    """Values typed `Any`: tag what JSON would otherwise change (tuples, bytes) and escape `$` keys."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Mapping):
-        plain = {str(k): _encode_free(v) for k, v in value.items()}
-        return {"$d": plain} if any(k.startswith("$") for k in plain) else plain
+        return {_escape(str(k)): _encode_free(v) for k, v in value.items()}
     if isinstance(value, tuple):
         return {"$t": [_encode_free(v) for v in value]}
     if isinstance(value, list):
@@ -79,25 +80,35 @@ def _encode_free(value: Any) -> Any:
     return str(value)
 
 
-def _decode_free(data: Any) -> Any:
+def _escape(key: str) -> str:
+    return "$" + key if key.startswith("$") else key
+
+
+def _untag_object(obj: dict) -> Any:
+    """json object_hook: turn tags back into tuples and bytes, unescape `$$` keys (objects come innermost first)."""
+    if len(obj) == 1:
+        if "$t" in obj:
+            return tuple(obj["$t"])
+        if "$b" in obj:
+            return base64.b64decode(obj["$b"])
+    for key in obj:
+        if key.startswith("$$"):
+            return {k[1:] if k.startswith("$$") else k: v for k, v in obj.items()}
+    return obj
+
+
+def _untag(data: Any) -> Any:
+    """What `_untag_object` does during json.loads, for data that did not come through JSON."""
     if isinstance(data, list):
-        return [_decode_free(v) for v in data]
+        return [_untag(v) for v in data]
     if isinstance(data, dict):
-        if len(data) == 1:
-            (tag, inner), = data.items()
-            if tag == "$t":
-                return tuple(_decode_free(v) for v in inner)
-            if tag == "$b":
-                return base64.b64decode(inner)
-            if tag == "$d":
-                return {k: _decode_free(v) for k, v in inner.items()}
-        return {k: _decode_free(v) for k, v in data.items()}
+        return _untag_object({k: _untag(v) for k, v in data.items()})
     return data
 
 
 def decode(cls: type[T], data: Any) -> T:
     """Rebuild an object of `cls` (a data-model dataclass) from `encode`d data."""
-    return _decoder(cls)(data)
+    return _decoder(cls)(_untag(data))
 
 
 @functools.cache
@@ -117,7 +128,7 @@ def _to_float(data: Any) -> Any:
 def _decoder(hint: Any) -> Callable[[Any], Any]:
     """A function that decodes data of type `hint`; built once per type (cache reads are hot)."""
     if hint is Any:
-        return _decode_free
+        return _identity  # tags were undone while parsing
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
@@ -132,7 +143,7 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
         return lambda data: tuple(decode_item(value) for decode_item, value in zip(items, data))
     if origin in (Mapping, dict):
         args = typing.get_args(hint)
-        value_decoder = _decoder(args[1]) if args else _decode_free
+        value_decoder = _decoder(args[1]) if args else _identity
         if value_decoder is _identity:
             return dict
         return lambda data: {key: value_decoder(value) for key, value in data.items()}
@@ -160,7 +171,8 @@ def report_to_json(report: FileReport) -> str:
 
 
 def report_from_json(text: str) -> FileReport:
-    return decode(FileReport, json.loads(text))
+    hook = _untag_object if '"$' in text else None  # most reports carry no tag at all: parse at C speed
+    return _decoder(FileReport)(json.loads(text, object_hook=hook))
 
 
 def _rebuild_mappingproxy(content: dict) -> types.MappingProxyType:

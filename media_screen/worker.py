@@ -8,6 +8,7 @@ Protocol (tuples over a multiprocessing Connection):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import stat
@@ -90,7 +91,7 @@ def _cap_onnxruntime(threads: int) -> None:
 
 
 def scan_one(screener: Screener, cache: ResultCache | None, key: str | None, path: Path) -> tuple[bool, str]:
-    """(from_cache, report JSON): the cached analysis of identical content, else a fresh scan."""
+    """(from_cache, JSON of what was observed): the cached analysis of identical content, else a fresh scan."""
     if cache is not None and key is not None:
         try:
             if stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or device just to hash it
@@ -99,7 +100,9 @@ def scan_one(screener: Screener, cache: ResultCache | None, key: str | None, pat
                     return True, cached
         except OSError:
             pass  # the scan below reports the problem
-    return False, report_to_json(screener.scan_file(path))
+    report = screener.scan_file(path)
+    # findings are left out: the parent applies the policy to every report, cached or not
+    return False, report_to_json(dataclasses.replace(report, findings=()))
 
 
 def worker_main(conn, setup: WorkerSetup) -> None:

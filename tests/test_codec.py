@@ -61,6 +61,13 @@ def test_a_report_survives_json_exactly():
     assert again.findings[0].evidence["raw"] == b"\x00\xff"
 
 
+def test_evidence_that_looks_like_a_tag_stays_data():
+    evidence = {"$t": [1, 2], "$$x": "two dollars", "$b": "not base64"}
+    report = FileReport(path="x", verdict=Verdict.REVIEW, findings=(Finding("r", Section.OTHER, Severity.INFO, "m", evidence),))
+    again = report_from_json(report_to_json(report))
+    assert dict(again.findings[0].evidence) == evidence
+
+
 def test_an_error_report_survives_json():
     report = FileReport(path="x.jpg", verdict=Verdict.ERROR, error="image cannot be opened")
     assert report_from_json(report_to_json(report)) == report
