@@ -138,7 +138,7 @@ class BatchScan:
             )
         return result
 
-    def _timeout_report(self, index: int, reason: str) -> BatchResult:
+    def _error_report(self, index: int, reason: str) -> BatchResult:
         return BatchResult(index, FileReport(path=str(self.paths[index]), verdict=Verdict.ERROR, error=reason), False)
 
     # -- in this process ------------------------------------------------------------------------
@@ -185,11 +185,11 @@ class BatchScan:
                         done[index] = self._result(index, stats.get(index), event[2], event[3])
                     elif kind == "timeout":
                         limit = hard_time_limit(self.time_limit)
-                        done[index] = self._timeout_report(
+                        done[index] = self._error_report(
                             index, f"analysis exceeded {self.time_limit:g} s; the worker was stopped after {limit:g} s"
                         )
                     else:  # the worker died under this file
-                        done[index] = self._timeout_report(index, f"analysis crashed the worker process ({event[2]})")
+                        done[index] = self._error_report(index, f"analysis crashed the worker process ({event[2]})")
         finally:
             pool.shutdown()
 

@@ -143,3 +143,17 @@ def test_no_progress_bar_when_output_is_not_a_terminal(folder: Path):
 def test_redact_refuses_the_html_format(folder: Path, tmp_path: Path):
     result = invoke("redact", str(folder), "--out", str(tmp_path / "out"), "--format", "html")
     assert result.exit_code == ExitStatus.USAGE and "html" in result.stderr
+
+
+def test_a_terminal_gets_a_progress_bar_unless_quiet(folder: Path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli, "stderr", Console(file=terminal, force_terminal=True, width=120))
+    invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json")
+    assert "3/3" in terminal.getvalue() and "files/s" in terminal.getvalue()
+    terminal.truncate(0)
+    invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json", "--quiet")
+    assert terminal.getvalue().strip("\x00") == ""
