@@ -13,12 +13,15 @@ cache, approvals and audit log, as `media-screen scan` runs it):
 - a warm re-scan of the unchanged folder from the cache: images/s, and the re-scan time of
   10,000 unchanged files extrapolated from it (or measured, with --warm-links 10000: that many
   hard links to the photos, each its own path in the cache);
+- with --warm-small N: a cold and a warm scan of N small (64x48) photos with every detector, for the
+  per-file cost of the batch machinery itself (few detections per file);
 - the same warm re-scan through the command line (`--format jsonl > /dev/null`), process start included.
 
 Goals on the 2-core machine: full screen <= 0.35 s median per 12 MP photo; warm re-scan of
 10,000 unchanged files <= 3 s. Figures are printed, not asserted.
 
 Run:  ~/.venvs/media-screen/bin/python bench/batch_speed.py [--count 500] [--jobs N] [--warm-links 10000]
+                                                           [--warm-small 10000]
 """
 
 from __future__ import annotations
@@ -146,6 +149,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=available_cores(), help="worker processes (default: cores)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
     parser.add_argument("--warm-links", type=int, default=0, help="also time a real warm re-scan of N hard links")
+    parser.add_argument("--warm-small", type=int, default=0,
+                        help="also time a cold and a warm scan of N small (64x48) photos, every detector")
     args = parser.parse_args()
 
     photos = args.folder / "photos"
@@ -197,6 +202,19 @@ def main() -> None:
         report(f"first scan of {len(linked)} links (hash only)", seconds, results)
         seconds, results = timed_scan(linked, profile, full, args.jobs, work / "full.sqlite3", work / "data")
         report(f"warm re-scan of {len(linked)} links", seconds, results)
+
+    if args.warm_small:
+        small = args.folder / f"small-{args.warm_small}"
+        small.mkdir(exist_ok=True)
+        for number in range(args.warm_small):
+            path = small / f"small_{number:05d}.jpg"
+            if not path.exists():
+                Image.new("RGB", (64, 48), (number % 256, number // 256 % 256, 90)).save(path, quality=90)
+        tiny = sorted(small.glob("small_*.jpg"))
+        seconds, results = timed_scan(tiny, profile, full, args.jobs, work / "small.sqlite3", work / "data")
+        report(f"first scan of {len(tiny)} small photos", seconds, results)
+        seconds, results = timed_scan(tiny, profile, full, args.jobs, work / "small.sqlite3", work / "data")
+        report(f"warm re-scan of {len(tiny)} small photos", seconds, results)
 
     cli = [str(Path(sys.executable).parent / "media-screen"), "scan", *map(str, paths), "--format", "jsonl",
            "--quiet", "--detectors", ",".join(detectors) or "metadata"]
