@@ -13,8 +13,8 @@ cache, approvals and audit log, as `media-screen scan` runs it):
 - a warm re-scan of the unchanged folder from the cache: images/s, and the re-scan time of
   10,000 unchanged files extrapolated from it (or measured, with --warm-links 10000: that many
   hard links to the photos, each its own path in the cache);
-- with --warm-small N: a cold and a warm scan of N small (64x48) photos with every detector, for the
-  per-file cost of the batch machinery itself (few detections per file);
+- with --warm-small N: a first and a warm scan of N small files (hard links to 50 small 64x48 photos, so
+  the first scan analyses 50), for the per-file cost of the batch machinery itself (few detections);
 - the same warm re-scan through the command line (`--format jsonl > /dev/null`), process start included.
 
 Goals on the 2-core machine: full screen <= 0.35 s median per 12 MP photo; warm re-scan of
@@ -143,30 +143,11 @@ def report(label: str, seconds: float, results) -> float:
     return rate
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=500, help="12 MP photos in the folder (default 500)")
-    parser.add_argument("--jobs", type=int, default=available_cores(), help="worker processes (default: cores)")
-    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
-    parser.add_argument("--warm-links", type=int, default=0, help="also time a real warm re-scan of N hard links")
-    parser.add_argument("--warm-small", type=int, default=0,
-                        help="also time a cold and a warm scan of N small (64x48) photos, every detector")
-    args = parser.parse_args()
-
-    photos = args.folder / "photos"
-    build_folder(photos, args.count, args.jobs)
-    paths = sorted(photos.glob("photo_*.jpg"))[: args.count]
-    profile = load_profile()
-    detectors = runnable_detectors(profile)
-    work = Path(tempfile.mkdtemp(prefix="media-screen-bench-"))
-    print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
-          f"detectors: {', '.join(detectors) or 'none'}")
-
-    full = ScanOptions(detectors=detectors)
-    seconds, results = timed_scan(paths, profile, full, args.jobs, work / "full.sqlite3", work / "data")
+def photo_runs(paths, profile, full, jobs, work) -> None:
+    seconds, results = timed_scan(paths, profile, full, jobs, work / "full.sqlite3", work / "data")
     report("cold scan, all detectors", seconds, results)
     per_photo = [r.report.timings.get("total", 0.0) for r in results if not r.cached]
-    if per_photo:
+    if len(per_photo) > 1:
         print(f"{'':<34} median {statistics.median(per_photo):.3f} s per photo in a worker "
               f"(p90 {statistics.quantiles(per_photo, n=10)[-1]:.3f} s); wall {seconds / len(results):.3f} s per photo")
         stages: dict[str, list[float]] = {}
@@ -177,11 +158,11 @@ def main() -> None:
               + ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in stages.items() if k != "total"))
 
     metadata_only = ScanOptions(detectors=("metadata",))
-    seconds, results = timed_scan(paths, profile, metadata_only, args.jobs, work / "meta.sqlite3", work / "data")
+    seconds, results = timed_scan(paths, profile, metadata_only, jobs, work / "meta.sqlite3", work / "data")
     report("cold scan, metadata only", seconds, results)
 
     setup: list[float] = []
-    seconds, results = timed_scan(paths, profile, full, args.jobs, work / "full.sqlite3", work / "data", setup)
+    seconds, results = timed_scan(paths, profile, full, jobs, work / "full.sqlite3", work / "data", setup)
     report("warm re-scan from the cache", seconds, results)
     counts = sorted(len(r.report.detections) for r in results)
     print(f"{'':<34} detections per photo: median {statistics.median(counts):g}, max {counts[-1]} "
@@ -190,32 +171,39 @@ def main() -> None:
     print(f"{'':<34} extrapolated warm re-scan of 10,000 unchanged files: {setup[0] + 10_000 * per_file:.2f} s "
           f"({setup[0]:.2f} s setup + {per_file * 1e3:.2f} ms per file)")
 
-    if args.warm_links:
-        links = args.folder / f"links-{args.warm_links}"
-        links.mkdir(exist_ok=True)
-        for number in range(args.warm_links):
-            link = links / f"link_{number:05d}.jpg"
-            if not link.exists():
-                os.link(paths[number % len(paths)], link)
-        linked = sorted(links.glob("link_*.jpg"))
-        seconds, results = timed_scan(linked, profile, full, args.jobs, work / "full.sqlite3", work / "data")
-        report(f"first scan of {len(linked)} links (hash only)", seconds, results)
-        seconds, results = timed_scan(linked, profile, full, args.jobs, work / "full.sqlite3", work / "data")
-        report(f"warm re-scan of {len(linked)} links", seconds, results)
 
-    if args.warm_small:
-        small = args.folder / f"small-{args.warm_small}"
-        small.mkdir(exist_ok=True)
-        for number in range(args.warm_small):
-            path = small / f"small_{number:05d}.jpg"
-            if not path.exists():
-                Image.new("RGB", (64, 48), (number % 256, number // 256 % 256, 90)).save(path, quality=90)
-        tiny = sorted(small.glob("small_*.jpg"))
-        seconds, results = timed_scan(tiny, profile, full, args.jobs, work / "small.sqlite3", work / "data")
-        report(f"first scan of {len(tiny)} small photos", seconds, results)
-        seconds, results = timed_scan(tiny, profile, full, args.jobs, work / "small.sqlite3", work / "data")
-        report(f"warm re-scan of {len(tiny)} small photos", seconds, results)
+def twice(label: str, paths, profile, full, jobs, cache: Path, work: Path) -> None:
+    """A first scan and a warm re-scan of the same files."""
+    seconds, results = timed_scan(paths, profile, full, jobs, cache, work / "data")
+    report(f"first scan of {len(paths)} {label}", seconds, results)
+    seconds, results = timed_scan(paths, profile, full, jobs, cache, work / "data")
+    report(f"warm re-scan of {len(paths)} {label}", seconds, results)
 
+
+def links_to(paths: list[Path], folder: Path, count: int) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    for number in range(count):
+        link = folder / f"link_{number:05d}.jpg"
+        if not link.exists():
+            os.link(paths[number % len(paths)], link)
+    return sorted(folder.glob("link_*.jpg"))[:count]
+
+
+def small_photos(folder: Path, count: int, distinct: int = 50) -> list[Path]:
+    """`count` small files: hard links to `distinct` small photos, so a first scan analyses only those."""
+    originals = folder / "originals"
+    originals.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for number in range(distinct):
+        path = originals / f"small_{number:03d}.jpg"
+        if not path.exists():
+            Image.new("RGB", (64, 48), (number * 5 % 256, 90, 160)).save(path, quality=90)
+        sources.append(path)
+    return links_to(sources, folder, count)
+
+
+def command_line_run(paths, detectors, work: Path) -> None:
+    """The warm re-scan again, as `media-screen scan ... --format jsonl`, process start included."""
     cli = [str(Path(sys.executable).parent / "media-screen"), "scan", *map(str, paths), "--format", "jsonl",
            "--quiet", "--detectors", ",".join(detectors) or "metadata"]
     env = {**os.environ, "MEDIA_SCREEN_CACHE_DIR": str(work / "cli-cache"), "MEDIA_SCREEN_DATA_DIR": str(work / "data")}
@@ -229,6 +217,37 @@ def main() -> None:
         return
     print(f"{'warm re-scan, command line':<34} {len(paths):>6} files {seconds:>8.2f} s "
           f"{len(paths) / seconds:>9.1f} images/s  (process start and imports included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=500, help="12 MP photos in the folder (default 500; 0: none)")
+    parser.add_argument("--jobs", type=int, default=available_cores(), help="worker processes (default: cores)")
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
+    parser.add_argument("--warm-links", type=int, default=0, help="also time a real warm re-scan of N hard links")
+    parser.add_argument("--warm-small", type=int, default=0,
+                        help="also time a first and a warm scan of N small files (links to 50 small photos)")
+    args = parser.parse_args()
+
+    profile = load_profile()
+    detectors = runnable_detectors(profile)
+    full = ScanOptions(detectors=detectors)
+    work = Path(tempfile.mkdtemp(prefix="media-screen-bench-"))
+    photos = args.folder / "photos"
+    build_folder(photos, args.count, args.jobs)
+    paths = sorted(photos.glob("photo_*.jpg"))[: args.count]
+    print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
+          f"detectors: {', '.join(detectors) or 'none'}")
+    if paths:
+        photo_runs(paths, profile, full, args.jobs, work)
+        if args.warm_links:
+            linked = links_to(paths, args.folder / f"links-{args.warm_links}", args.warm_links)
+            twice("links", linked, profile, full, args.jobs, work / "full.sqlite3", work)
+    if args.warm_small:
+        tiny = small_photos(args.folder / f"small-{args.warm_small}", args.warm_small)
+        twice("small photos", tiny, profile, full, args.jobs, work / "small.sqlite3", work)
+    if paths:
+        command_line_run(paths, detectors, work)
 
 
 if __name__ == "__main__":
