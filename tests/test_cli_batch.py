@@ -157,3 +157,16 @@ def test_a_terminal_gets_a_progress_bar_unless_quiet(folder: Path, monkeypatch):
     terminal.truncate(0)
     invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json", "--quiet")
     assert terminal.getvalue().strip("\x00") == ""
+
+
+def test_redactions_are_audited(folder: Path, tmp_path: Path, monkeypatch):
+    from media_screen.media import sha256_of
+
+    monkeypatch.setattr(registry, "REGISTRY", {})  # metadata strip only: no model needed
+    source = folder / "2-plain.png"
+    result = invoke("redact", str(source), "--out", str(tmp_path / "safe"), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    (event,) = [e for e in audit_events() if e["event"] == "redaction"]
+    assert event["sha256"] == sha256_of(source) and event["status"] == "written"
+    assert event["output_sha256"] and event["output_sha256"] == sha256_of(Path(event["output"]))
+    assert event["profile_sha256"] and event["user"] and event["host"]
