@@ -24,7 +24,7 @@ from media_screen import __version__
 from media_screen import detectors as registry
 from media_screen.approvals import ApprovalRegister
 from media_screen.audit import AuditLog, current_user, read_events
-from media_screen.batch import BatchScan
+from media_screen.batch import BatchScan, available_cores
 from media_screen.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, UsageError
@@ -136,7 +136,7 @@ def scan(
             _fail(str(exc), ExitStatus.ERROR)
         except KeyboardInterrupt:
             stderr.print(f"interrupted after {len(verdicts)} file(s); partial report follows")
-    _emit(reports, audience, output_format, output, stream, loaded)
+    _emit(reports, audience, output_format, output, stream, loaded, jobs)
     raise typer.Exit(int(exit_status(verdicts, fail_on)))
 
 
@@ -182,14 +182,15 @@ class _ProgressBar:
         self.progress.stop()
 
 
-def _emit(reports, audience, output_format, output, streamed, profile) -> None:
+def _emit(reports, audience, output_format, output, streamed, profile, jobs=None) -> None:
     if streamed:
         return
     if output_format == OutputFormat.HTML:
         from media_screen.report.html import iter_html
-        from media_screen.thumbnails import render_pictures
+        from media_screen.thumbnails import iter_pictures
 
-        chunks = iter_html(reports, audience, lambda report: render_pictures(report, profile, audience))
+        processes = available_cores() if jobs is None else jobs
+        chunks = iter_html(reports, audience, iter_pictures(reports, profile, audience, processes))
         if output:
             _write_atomically(output, chunks)
         else:

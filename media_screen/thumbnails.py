@@ -9,14 +9,19 @@ matplotlib's bundled fonts (never downloaded), or Pillow's built-in font.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
 import io
+import multiprocessing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Iterator, Sequence
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from media_screen import codec  # noqa: F401  (lets profiles and reports be pickled to the picture processes)
 from media_screen.config import Profile
 from media_screen.errors import MediaScreenError
 from media_screen.media import open_still, sha256_of
@@ -87,6 +92,26 @@ def render_pictures(report: FileReport, profile: Profile, audience: Audience) ->
         return _pictures(image, scale, detections, profile, audience, None)
     except (MediaScreenError, OSError, ValueError, ImportError) as exc:
         return Pictures(None, problem=f"no picture: {clean_text(exc, 200)}")
+
+
+def iter_pictures(
+    reports: Sequence[FileReport], profile: Profile, audience: Audience, jobs: int = 1
+) -> Iterator[Pictures]:
+    """`render_pictures` for each report, in order; with jobs > 1 in that many processes, a bounded window ahead."""
+    if jobs <= 1 or len(reports) < 2:
+        for report in reports:
+            yield render_pictures(report, profile, audience)
+        return
+    window = 4 * jobs
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        pending: collections.deque = collections.deque()
+        for report in reports:
+            pending.append(pool.submit(render_pictures, report, profile, audience))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _still_image(path: Path, report: FileReport, profile: Profile) -> tuple[Image.Image, float]:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from media_screen.model import Audience, FileReport, Finding, Section, Verdict
 from media_screen.policy import format_time
 from media_screen.sanitize import clean_text
 from media_screen.thumbnails import Pictures
 
-PicturesFor = Callable[[FileReport], "Pictures | None"]
 
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}
@@ -113,14 +113,21 @@ def _data_uri(jpeg: bytes) -> str:
 
 
 def render_html(
-    reports: Sequence[FileReport], audience: Audience, pictures_for: PicturesFor | None = None, title: str = ""
+    reports: Sequence[FileReport],
+    audience: Audience,
+    pictures: Iterable[Pictures | None] | None = None,
+    title: str = "",
 ) -> str:
-    return "".join(iter_html(reports, audience, pictures_for, title))
+    return "".join(iter_html(reports, audience, pictures, title))
 
 
 def iter_html(
-    reports: Sequence[FileReport], audience: Audience, pictures_for: PicturesFor | None = None, title: str = ""
+    reports: Sequence[FileReport],
+    audience: Audience,
+    pictures: Iterable[Pictures | None] | None = None,
+    title: str = "",
 ) -> Iterator[str]:
+    """The page in pieces; `pictures` (e.g. thumbnails.iter_pictures) gives one Pictures per report, in order."""
     heading = title or "media-screen report"
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     yield (
@@ -133,9 +140,9 @@ def iter_html(
     )
     yield _summary(reports)
     yield "<main id=\"files\">\n"
-    for number, report in enumerate(reports, 1):
-        pictures = pictures_for(report) if pictures_for else None
-        yield _card(number, report, pictures)
+    pictures_of = iter(pictures) if pictures is not None else itertools.repeat(None)
+    for number, (report, report_pictures) in enumerate(zip(reports, pictures_of), 1):
+        yield _card(number, report, report_pictures)
     yield f"</main>\n<script>{_JS}</script>\n</body></html>\n"
 
 

@@ -28,7 +28,7 @@ from media_screen.model import (
 )
 from media_screen.policy import evaluate
 from media_screen.report.html import render_html
-from media_screen.thumbnails import THUMB_SIDE, render_pictures
+from media_screen.thumbnails import THUMB_SIDE, iter_pictures, render_pictures
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -55,8 +55,8 @@ def scanned(folder: Path, profile) -> list[FileReport]:
         return [result.report for result in batch]
 
 
-def page(reports, profile) -> str:
-    return render_html(reports, Audience.PERSONAL, lambda r: render_pictures(r, profile, Audience.PERSONAL))
+def page(reports, profile, jobs: int = 1) -> str:
+    return render_html(reports, Audience.PERSONAL, iter_pictures(reports, profile, Audience.PERSONAL, jobs))
 
 
 def test_every_string_from_a_file_is_escaped():
@@ -131,7 +131,7 @@ def test_the_report_renders_in_chromium_with_the_right_counts(tmp_path: Path, pr
     # given a report of four files: one PERMISSION_REQUIRED, one ERROR, two CLEAR
     reports = scanned(folder_of_results(tmp_path / "in"), profile)
     report_file = tmp_path / "report.html"
-    report_file.write_text(page(reports, profile), encoding="utf-8")
+    report_file.write_text(page(reports, profile, jobs=2), encoding="utf-8")  # pictures drawn in two processes
     # when Chromium loads it and runs its script
     dom = headless(report_file.as_uri(), tmp_path / "chromium", "--dump-dom").stdout
     # then the counts the script computed from the cards are on the page
@@ -149,3 +149,11 @@ def test_the_report_renders_in_chromium_with_the_right_counts(tmp_path: Path, pr
     shot = headless(report_file.as_uri(), tmp_path / "chromium", f"--screenshot={ARTIFACTS / 'report.png'}",
                     "--window-size=1200,1400", "--hide-scrollbars")
     assert shot.returncode == 0 and (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def test_pictures_drawn_in_processes_match_and_keep_the_order(tmp_path: Path, profile):
+    reports = scanned(folder_of_results(tmp_path / "in"), profile)
+    serial = list(iter_pictures(reports, profile, Audience.PERSONAL, jobs=1))
+    parallel = list(iter_pictures(reports, profile, Audience.PERSONAL, jobs=2))
+    assert [p.thumbnail for p in parallel] == [p.thumbnail for p in serial]
+    assert [p.problem for p in parallel] == [p.problem for p in serial]
