@@ -446,7 +446,10 @@ def train(
         + ([f"--epochs {epochs}"] if epochs else [])
     )
     try:
-        report = run_training(config or default_config_path(), work_dir, start, epochs, command)
+        with contextlib.redirect_stdout(sys.stderr):  # ultralytics' progress is diagnostics, not data
+            report = run_training(config or default_config_path(), work_dir, start, epochs, command)
+    except UsageError as exc:
+        _fail(str(exc))
     except MediaScreenError as exc:
         _fail(str(exc), ExitStatus.ERROR)
     typer.echo(render_summary(report))

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from media_screen.config import load_profile
+from media_screen.config import Profile, load_profile
+from media_screen.errors import UsageError
 from media_screen.offline import CACHE_DIR
 from media_screen.train.card import write_card
 from media_screen.train.dataset import Dataset, build_dataset
-from media_screen.config import Profile
 from media_screen.train.evaluate import Figures, choose_threshold, figures, operating_thresholds, score_images, uniform
 from media_screen.train.export import export_onnx
 from media_screen.train.fit import Conversion, FitResult, convert_start, fit
 from media_screen.train.network_guard import NetworkAttemptError, no_network
-from media_screen.train.settings import TrainSettings, load_settings
+from media_screen.train.settings import STARTS, TrainSettings, load_settings
 from media_screen.train.split import Part
 
 
@@ -65,7 +65,10 @@ def run_training(
 ) -> TrainReport:
     settings = load_settings(config)
     if starts:
-        settings = dataclasses.replace(settings, starts=tuple(starts))
+        unknown = sorted(set(starts) - set(STARTS))
+        if unknown:
+            raise UsageError(f"unknown starting point(s) {unknown}; known: {', '.join(STARTS)}")
+        settings = dataclasses.replace(settings, starts=tuple(dict.fromkeys(starts)))
     if epochs:
         settings = dataclasses.replace(settings, epochs=epochs)
     work_dir = Path(work_dir) if work_dir else default_work_dir(settings)
