@@ -358,6 +358,7 @@ SETS: dict[str, Callable[[Path, Profile], None]] = {
     "text_signs": eval_text_signs,
     "police_trained": eval_trained_model,
 }
+SET_FOLDERS = {"police_trained": "police"}  # measurements that read another set's folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -371,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile()
     print(f"# eval_detectors {datetime.date.today().isoformat()} on {args.eval_dir}")
     for name in args.sets:
-        if (args.eval_dir / name).is_dir():
+        if (args.eval_dir / SET_FOLDERS.get(name, name)).is_dir():
             SETS[name](args.eval_dir, profile)
         else:
             print(f"{name}: folder missing, skipped")
