@@ -42,6 +42,7 @@ def card_data(report: "TrainReport", command: str) -> dict:
         "suggested_threshold": report.chosen.suggested_threshold,
         "chosen_start": report.chosen.fit.start,
         "files": {p.name: os.path.getsize(p) for p in report.shipped if p.is_file()},
+        "onnx_weights": _onnx_weight_type(report.shipped),
         "command": command or DEFAULT_COMMAND,
         "config": settings.config_path.name,
         "versions": {"ultralytics": ultralytics.__version__, "torch": torch.__version__},
@@ -85,6 +86,17 @@ def card_data(report: "TrainReport", command: str) -> dict:
         },
         "starts": {o.fit.start: _outcome(o) for o in report.outcomes},
     }
+
+
+def _onnx_weight_type(paths) -> str | None:
+    import onnx
+
+    for path in paths:
+        if path.suffix == ".onnx" and path.is_file():
+            graph = onnx.load(str(path)).graph
+            types = {onnx.helper.tensor_dtype_to_np_dtype(i.data_type).name for i in graph.initializer}
+            return "float16" if "float16" in types else "float32"
+    return None
 
 
 def _outcome(outcome: "StartOutcome") -> dict:
@@ -158,7 +170,17 @@ def render_markdown(data: dict) -> str:
         f"Synthetic composites: {comp['train']} (train) and {comp['tune']} (tune) images with the profile's enrolled "
         f"references ({', '.join(comp['references'])}) warped, relit, blurred, "
         "occluded and JPEG-compressed onto background photos (scikit-image's sample photos and negative images of "
-        "the train part).",
+        "the train part). Enrolled marks of other kinds (the door decal) are not learned here: the insignia and "
+        "police_vehicle detectors match them.",
+        "",
+        "Hard negatives (other uniforms, ambulances and fire engines, ordinary cars) are background images with "
+        "empty labels, shown as often as the positives beside them; copies per epoch in the train part: "
+        + "; ".join(
+            f"{s['name']}: " + ", ".join(f"{k} x{v}" for k, v in s.get("repeat_per_epoch", {}).items())
+            for s in data["sources"]
+            if s.get("repeat_per_epoch")
+        )
+        + ".",
         "",
         "Image-level labels become weak **whole-image** boxes, and only for tightly cropped images (longest side at "
         "most the source's `weak_box_max_side`, the ~224 px eval crops). The model therefore learns \"this crop "
@@ -186,7 +208,11 @@ def render_markdown(data: dict) -> str:
         "NudeNet (AGPL-3.0 ultralytics export): use for internal screening only; retrain on the department's own "
         "photos (README, \"Retrain on your own photos\") before any wider use.",
         "",
-        "Files: " + ", ".join(f"`{name}` ({size / 1e6:.1f} MB)" for name, size in data["files"].items()) + ".",
+        "Files: " + ", ".join(f"`{name}` ({size / 1e6:.1f} MB)" for name, size in data["files"].items()) + ". "
+        f"The ONNX has {data.get('onnx_weights') or 'float32'} weights with float32 input and output, at a fixed "
+        f"{data['imgsz']} px input (float16 weights are kept only when they match the float32 export). "
+        "Training ran with every network call refused (a socket guard): "
+        "ultralytics downloaded no weights, fonts or AMP-check model.",
         "",
     ]
     return "\n".join(lines)

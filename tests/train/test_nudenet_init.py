@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 import skimage.data
 
-from media_screen.train.nudenet_init import calibrate_batchnorm, convert_nudenet, max_output_difference, nudenet_onnx_path
+from media_screen.train.nudenet_init import (
+    calibrate_batchnorm,
+    convert_nudenet,
+    max_output_difference,
+    nudenet_onnx_path,
+)
 
 
 @pytest.fixture(scope="module")
