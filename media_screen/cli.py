@@ -29,7 +29,7 @@ from media_screen.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, UsageError
 from media_screen.media import sha256_of
-from media_screen.model import Audience
+from media_screen.model import Audience, Verdict
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
 from media_screen.report import OutputFormat
 from media_screen.report.redaction import (
@@ -136,6 +136,7 @@ def scan(
             _fail(str(exc), ExitStatus.ERROR)
         except KeyboardInterrupt:
             stderr.print(f"interrupted after {len(verdicts)} file(s); partial report follows")
+            verdicts.append(Verdict.ERROR)  # the files not screened are not clear: exit 3
     _emit(reports, audience, output_format, output, stream, loaded, jobs)
     raise typer.Exit(int(exit_status(verdicts, fail_on)))
 

@@ -24,7 +24,7 @@ class ExitStatus(enum.IntEnum):
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; "
-    "2 usage error; 3 at least one file could not be analysed (takes precedence)."
+    "2 usage error; 3 at least one file could not be analysed, or the scan was interrupted (takes precedence)."
 )
 
 

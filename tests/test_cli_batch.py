@@ -132,6 +132,7 @@ def test_ctrl_c_stops_and_still_writes_the_partial_report(folder: Path, tmp_path
     out = tmp_path / "partial.json"
     result = invoke("scan", str(folder), "--detectors", "metadata", "--jobs", "0", "--format", "json", "-o", str(out))
     assert "interrupted after 1 file(s)" in result.stderr
+    assert result.exit_code == ExitStatus.ERROR  # the files not screened are not clear
     assert json.loads(out.read_text())["summary"]["files"] == 1
 
 
