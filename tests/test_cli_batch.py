@@ -171,3 +171,41 @@ def test_redactions_are_audited(folder: Path, tmp_path: Path, monkeypatch):
     assert event["sha256"] == sha256_of(source) and event["status"] == "written"
     assert event["output_sha256"] and event["output_sha256"] == sha256_of(Path(event["output"]))
     assert event["profile_sha256"] and event["user"] and event["host"]
+
+
+def test_ctrl_c_in_a_terminal_stops_the_workers_and_writes_the_partial_report(folder: Path, tmp_path: Path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # given a scan in its own process group whose second file hangs in a worker
+    Image.new("RGB", (80, 60), (255, 0, 255)).save(folder / "2-hangs.png")
+    out = tmp_path / "partial.json"
+    program = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from media_screen import detectors; detectors.REGISTRY['slow'] = 'fake_detectors:SlowDetector'; "
+        "from media_screen.cli import main; sys.argv = ['media-screen', *sys.argv[2:]]; main()"
+    )
+    command = [sys.executable, "-c", program, str(Path(__file__).parent), "scan", str(folder),
+               "--detectors", "slow", "--jobs", "1", "--format", "json", "-o", str(out)]
+    scan = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    audit = tmp_path / "data" / "audit.jsonl"
+    for _ in range(600):  # until the first file is reported
+        if audit.exists() and audit.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.1)
+    # when Ctrl-C reaches the whole process group, as from a terminal
+    os.killpg(scan.pid, signal.SIGINT)
+    stderr = scan.communicate(timeout=60)[1]
+    # then the scan stopped, said so, wrote what it had, and left no worker behind
+    assert scan.returncode == ExitStatus.ERROR and "interrupted after 1 file(s)" in stderr
+    assert json.loads(out.read_text())["summary"]["files"] == 1
+    for _ in range(50):  # multiprocessing's resource tracker leaves a moment after its parent
+        leftover = subprocess.run(["pgrep", "-a", "-g", str(scan.pid)], capture_output=True, text=True).stdout
+        if not leftover:
+            break
+        time.sleep(0.1)
+    assert leftover == ""
