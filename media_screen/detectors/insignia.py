@@ -6,6 +6,12 @@ test), a RANSAC homography maps the reference outline into the frame, and a matc
 only when enough keypoints agree and the mapped outline is a sane view of a flat mark:
 a convex quadrilateral, within the scale limits, not mirrored, not sheared into a sliver.
 
+A match that passes the geometry must also look like the mark: the frame is warped back into
+the reference's outline (64 px) and its grey levels correlated with the reference's (normalised
+cross-correlation inside the mark's mask). Keypoints can agree on a part the mark shares with
+the world (the seal's drawn landscape matched a drawn landscape at 14 inliers, correlation
+-0.09); the enrolled marks composited into the samples correlate at 0.91 or more.
+
 The score is a logistic of the inlier count: 0.6 at `min_inliers` and 0.95 at twice it.
 On the 410 evaluation photos without the marks (police and look-alike photos, text and
 sign photos, face photos in ../shared/eval) no sane match reached 6 inliers, so
@@ -42,7 +48,9 @@ DEFAULTS: Mapping[str, Any] = {
     "min_size_px": 24,  # smallest mark reported (side of the square of its area, frame pixels)
     "max_distortion": 3.0,  # sides of the mapped outline, each relative to the reference's: max / min
     "max_instances": 3,  # copies of one reference looked for in one frame
+    "min_correlation": 0.4,  # grey-level NCC of the warped-back region with the reference
 }
+TEMPLATE_SIDE = 64  # the appearance check compares mark and frame at this size
 _features = FrameCache()
 
 
@@ -58,6 +66,8 @@ class Reference:
     descriptors: np.ndarray  # N x 128 float32
     outline: np.ndarray  # 4 x 2: corners of the mark's bounding box, reference pixels
     area: float  # outline area, reference pixels
+    template: np.ndarray  # the outline's grey levels at TEMPLATE_SIDE, float32, zero mean inside the mask
+    template_mask: np.ndarray  # bool, where the mark is opaque
 
 
 @dataclass(frozen=True)
@@ -140,11 +150,12 @@ class InsigniaDetector:
         points = np.float32([kp.pt for kp in keypoints])
         found = []
         for reference in self.references:
-            for match in self._find(reference, points, descriptors, gray.shape):
+            for match in self._find(reference, points, descriptors, gray):
                 found.append(_rescaled(match, 1.0 / scale))
         return _strongest_per_place(found)
 
-    def _find(self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, shape) -> list[InsigniaMatch]:
+    def _find(self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, gray: np.ndarray) -> list[InsigniaMatch]:
+        shape = gray.shape
         pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
         ratio = float(self.settings["ratio"])
         good = [m[0] for m in pairs if len(m) == 2 and m[0].distance < ratio * m[1].distance]
@@ -160,7 +171,7 @@ class InsigniaDetector:
             if inlier.sum() < minimum:
                 break
             quad = cv2.perspectiveTransform(reference.outline.reshape(-1, 1, 2), homography).reshape(-1, 2)
-            if self._sane(quad, reference, source[inlier], shape):
+            if self._sane(quad, reference, source[inlier], shape) and self._looks_alike(gray, quad, reference):
                 scale = math.sqrt(abs(cv2.contourArea(quad.astype(np.float32))) / reference.area)
                 found.append(InsigniaMatch(reference, quad, int(inlier.sum()), len(good), scale))
             good = [m for m, used in zip(good, inlier) if not used]  # look for another copy
@@ -186,6 +197,16 @@ class InsigniaDetector:
                 return False
         hull = cv2.convexHull(inlier_points.reshape(-1, 1, 2))
         return cv2.contourArea(hull) >= 0.05 * reference.area
+
+    def _looks_alike(self, gray: np.ndarray, quad: np.ndarray, reference: Reference) -> bool:
+        """The frame region, warped back into the reference's outline, correlates with the mark."""
+        height, width = reference.template.shape
+        target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+        to_template = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+        warped = cv2.warpPerspective(gray, to_template, (width, height), flags=cv2.INTER_AREA,
+                                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        return _correlation(warped[reference.template_mask], reference.template[reference.template_mask]) >= float(
+            self.settings["min_correlation"])
 
 
 def to_detection(match: InsigniaMatch, frame: Frame, score: float, detector: str = NAME) -> Detection:
@@ -216,6 +237,12 @@ def _strongest_per_place(matches: list[InsigniaMatch]) -> list[InsigniaMatch]:
         if all(_overlap_of_smaller(match.box, other.box) <= 0.5 for other in kept):
             kept.append(match)
     return kept
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    norm = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return float((a * b).sum()) / norm if norm > 0 else 0.0
 
 
 def _overlap_of_smaller(a: Box, b: Box) -> float:
@@ -301,4 +328,9 @@ def _describe_reference(name: str, kind: DetectionKind, path: Path, sha256: str,
         raise ProfileError(f"insignia reference {name!r} ({path}) has too little detail to be found")
     x, y, w, h = cv2.boundingRect(mask)
     outline = np.float32([[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
-    return Reference(name, kind, path, sha256, np.float32([kp.pt for kp in keypoints]), descriptors, outline, float(w * h))
+    factor = TEMPLATE_SIDE / max(w, h)
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    template = cv2.resize(gray[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    template_mask = cv2.resize(mask[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA) > 127
+    return Reference(name, kind, path, sha256, np.float32([kp.pt for kp in keypoints]), descriptors, outline,
+                     float(w * h), template, template_mask)

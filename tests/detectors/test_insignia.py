@@ -62,6 +62,24 @@ def test_a_mirrored_mark_is_not_a_match(insignia, profile, coffee):
     assert [d for d in insignia.detect(frame) if d.evidence["reference"] == PATCH] == []
 
 
+def test_a_scene_that_shares_only_the_seals_picture_is_not_the_patch(insignia):
+    # given the drawn landscape sample (hills, sun, sky): the patch's seal draws the same things, and
+    # enough keypoints agree on a sane outline, but the rest of the patch is not there
+    landscape = cv2.imread(str(Path(__file__).parents[2] / "sample_media" / "metadata" / "gps_exif.jpg"))
+    # when the insignia detector looks, then the appearance check rejects it
+    assert insignia.detect(Frame(landscape)) == ()
+
+
+def test_a_badly_lit_blurred_patch_still_looks_like_the_patch(insignia, profile, coffee):
+    # given the patch in perspective, darkened with a gamma of 1.8, blurred and saved as a poor JPEG
+    quad = [(330, 90), (450, 110), (440, 250), (320, 235)]
+    image = warped_onto(coffee, profile.resolve("assets/references/patch.png"), quad).astype(np.float32)
+    image = cv2.GaussianBlur(255 * (image / 255) ** 1.8, (5, 5), 0).astype(np.uint8)
+    image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 40])[1], cv2.IMREAD_COLOR)
+    # when the insignia detector looks, then it still finds the patch
+    assert [d.evidence["reference"] for d in insignia.detect(Frame(image))] == [PATCH]
+
+
 def test_score_is_calibrated_from_inlier_count(insignia):
     minimum = insignia.settings["min_inliers"]
     assert insignia.score(minimum) == pytest.approx(0.6)
