@@ -128,6 +128,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
     print(f"  no_faces photos with a false face: {', '.join(false_files) or 'none'}")
     print_timings(timings)
     _small_faces_in_a_12_mp_photo(detectors[0], threshold)
+    _real_small_faces_in_12_mp_photos(set_dir, rows, detectors[0], threshold)
     _explicit_on_photos_of_people(set_dir, rows, profile)
 
 
@@ -203,6 +204,38 @@ def _face_figures(scored: list, threshold: float, box_type) -> dict[str, str]:
     per_image = f"{false_faces / no_face_images:.3f} ({false_faces}/{no_face_images})" if no_face_images else "-"
     error = f"{statistics.fmean(count_errors):.2f} (n={len(count_errors)})" if count_errors else "-"
     return {"recall": recall, "precision": precision, "false_faces": per_image, "count_error": error}
+
+
+def _real_small_faces_in_12_mp_photos(set_dir: Path, rows: list[dict[str, str]], detector, threshold: float) -> None:
+    """The annotated photos shrunk so their faces are 24, 28 and 32 px, laid out on a 4000 x 3000 photo
+    without faces (one no_faces photo scaled up), one 12 MP photo per size."""
+    from media_screen.model import Box
+
+    annotated = [row for row in rows if row.get("gt_boxes_xywh")]
+    backgrounds = [row for row in rows if row["file"].startswith("no_faces/")]
+    if not annotated or not backgrounds:
+        return
+    matched = total = other = 0
+    elapsed = []
+    for index, size in enumerate((24, 28, 32)):
+        canvas = cv2.resize(cv2.imread(str(set_dir / backgrounds[index % len(backgrounds)]["file"])), (4000, 3000))
+        truth = []
+        for slot, row in enumerate(annotated):
+            image = cv2.imread(str(set_dir / row["file"]))
+            boxes = json.loads(row["gt_boxes_xywh"])
+            factor = size / statistics.median(max(w, h) for _, _, w, h in boxes)
+            small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)[:1300, :1250]
+            left, top = 100 + (slot % 3) * 1300 + 17 * slot, 100 + (slot // 3) * 1400 + 23 * slot
+            canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+            truth += [Box(left + x * factor, top + y * factor, left + (x + w) * factor, top + (y + h) * factor)
+                      for x, y, w, h in boxes if (x + w) * factor < small.shape[1] and (y + h) * factor < small.shape[0]]
+        started = time.perf_counter()
+        found = [d for d in detector.detect(Frame(canvas)) if d.score >= threshold]
+        elapsed.append((time.perf_counter() - started) * 1000)
+        hits = _match_at_iou(found, truth, 0.4)
+        matched, total, other = matched + hits, total + len(truth), other + len(found) - hits
+    print(f"  small real faces in 12 MP (annotated photos shrunk to 24/28/32 px faces): found {matched}/{total}, "
+          f"other detections {other}, {statistics.median(elapsed):.0f} ms median")
 
 
 def _match_at_iou(found: list[Detection], truth: list, min_iou: float) -> int:

@@ -45,18 +45,23 @@ def test_nms_keeps_the_best_of_overlapping_boxes_and_distant_ones():
     assert keep.tolist() == [1, 2]
 
 
-def test_small_frames_get_one_pass_and_12_mp_frames_get_overlapping_tiles():
+def test_small_frames_get_one_pass_and_12_mp_frames_get_overlapping_search_tiles():
     settings = FaceSettings(max_side=1280, min_face_px=24, tile_px=1536)
+    # given a frame small enough that a 24 px face stays searchable in the whole-frame pass: one pass
     assert len(plan_passes(1280, 960, settings)) == 1
+    # and a 1080p frame: shrunk to 1280, a 24 px face is 16 px, enough to be a candidate
+    (only,) = plan_passes(1920, 1080, settings)
+    assert only.can_verify and only.scale == pytest.approx(1280 / 1920)
     # given a 12 MP photo, where a 24 px face would shrink to 8 px in the whole-frame pass
     whole, *tiles = plan_passes(4000, 3000, settings)
     assert whole.crop == (0, 0, 4000, 3000) and whole.scale == pytest.approx(0.32)
-    # then full-resolution tiles cover every pixel, each overlapping its neighbour by more than the faces it keeps
+    # then search tiles (where a 24 px face is 16 px) cover every pixel, each overlapping its neighbour by more than the
+    # faces it keeps, and their small faces go to verification
     covered = np.zeros((3000, 4000), bool)
     for tile in tiles:
         left, top, right, bottom = tile.crop
         covered[top:bottom, left:right] = True
-        assert tile.scale == 1.0 and max(right - left, bottom - top) <= 1536
+        assert tile.scale == pytest.approx(16 / 24) and tile.can_verify and max(right - left, bottom - top) * tile.scale <= 1536
     assert covered.all()
     spans_x = sorted({(t.crop[0], t.crop[2]) for t in tiles})
     assert all(a[1] - b[0] > tiles[0].max_face_px for a, b in zip(spans_x, spans_x[1:]))
