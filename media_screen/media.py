@@ -101,7 +101,8 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
+    """Teach Pillow to open HEIC/HEIF (and AVIF) files; once per process."""
     global _HEIF_REGISTERED
     if not _HEIF_REGISTERED:
         import pillow_heif
@@ -114,7 +115,7 @@ def _register_heif() -> None:
 
 def open_still(path: Path, max_pixels: int) -> Image.Image:
     """Open a still image lazily, refusing decompression bombs before decoding pixels."""
-    _register_heif()
+    register_heif()
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():

@@ -21,6 +21,7 @@ from media_screen.media import Probe, decode_still, probe_file, sha256_of, verif
 from media_screen.metadata import read_metadata
 from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
+from media_screen.timing import timed
 
 
 class Deadline:
@@ -88,12 +89,12 @@ class Screener:
         frames_analysed = None
         partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
         try:
-            _require_regular_file(path)
+            require_regular_file(path)
             deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
-            with _timed(timings, "hash"):
+            with timed(timings, "hash"):
                 sha256 = sha256_of(path)
             probe = probe_file(path)
-            with _timed(timings, "metadata"):
+            with timed(timings, "metadata"):
                 metadata = read_metadata(path, probe, self.profile)
             deadline.check("metadata")
             if probe.media_type == MediaType.VIDEO:
@@ -113,14 +114,14 @@ class Screener:
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
         if not self.detectors():  # metadata sweep: prove the file decodes, keep no pixels
-            with _timed(timings, "decode"):
+            with timed(timings, "decode"):
                 return verify_still(path, self.profile.max_image_pixels), ()
-        with _timed(timings, "decode"):
+        with timed(timings, "decode"):
             frame, media = decode_still(path, self.profile.max_image_pixels)
         detections: list[Detection] = []
         for detector in self.detectors():
             deadline.check(detector.name)
-            with _timed(timings, detector.name):
+            with timed(timings, detector.name):
                 detections.extend(detector.detect(frame))
         return media, tuple(detections)
 
@@ -149,22 +150,11 @@ class Screener:
         )
 
 
-def _require_regular_file(path: Path) -> None:
+def require_regular_file(path: Path) -> None:
     """Refuse folders that vanished, FIFOs, devices and sockets (opening a FIFO would block)."""
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         raise MediaScreenError("not a regular file")
-
-
-class _timed:
-    def __init__(self, timings: dict[str, float], name: str) -> None:
-        self.timings, self.name = timings, name
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc_info) -> None:
-        self.timings[self.name] = self.timings.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
 def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) -> Iterator[FileReport]:

@@ -27,9 +27,9 @@ from media_screen.errors import (
 )
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
-from media_screen.pipeline import _timed
 from media_screen.policy import format_time
 from media_screen.sampling import Progress, Sample, StreamTiming, read_packets, sample_frames
+from media_screen.timing import timed
 from media_screen.tracking import link_detections
 
 MAX_FRAME_PIXELS = 100_000_000  # refuse larger frames before decoding one (a 16K x 6K frame is 100 MP)
@@ -70,7 +70,7 @@ def screen_video(
         raise CorruptMediaError(f"video cannot be opened ({_reason(exc)}); decoded to 00:00:00.000") from exc
     progress = Progress()
     with container:
-        stream = _video_stream(container)
+        stream = video_stream(container)
         _refuse_huge_frames(stream)
         timing = StreamTiming.of(container, stream)
         stream.thread_type = "AUTO"
@@ -90,7 +90,7 @@ def screen_video(
     if progress.frames_decoded == 0:
         raise CorruptMediaError(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
                                 f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
-    with _timed(timings, "tracking"):
+    with timed(timings, "tracking"):
         detections = link_detections(per_frame, max_gap_s=2.5 * progress.sample_interval_s)
     width, height = size or coded_size
     media = MediaInfo(
@@ -109,7 +109,7 @@ def screen_video(
         scene_changes=progress.scene_changes,
         frames_decoded=progress.frames_decoded,
         seeks=progress.seeks,
-        error=_incomplete(progress, timing),
+        error=incomplete_reason(progress, timing),
     )
 
 
@@ -129,7 +129,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
             found: list[Detection] = []
             for detector in detectors:
                 deadline.check(detector.name)
-                with _timed(timings, detector.name):
+                with timed(timings, detector.name):
                     found.extend(detector.detect(frame))
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
@@ -149,7 +149,8 @@ def _upright_size(frame: av.VideoFrame | None) -> tuple[int, int] | None:
     return (frame.height, frame.width) if turned else (frame.width, frame.height)
 
 
-def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The file's first real video stream (cover-art pictures skipped), or UnsupportedMediaError."""
     streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
     if not streams:
         raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
@@ -164,7 +165,7 @@ def _refuse_huge_frames(stream) -> None:
         )
 
 
-def _incomplete(progress: Progress, timing: StreamTiming) -> str | None:
+def incomplete_reason(progress: Progress, timing: StreamTiming) -> str | None:
     """Why the analysis is partial, or None when the stream was decoded to (about) its declared end."""
     duration = timing.duration_s
     reached = progress.decoded_to_s or 0.0

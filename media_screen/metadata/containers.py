@@ -206,9 +206,9 @@ def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
     """TIFF (tag 700 XMP) and HEIC/HEIF/AVIF (Exif and XMP items, thumbnails): Pillow opens lazily."""
     from PIL import Image
 
-    from media_screen.media import _register_heif
+    from media_screen.media import register_heif
 
-    _register_heif()
+    register_heif()
     found = _Found()
     try:
         with warnings.catch_warnings():

@@ -27,7 +27,7 @@ from media_screen.model import (
     RedactionReport,
     RedactionStatus,
 )
-from media_screen.pipeline import Screener, _require_regular_file
+from media_screen.pipeline import Screener, require_regular_file
 from media_screen.redact.options import KeepMetadata, RedactOptions
 from media_screen.redact.paths import (
     PlannedCopy,
@@ -80,7 +80,7 @@ class Redactor:
         temporary: Path | None = None
         claimed: Path | None = None
         try:
-            _require_regular_file(source)
+            require_regular_file(source)
             probe = probe_file(source)
             metadata = read_metadata(source, probe, self.profile)
             report = replace(report, removed_facts=self._removed_facts(metadata))

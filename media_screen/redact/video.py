@@ -44,7 +44,7 @@ from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obs
 from media_screen.sanitize import clean_text
 from media_screen.tracking import assign
 from media_screen.sampling import Progress, Sample, StreamTiming
-from media_screen.video import _incomplete, _video_stream, display_matrix, upright_frame
+from media_screen.video import display_matrix, incomplete_reason, upright_frame, video_stream
 
 FILL_FLAG = "redact_fill"  # evidence mark: a detector saw this object through the chosen style; fill its track
 MAX_MISSES = 2  # detection frames a track may go unseen before it ends
@@ -238,7 +238,7 @@ def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) ->
     rotated = False
     last: av.VideoFrame | None = None
     with av.open(str(source), metadata_errors="replace") as container:
-        stream = _video_stream(container)
+        stream = video_stream(container)
         stream.thread_type = "AUTO"
         timing = StreamTiming.of(container, stream)
         start = stream.start_time or 0
@@ -251,7 +251,7 @@ def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) ->
                 keyframes.append((index, _detect(pixels, index, times[-1], detectors, options, profile)))
     if last is None:
         raise CorruptMediaError("no video frame could be decoded")
-    incomplete = _incomplete(Progress(decoded_to_s=times[-1] + timing.frame_s, frames_decoded=len(times)), timing)
+    incomplete = incomplete_reason(Progress(decoded_to_s=times[-1] + timing.frame_s, frames_decoded=len(times)), timing)
     if incomplete:  # a copy would silently be shorter than the original
         raise CorruptMediaError(f"cannot make a complete copy: {incomplete}")
     last_index = len(times) - 1
@@ -294,7 +294,7 @@ def redact_video(
     unmasked = 0
     drawn: dict[int, int] = {}
     with av.open(str(source), metadata_errors="replace") as container:
-        in_stream = _video_stream(container)
+        in_stream = video_stream(container)
         in_stream.thread_type = "AUTO"
         removed = _inventory(container, in_stream, options.keep_audio, first.rotated)
         audio_in = container.streams.audio[0] if options.keep_audio and container.streams.audio else None

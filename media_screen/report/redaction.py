@@ -19,7 +19,7 @@ from rich.text import Text
 from media_screen.model import Audience, ObscuredRegion, RedactionReport, RedactionStatus
 from media_screen.policy import format_time
 from media_screen.report.serialize import file_dict
-from media_screen.report.text import _cell
+from media_screen.report.text import safe_csv_cell
 from media_screen.sanitize import clean_text
 
 SCHEMA = "media-screen-redact/1"
@@ -103,7 +103,8 @@ def render_redaction_csv(reports: list[RedactionReport]) -> str:
         rows += [{"action": "problem", "detail": p} for p in report.problems]
         for row in rows or [{}]:
             cells = {**base, **row}
-            writer.writerow({k: _cell(clean_text(v, 400)) if isinstance(v, str) else v for k, v in cells.items()})
+            writer.writerow({k: safe_csv_cell(clean_text(v, 400)) if isinstance(v, str) else v
+                             for k, v in cells.items()})
     return out.getvalue()
 
 

@@ -31,11 +31,11 @@ def render_csv(reports: list[FileReport]) -> str:
         rows = [finding_dict(f) for f in report.findings] or [{}]
         for finding in rows:
             row = {**base, **{k: finding.get(k, "") for k in ("rule", "section", "severity", "message")}}
-            writer.writerow({key: _cell(value) for key, value in row.items()})
+            writer.writerow({key: safe_csv_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
-def _cell(value: object) -> object:
+def safe_csv_cell(value: object) -> object:
     """Neutralise spreadsheet formulas that hostile metadata could smuggle into a cell."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
