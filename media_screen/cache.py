@@ -146,7 +146,8 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         "base_dir": str(profile.base_dir),
         "profile": tables,
         "detectors": detectors,
-        "video": {"sample_every_s": options.sample_every_s, "max_frames": options.max_frames},
+        "video": {"sample_every_s": options.sample_every_s, "max_frames": options.max_frames,
+                  "reuse_unchanged_frames": options.reuse_unchanged_frames},
         "extra": dict(options.extra),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

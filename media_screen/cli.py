@@ -94,6 +94,9 @@ def scan(
     file_timeout: Optional[float] = typer.Option(None, help="Seconds allowed per file (default: profile)."),
     sample_every: float = typer.Option(1.0, help="Video: seconds between sampled frames."),
     max_frames: int = typer.Option(300, help="Video: most frames analysed per file."),
+    every_sample: bool = typer.Option(
+        False, "--every-sample", help="Video: run the detectors on every sampled frame, even one unchanged from the last."
+    ),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=0, help="Worker processes (default: all cores; 0: in this process, no hard time bound)."
     ),
@@ -113,6 +116,7 @@ def scan(
         file_timeout_s=file_timeout,
         sample_every_s=sample_every,
         max_frames=max_frames,
+        reuse_unchanged_frames=not every_sample,
     )
     reports, verdicts = [], []
     stream = output_format == OutputFormat.JSONL and output is None

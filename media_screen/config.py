@@ -79,6 +79,7 @@ class ScanOptions:
     file_timeout_s: float | None = None  # None: the profile's limit
     sample_every_s: float = 1.0  # video
     max_frames: int = 300  # video
+    reuse_unchanged_frames: bool = True  # video: a sample unchanged from the last analysed one reuses its results
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -25,6 +25,7 @@ from media_screen.errors import (
     UnsupportedMediaError,
     UsageError,
 )
+from media_screen.frame_change import ChangeGate
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.policy import format_time
@@ -47,6 +48,7 @@ class VideoResult:
     scene_changes: int  # frames sampled because the picture changed abruptly
     frames_decoded: int
     seeks: int
+    frames_reused: int = 0  # sampled frames unchanged from an analysed one: its detections reused
     error: str | None = None  # the stream could not be decoded to its end: partial analysis
 
 
@@ -109,12 +111,14 @@ def screen_video(
         scene_changes=progress.scene_changes,
         frames_decoded=progress.frames_decoded,
         seeks=progress.seeks,
+        frames_reused=progress.frames_reused,
         error=incomplete_reason(progress, timing),
     )
 
 
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress):
-    """Run every detector on every sampled frame; (time, detections) per frame and the upright frame size.
+    """Run every detector on every sampled frame that changed; (time, detections) per frame and the upright
+    frame size. A frame that looks like the last analysed one (frame_change.py) reuses its detections.
 
     Running out of time ends the loop like a decoding error: what was analysed is kept.
     """
@@ -122,18 +126,25 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
     size = None
     samples = sample_frames(container, stream, timing, options.sample_every_s, options.max_frames,
                             deadline.check, progress)
+    gate = ChangeGate()
     try:
         for sample in samples:
             frame = upright_frame(sample)
             size = (frame.width, frame.height)
+            earlier = gate.reusable(frame.pixels, sample.time_s) if options.reuse_unchanged_frames else None
+            if earlier is not None:  # the picture has not changed since the detectors last ran
+                per_frame.append((sample.time_s, earlier))
+                continue
             found: list[Detection] = []
             for detector in detectors:
                 deadline.check(detector.name)
                 with timed(timings, detector.name):
                     found.extend(detector.detect(frame))
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
+            gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
         progress.error = str(exc)
+    progress.frames_reused = gate.reused
     return per_frame, size
 
 

@@ -307,3 +307,15 @@ def test_face_time_range_on_the_sample_clip(profile):
     assert faces[0].time_s == pytest.approx(start, abs=options.sample_every_s)
     assert faces[0].end_s == pytest.approx(end, abs=options.sample_every_s)
     assert report.verdict.name == expected["personal"]
+
+
+def test_a_still_shot_reuses_detections_and_finds_the_same_as_analysing_every_sample(tmp_path):
+    # given a 6 s clip where the marker sits still the whole time
+    clip = marker_clip(tmp_path / "still.mp4", seconds=6)
+    # when it is screened with reuse (the default) and with every sample analysed
+    reused = screen(clip, [MarkerDetector()])
+    every = screen(clip, [MarkerDetector()], reuse_unchanged_frames=False)
+    # then the detectors ran on fewer frames, every sampled frame still counts, and the findings are the same
+    assert reused.frames_reused >= 4 and every.frames_reused == 0
+    assert reused.frames_analysed == every.frames_analysed == 6
+    assert [(d.box, d.time_s, d.end_s) for d in reused.detections] == [(d.box, d.time_s, d.end_s) for d in every.detections]
