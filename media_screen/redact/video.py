@@ -40,6 +40,7 @@ from media_screen.errors import CorruptMediaError
 from media_screen.media import Probe
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
+from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.sanitize import clean_text
 from media_screen.tracking import assign
@@ -222,7 +223,9 @@ def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detecti
         return tuple(detections)
     # the check runs only the detectors that found something here: what they found is what was obscured
     finders = [detector for detector in detectors if any(d.detector == detector.name for d in detections)]
-    _, done = obscure_checked(pixels, detections, options, lambda image: detect(image, finders, CHECK_THRESHOLD_FACTOR))
+    # only the regions changed, so the check looks near them (recheck.py)
+    _, done = obscure_checked(pixels, detections, options, lambda image: detect_near(
+        image, detections, lambda crop: detect(crop, finders, CHECK_THRESHOLD_FACTOR)))
     return tuple(
         dataclasses.replace(o.detection, evidence={**o.detection.evidence, FILL_FLAG: True})
         if o.style == RedactStyle.FILL else o.detection

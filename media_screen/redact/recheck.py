@@ -1,0 +1,82 @@
+"""Look again only where a frame was obscured: detectors run on crops around the regions, not the whole frame.
+
+After a video frame's regions are pixelated or blurred, the redactor checks that no detector still
+sees the object through them (regions.obscure_checked). Only those regions changed: everything
+else is the frame the detectors already saw, and what they found there was already selected (the
+check's threshold is above the selection's). So the check needs to look near the regions, with
+enough context for the detector (CONTEXT object sizes on each side, at least MIN_CROP_PX), not at
+the whole frame; on a 640x360 clip with a few people that is a few small crops instead of a second
+full-frame run. Crops that overlap are merged; when they would cover most of the frame anyway, the
+whole frame is checked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+
+from media_screen.model import Box, Detection
+from media_screen.redact.regions import QUAD_EVIDENCE_KEYS
+
+CONTEXT = 1.0  # object sizes of context on each side of an obscured box
+MIN_CROP_PX = 64
+WHOLE_FRAME_SHARE = 0.6  # crops covering more than this share of the frame: check the whole frame
+POINT_EVIDENCE_KEYS = ("landmarks", *QUAD_EVIDENCE_KEYS)  # evidence holding frame coordinates
+
+Crop = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+def detect_near(
+    image: np.ndarray, obscured: Sequence[Detection], detect: Callable[[np.ndarray], list[Detection]]
+) -> list[Detection]:
+    """`detect` run on crops of `image` around the `obscured` detections; results in `image` pixels."""
+    height, width = image.shape[:2]
+    crops = merged([crop_around(d.box, width, height) for d in obscured])
+    if not crops or sum((r - l) * (b - t) for l, t, r, b in crops) > WHOLE_FRAME_SHARE * width * height:
+        return detect(image)
+    found: list[Detection] = []
+    for left, top, right, bottom in crops:
+        found.extend(shifted(d, left, top) for d in detect(np.ascontiguousarray(image[top:bottom, left:right])))
+    return found
+
+
+def crop_around(box: Box, width: int, height: int) -> Crop:
+    pad = max(CONTEXT * max(box.width, box.height), (MIN_CROP_PX - min(box.width, box.height)) / 2, 0.0)
+    return (max(0, int(box.x1 - pad)), max(0, int(box.y1 - pad)),
+            min(width, int(box.x2 + pad) + 1), min(height, int(box.y2 + pad) + 1))
+
+
+def merged(crops: list[Crop]) -> list[Crop]:
+    """Overlapping crops joined into their bounding rectangles, until none overlap."""
+    crops = [c for c in crops if c[2] > c[0] and c[3] > c[1]]
+    joined = True
+    while joined:
+        joined = False
+        for i in range(len(crops)):
+            for j in range(i + 1, len(crops)):
+                a, b = crops[i], crops[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    crops[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del crops[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return crops
+
+
+def shifted(detection: Detection, dx: float, dy: float) -> Detection:
+    """A detection found in a crop, moved into the coordinates of the image the crop was cut from."""
+    box = detection.box
+    evidence = dict(detection.evidence)
+    for key in POINT_EVIDENCE_KEYS:
+        if key in evidence:
+            try:
+                points = np.asarray(evidence[key], dtype=np.float64).reshape(-1, 2)
+            except (TypeError, ValueError):  # not points after all: no wrong coordinates left behind
+                del evidence[key]
+                continue
+            evidence[key] = tuple((float(x) + dx, float(y) + dy) for x, y in points)
+    return dataclasses.replace(detection, box=Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy), evidence=evidence)
