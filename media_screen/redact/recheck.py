@@ -22,7 +22,7 @@ from media_screen.redact.regions import QUAD_EVIDENCE_KEYS
 
 CONTEXT = 1.0  # object sizes of context on each side of an obscured box
 MIN_CROP_PX = 64
-WHOLE_FRAME_SHARE = 0.6  # crops covering more than this share of the frame: check the whole frame
+WHOLE_FRAME_SHARE = 0.9  # crops covering more than this share of the frame: check the whole frame
 POINT_EVIDENCE_KEYS = ("landmarks", *QUAD_EVIDENCE_KEYS)  # evidence holding frame coordinates
 
 Crop = tuple[int, int, int, int]  # left, top, right, bottom
