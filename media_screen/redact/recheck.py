@@ -79,4 +79,5 @@ def shifted(detection: Detection, dx: float, dy: float) -> Detection:
                 del evidence[key]
                 continue
             evidence[key] = tuple((float(x) + dx, float(y) + dy) for x, y in points)
-    return dataclasses.replace(detection, box=Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy), evidence=evidence)
+    moved = Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
+    return dataclasses.replace(detection, box=moved, evidence=evidence)
