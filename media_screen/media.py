@@ -146,15 +146,23 @@ def verify_still(path: Path, max_pixels: int) -> MediaInfo:
 
     JPEG is decoded with DCT scaling at 1/8 size: every byte of the entropy-coded data is still
     read, so a truncated file fails as it would in a full decode, at a fraction of the cost.
+    HEIC / HEIF / AVIF are not decoded: every item's data must lie inside the file (heif_layout.py).
     """
     probe = _still_probe(path)
     with open_still(path, max_pixels) as image:
         width, height = image.size
         try:
             orientation = image.getexif().get(0x0112)
-            if probe.media_type == MediaType.JPEG:
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
+            if probe.media_type == MediaType.HEIF:
+                from media_screen.heif_layout import layout_problem  # here: metadata/ imports this module
+
+                problem = layout_problem(path)
+                if problem:
+                    raise CorruptMediaError(f"image data is incomplete: {problem}")
+            else:
+                if probe.media_type == MediaType.JPEG:
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
     if orientation in (5, 6, 7, 8):  # rotated by 90 degrees when displayed
