@@ -42,6 +42,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredReg
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
 from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
+from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
 from media_screen.tracking import assign
 from media_screen.sampling import Progress, Sample, StreamTiming
@@ -307,29 +308,34 @@ def redact_video(
             audio_out, copy_audio = _audio_stream(output, audio_in, muxer)
             index = 0
             demuxed = (in_stream, audio_in) if audio_in is not None else (in_stream,)
+            writer = Writer()
             try:
                 for packet in container.demux(*demuxed):
                     if packet.stream is audio_in:
-                        _mux_audio(output, packet, audio_out, copy_audio)
+                        _mux_audio(writer, output, packet, audio_out, copy_audio)
                         continue
                     for frame in packet.decode():
                         if index >= first.frames:
                             raise CorruptMediaError("the video decoded to more frames on the second pass")
-                        missing = _write_frame(frame, index, first, options, out_stream, output, drawn)
+                        out, missing = _masked_frame(frame, index, first, options, drawn)
+                        writer.submit(_encode, output, out_stream, out)
                         unmasked += missing
                         index += 1
                 for frame in _flush(in_stream):
-                    unmasked += _write_frame(frame, index, first, options, out_stream, output, drawn)
+                    out, missing = _masked_frame(frame, index, first, options, drawn)
+                    writer.submit(_encode, output, out_stream, out)
+                    unmasked += missing
                     index += 1
+                writer.close()  # every frame encoded (an encoder error is raised here)
             except av.error.FFmpegError as exc:
                 raise CorruptMediaError(f"video stream cannot be decoded to its end: {exc}") from exc
+            finally:
+                writer.abandon()
             if index != first.frames:
                 raise CorruptMediaError(f"the second pass decoded {index} of {first.frames} frames")
-            for packet in out_stream.encode():
-                output.mux(packet)
+            _encode(output, out_stream, None)  # flush the encoder
             if audio_out is not None and not copy_audio:
-                for packet in audio_out.encode():
-                    output.mux(packet)
+                _encode(output, audio_out, None)
     obscured = tuple(_obscured(t, first, drawn.get(i, 0), options) for i, t in enumerate(first.tracks))
     method = f"re-encoded video ({codec}, {muxer}), {first.frames} frames, detectors on every " \
              f"{options.detect_every}th frame, {len(first.tracks)} object(s) tracked and masked " \
@@ -345,8 +351,8 @@ def _flush(stream) -> Iterator[av.VideoFrame]:
         return
 
 
-def _write_frame(frame, index, first: _Pass1, options: RedactOptions, out_stream, output, drawn) -> int:
-    """Mask and encode one frame; returns 1 when a tracked object in it is not under the mask."""
+def _masked_frame(frame, index, first: _Pass1, options: RedactOptions, drawn) -> tuple[av.VideoFrame, int]:
+    """One frame with its tracked objects masked, and 1 when a tracked object in it is not under the mask."""
     regions: list[Region] = []
     filled: list[Region] = []
     expected: list[Box] = []
@@ -374,9 +380,13 @@ def _write_frame(frame, index, first: _Pass1, options: RedactOptions, out_stream
             pixels = np.pad(pixels, ((0, first.height % 2), (0, first.width % 2), (0, 0)))
         out = av.VideoFrame.from_ndarray(pixels, format="bgr24")
     out.pts, out.time_base = frame.pts, frame.time_base
-    for packet in out_stream.encode(out):
+    return out, missing
+
+
+def _encode(output, stream, frame) -> None:
+    """Encode one frame (None: flush the encoder) and mux what comes out."""
+    for packet in stream.encode(frame):
         output.mux(packet)
-    return missing
 
 
 def _covered(mask: np.ndarray, box: Box) -> bool:
@@ -398,17 +408,18 @@ def _audio_stream(output, audio_in, muxer: str):
     return stream, False
 
 
-def _mux_audio(output, packet, audio_out, copy: bool) -> None:
+def _mux_audio(writer: Writer, output, packet, audio_out, copy: bool) -> None:
+    """Audio into the copy, through the writer so it keeps its place among the video frames: copied as
+    packets, or decoded here and re-encoded on the writer's thread."""
     if packet.dts is None:
         return  # the demuxer's flush packet
     if copy:
         packet.stream = audio_out
-        output.mux(packet)
+        writer.submit(output.mux, packet)
         return
     for frame in packet.decode():
         frame.pts = None
-        for encoded in audio_out.encode(frame):
-            output.mux(encoded)
+        writer.submit(_encode, output, audio_out, frame)
 
 
 def _inventory(container, video, keep_audio: bool, rotated: bool) -> tuple[RemovedMetadata, ...]:
