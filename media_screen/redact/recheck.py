@@ -8,6 +8,11 @@ enough context for the detector (CONTEXT object sizes on each side, at least MIN
 the whole frame; on a 640x360 clip with a few people that is a few small crops instead of a second
 full-frame run. Crops that overlap are merged; when they would cover most of the frame anyway, the
 whole frame is checked.
+
+A crop that holds only faces is also shrunk so its smallest face is CHECK_FACE_PX tall: a pixelated
+face is at most 6 x 6 blocks (regions.PIXELATE_MAX_BLOCKS), so a bigger picture of it carries nothing
+more for the detector to recognise, and CenterFace is at home with 64 px faces. Other kinds (text,
+marks) are checked at full resolution.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Sequence
 
+import cv2
 import numpy as np
 
-from media_screen.model import Box, Detection
+from media_screen.model import Box, Detection, DetectionKind
 from media_screen.redact.regions import QUAD_EVIDENCE_KEYS
 
 CONTEXT = 1.0  # object sizes of context on each side of an obscured box
 MIN_CROP_PX = 64
+CHECK_FACE_PX = 64
 WHOLE_FRAME_SHARE = 0.9  # crops covering more than this share of the frame: check the whole frame
 POINT_EVIDENCE_KEYS = ("landmarks", *QUAD_EVIDENCE_KEYS)  # evidence holding frame coordinates
 
@@ -35,11 +42,26 @@ def detect_near(
     height, width = image.shape[:2]
     crops = merged([crop_around(d.box, width, height) for d in obscured])
     if not crops or sum((r - l) * (b - t) for l, t, r, b in crops) > WHOLE_FRAME_SHARE * width * height:
-        return detect(image)
+        crops = [(0, 0, width, height)]
     found: list[Detection] = []
-    for left, top, right, bottom in crops:
-        found.extend(shifted(d, left, top) for d in detect(np.ascontiguousarray(image[top:bottom, left:right])))
+    for crop in crops:
+        left, top, right, bottom = crop
+        piece = image[top:bottom, left:right]
+        scale = check_scale(crop, obscured)
+        if scale < 1.0:
+            piece = cv2.resize(piece, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        found.extend(shifted(d, left, top, scale) for d in detect(np.ascontiguousarray(piece)))
     return found
+
+
+def check_scale(crop: Crop, obscured: Sequence[Detection]) -> float:
+    """How much a crop may shrink: so that its smallest face is CHECK_FACE_PX tall, when it holds only faces."""
+    left, top, right, bottom = crop
+    inside = [d for d in obscured if left <= d.box.center[0] <= right and top <= d.box.center[1] <= bottom]
+    if not inside or any(d.kind != DetectionKind.FACE for d in inside):
+        return 1.0
+    smallest = min(max(d.box.width, d.box.height) for d in inside)
+    return min(1.0, CHECK_FACE_PX / max(smallest, 1.0))
 
 
 def crop_around(box: Box, width: int, height: int) -> Crop:
@@ -67,8 +89,9 @@ def merged(crops: list[Crop]) -> list[Crop]:
     return crops
 
 
-def shifted(detection: Detection, dx: float, dy: float) -> Detection:
-    """A detection found in a crop, moved into the coordinates of the image the crop was cut from."""
+def shifted(detection: Detection, dx: float, dy: float, scale: float = 1.0) -> Detection:
+    """A detection found in a crop (shrunk by `scale`), moved into the coordinates of the image the crop
+    was cut from."""
     box = detection.box
     evidence = dict(detection.evidence)
     for key in POINT_EVIDENCE_KEYS:
@@ -78,6 +101,6 @@ def shifted(detection: Detection, dx: float, dy: float) -> Detection:
             except (TypeError, ValueError):  # not points after all: no wrong coordinates left behind
                 del evidence[key]
                 continue
-            evidence[key] = tuple((float(x) + dx, float(y) + dy) for x, y in points)
-    moved = Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
+            evidence[key] = tuple((float(x) / scale + dx, float(y) / scale + dy) for x, y in points)
+    moved = Box(box.x1 / scale + dx, box.y1 / scale + dy, box.x2 / scale + dx, box.y2 / scale + dy)
     return dataclasses.replace(detection, box=moved, evidence=evidence)
