@@ -148,6 +148,12 @@ def render_markdown(data: dict) -> str:
         "",
     ]
     starts = data["starts"]
+    if not any(s["holdout"]["categories"] for s in starts.values()):
+        lines[-3:-1] = [
+            "**No held-back images**: no `[[image_labels]]` source with `report = true` is in this configuration,",
+            "so nothing here measures the model on images it was not trained or tuned on. Add labelled photos.",
+            "",
+        ]
     lines += _figures_table(starts, "holdout")
     lines.append("| training minutes | | | " + " | ".join(str(s["minutes"]) for s in starts.values()) + " |")
     lines += ["", "At each start's suggested threshold (best single threshold on the tune part):", ""]

@@ -18,6 +18,7 @@ import cv2
 import yaml
 
 from media_screen.config import Profile
+from media_screen.errors import UsageError
 from media_screen.train.composite import composites, load_marks, reference_paths, skimage_backgrounds
 from media_screen.train.settings import TrainSettings
 from media_screen.train.sources import LabelledImage, collect
@@ -67,6 +68,9 @@ def build_dataset(settings: TrainSettings, work_dir: Path, profile: Profile) -> 
                 stem = f"composite_{index:05d}"
                 _write(root, split, stem, pixels, [b.line() for b in boxes])
                 counts[split]["composites"] += 1
+    if not sum(counts["train"].values()):
+        raise UsageError("the configuration gives no training images: add [[image_labels]] sources (are their "
+                         "CSV files there?) or [composites] of the profile's enrolled marks")
     data_yaml = root / "data.yaml"
     data_yaml.write_text(
         yaml.safe_dump(

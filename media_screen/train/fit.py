@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 
+from media_screen.errors import UsageError
 from media_screen.train.dataset import Dataset
 from media_screen.train.nudenet_init import (
     calibrate_batchnorm,
@@ -40,10 +41,12 @@ def convert_start(dataset: Dataset, work_dir: Path) -> Conversion:
     """NudeNet ONNX -> ultralytics checkpoint, verified against onnxruntime before any training."""
     onnx_path = nudenet_onnx_path()
     model = convert_nudenet(onnx_path)
-    train_images = [i for i in dataset.part(Part.TRAIN) if i.trainable][:32]
-    pixels = [p for p in (cv2.imread(str(i.path), cv2.IMREAD_COLOR) for i in train_images) if p is not None]
+    train_images = [i.path for i in dataset.part(Part.TRAIN) if i.trainable][:32]
+    if not train_images:  # composites only: a department's own marks and no labelled photos
+        train_images = sorted((dataset.root / "images" / "train").glob("*.jpg"))[:32]
+    pixels = [p for p in (cv2.imread(str(path), cv2.IMREAD_COLOR) for path in train_images) if p is not None]
     if not pixels:
-        raise ValueError("no training images to check the NudeNet conversion on")
+        raise UsageError("the configuration gives no training images: add [[image_labels]] sources or [composites]")
     difference, scale = max_output_difference(model, onnx_path, pixels[0])
     if difference > CONVERSION_TOLERANCE * max(scale, 1.0):
         raise ValueError(f"converted NudeNet model differs from its ONNX by {difference:.4g} (scale {scale:.4g})")
