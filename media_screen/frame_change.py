@@ -8,8 +8,9 @@ Each sampled frame is reduced to the mean colour (blue, green, red) of each cell
 cells across (a cell is 48 x 48 pixels of a 1080p frame). A frame counts as unchanged when no cell's
 mean moved by more than MAX_CELL_CHANGE levels in any channel from the last frame the
 detectors actually ran on, and that run is at most MAX_REUSE_S old. A 24 px face appearing in an
-otherwise still shot moves its cell by about a quarter of its contrast with the background, well
-over the limit; compression noise in a still shot moves cells by one or two levels.
+otherwise still shot moves its cell by a quarter of its contrast with the background: over the limit
+from 24 levels of contrast; a fainter change is analysed at the latest MAX_REUSE_S after the last run.
+Compression noise in a still shot moves cells by one or two levels.
 Screening only: redaction masks every frame (redact/video.py) and does not use this.
 """
 
