@@ -10,8 +10,9 @@ full-frame run. Crops that overlap are merged; when they would cover most of the
 whole frame is checked.
 
 A crop that holds only faces is also shrunk so its smallest face is CHECK_FACE_PX tall: a pixelated
-face is at most 6 x 6 blocks (regions.PIXELATE_MAX_BLOCKS), so a bigger picture of it carries nothing
-more for the detector to recognise, and CenterFace is at home with 64 px faces. Other kinds (text,
+face is at most 6 x 6 blocks (regions.PIXELATE_MAX_BLOCKS) and a blurred one has no detail finer than
+a third of its size, so a bigger picture of it carries nothing more for the detector to recognise,
+and CenterFace is at home with 64 px faces. Other kinds (text,
 marks) are checked at full resolution.
 """
 
