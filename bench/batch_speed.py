@@ -30,6 +30,7 @@ import argparse
 import itertools
 import multiprocessing
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -104,10 +105,13 @@ def build_folder(folder: Path, count: int, jobs: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     work = []
     for number in range(count):
-        target = folder / f"photo_{number:05d}.jpg"
+        target = folder / f"mosaic_{number:05d}.jpg"
         if target.exists():
             continue
-        sources = [pictures[(number * 4 + k) % len(pictures)] for k in range(4)]
+        # four pictures drawn at random per photo (seeded by its number): no two photos share content,
+        # so a cold scan analyses every one (a repeating cycle would let the cache answer the repeats)
+        picks = random.Random(number).sample(range(len(pictures)), min(4, len(pictures)))
+        sources = [pictures[pick] for pick in picks * (4 // len(picks) + 1)][:4]
         donor = donors[number % len(donors)] if donors and number % 5 == 0 else None
         work.append((target, sources, donor))
     if work:
@@ -235,13 +239,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="media-screen-bench-"))
     photos = args.folder / "photos"
     build_folder(photos, args.count, args.jobs)
-    paths = sorted(photos.glob("photo_*.jpg"))[: args.count]
+    paths = sorted(photos.glob("mosaic_*.jpg"))[: args.count]
     print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
           f"detectors: {', '.join(detectors) or 'none'}")
     if paths:
         photo_runs(paths, profile, full, args.jobs, work)
         if args.warm_links:
-            linked = links_to(paths, args.folder / f"links-{args.warm_links}", args.warm_links)
+            linked = links_to(paths, args.folder / f"mosaic-links-{args.warm_links}", args.warm_links)
             twice("links", linked, profile, full, args.jobs, work / "full.sqlite3", work)
     if args.warm_small:
         tiny = small_photos(args.folder / f"small-{args.warm_small}", args.warm_small)
