@@ -44,6 +44,7 @@ from media_screen.detectors.text import shared_ocr_engine
 from media_screen.detectors.text_rules import TextRules, rules_from_settings
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
+from media_screen.overlap import merge_overlapping
 
 NAME = "police_vehicle"
 # Fitted by bench/fit_police_vehicle.py on 2026-11-25 (see the module docstring); B_MARK set by hand.
@@ -162,22 +163,13 @@ def _around(box: Box, reach_x: float, reach_y: float, width: int, height: int) -
 
 def _merge(groups: list[_Group]) -> list[_Group]:
     """Union groups whose regions overlap, until none do."""
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                a, b = groups[i], groups[j]
-                if _intersect(a.region, b.region):
-                    region = Box(min(a.region.x1, b.region.x1), min(a.region.y1, b.region.y1),
-                                 max(a.region.x2, b.region.x2), max(a.region.y2, b.region.y2))
-                    groups[i] = _Group(region, a.text + b.text, a.bars + b.bars, a.marks + b.marks)
-                    del groups[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return groups
+    return merge_overlapping(groups, lambda a, b: _intersect(a.region, b.region), _joined)
+
+
+def _joined(a: _Group, b: _Group) -> _Group:
+    region = Box(min(a.region.x1, b.region.x1), min(a.region.y1, b.region.y1),
+                 max(a.region.x2, b.region.x2), max(a.region.y2, b.region.y2))
+    return _Group(region, a.text + b.text, a.bars + b.bars, a.marks + b.marks)
 
 
 def _intersect(a: Box, b: Box) -> bool:

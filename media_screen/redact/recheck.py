@@ -12,8 +12,7 @@ whole frame is checked.
 A crop that holds only faces is also shrunk so its smallest face is CHECK_FACE_PX tall: a pixelated
 face is at most 6 x 6 blocks (regions.PIXELATE_MAX_BLOCKS) and a blurred one has no detail finer than
 a third of its size, so a bigger picture of it carries nothing more for the detector to recognise,
-and CenterFace is at home with 64 px faces. Other kinds (text,
-marks) are checked at full resolution.
+and CenterFace is at home with 64 px faces. Other kinds (text, marks) are checked at full resolution.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import cv2
 import numpy as np
 
 from media_screen.model import Box, Detection, DetectionKind
+from media_screen.overlap import merge_overlapping
 from media_screen.redact.regions import QUAD_EVIDENCE_KEYS
 
 CONTEXT = 1.0  # object sizes of context on each side of an obscured box
@@ -73,21 +73,11 @@ def crop_around(box: Box, width: int, height: int) -> Crop:
 
 def merged(crops: list[Crop]) -> list[Crop]:
     """Overlapping crops joined into their bounding rectangles, until none overlap."""
-    crops = [c for c in crops if c[2] > c[0] and c[3] > c[1]]
-    joined = True
-    while joined:
-        joined = False
-        for i in range(len(crops)):
-            for j in range(i + 1, len(crops)):
-                a, b = crops[i], crops[j]
-                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                    crops[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    del crops[j]
-                    joined = True
-                    break
-            if joined:
-                break
-    return crops
+    return merge_overlapping(
+        [c for c in crops if c[2] > c[0] and c[3] > c[1]],
+        lambda a, b: a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3],
+        lambda a, b: (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])),
+    )
 
 
 def shifted(detection: Detection, dx: float, dy: float, scale: float = 1.0) -> Detection:
