@@ -98,7 +98,6 @@ class Progress:
     frames_decoded: int = 0
     seeks: int = 0
     scene_changes: int = 0
-    frames_reused: int = 0  # sampled frames whose detections were reused (video.py)
     sample_interval_s: float = 1.0
     error: str | None = None  # why decoding stopped before the end of the stream
     verb: str = "decoded"  # "read" when packets were only demuxed (no pixel detectors)

@@ -78,10 +78,10 @@ def screen_video(
         stream.thread_type = "AUTO"
         started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
         if detectors:
-            per_frame, size = _screen_samples(container, stream, timing, detectors, options, deadline,
-                                              timings, progress)
+            per_frame, size, reused = _screen_samples(container, stream, timing, detectors, options, deadline,
+                                                      timings, progress)
         else:
-            per_frame, size = [], None
+            per_frame, size, reused = [], None, 0
             try:
                 size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
@@ -111,14 +111,14 @@ def screen_video(
         scene_changes=progress.scene_changes,
         frames_decoded=progress.frames_decoded,
         seeks=progress.seeks,
-        frames_reused=progress.frames_reused,
+        frames_reused=reused,
         error=incomplete_reason(progress, timing),
     )
 
 
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress):
-    """Run every detector on every sampled frame that changed; (time, detections) per frame and the upright
-    frame size. A frame that looks like the last analysed one (frame_change.py) reuses its detections.
+    """Run every detector on every sampled frame that changed: (time, detections) per frame, the upright
+    frame size, and how many frames reused the detections of the last analysed one (frame_change.py).
 
     Running out of time ends the loop like a decoding error: what was analysed is kept.
     """
@@ -144,8 +144,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
             gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
         progress.error = str(exc)
-    progress.frames_reused = gate.reused
-    return per_frame, size
+    return per_frame, size, gate.reused
 
 
 def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> float:

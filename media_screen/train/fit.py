@@ -7,7 +7,6 @@ from pathlib import Path
 
 import cv2
 
-from media_screen.errors import UsageError
 from media_screen.train.dataset import Dataset
 from media_screen.train.nudenet_init import (
     calibrate_batchnorm,
@@ -45,8 +44,8 @@ def convert_start(dataset: Dataset, work_dir: Path) -> Conversion:
     if not train_images:  # composites only: a department's own marks and no labelled photos
         train_images = sorted((dataset.root / "images" / "train").glob("*.jpg"))[:32]
     pixels = [p for p in (cv2.imread(str(path), cv2.IMREAD_COLOR) for path in train_images) if p is not None]
-    if not pixels:
-        raise UsageError("the configuration gives no training images: add [[image_labels]] sources or [composites]")
+    if not pixels:  # build_dataset refuses an empty train part; here none of its images could be read
+        raise ValueError("no training image could be read to check the NudeNet conversion on")
     difference, scale = max_output_difference(model, onnx_path, pixels[0])
     if difference > CONVERSION_TOLERANCE * max(scale, 1.0):
         raise ValueError(f"converted NudeNet model differs from its ONNX by {difference:.4g} (scale {scale:.4g})")
