@@ -165,15 +165,16 @@ class FaceDetector:
             cells = [_verification_cell(pixels, box) for box in batch]
             columns = math.ceil(math.sqrt(len(cells)))
             rows = math.ceil(len(cells) / columns)
+            places = [divmod(index, columns) for index in range(len(cells))]  # (row, column) in the mosaic
             mosaic = np.zeros((rows * VERIFY_CELL_PX, columns * VERIFY_CELL_PX, 3), np.uint8)
-            for index, (image, _, _) in enumerate(cells):
-                top, left = (index // columns) * VERIFY_CELL_PX, (index % columns) * VERIFY_CELL_PX
+            for (row, column), (image, _, _) in zip(places, cells):
+                top, left = row * VERIFY_CELL_PX, column * VERIFY_CELL_PX
                 mosaic[top : top + image.shape[0], left : left + image.shape[1]] = image
             faces = self._network(mosaic, self.settings.min_score)
             centre_x = (faces.boxes[:, 0] + faces.boxes[:, 2]) / 2
             centre_y = (faces.boxes[:, 1] + faces.boxes[:, 3]) / 2
-            for index, ((_, origin, scale), box) in enumerate(zip(cells, batch)):
-                top, left = (index // columns) * VERIFY_CELL_PX, (index % columns) * VERIFY_CELL_PX
+            for (row, column), (_, origin, scale), box in zip(places, cells, batch):
+                top, left = row * VERIFY_CELL_PX, column * VERIFY_CELL_PX
                 # the candidate's box in mosaic pixels; the confirming face must be centred inside it
                 x1, y1, x2, y2 = (box - np.tile(origin, 2)) * scale + np.array([left, top, left, top])
                 inside = (centre_x >= x1) & (centre_x <= x2) & (centre_y >= y1) & (centre_y <= y2)
