@@ -1,26 +1,107 @@
-"""Keep every library offline. Imported first by the package, before ultralytics can be imported.
+"""Every library's network off switch, set in one place before any of them is first imported.
 
-Ultralytics checks for updates, syncs analytics, downloads fonts and weights and
-auto-installs packages unless told not to; these variables must be set before its
-first import. Its settings file is kept under our own cache folder.
+`media_screen/__init__.py` imports this module first, so `configure()` runs in every process that
+imports the package: the command line and each spawned batch worker (which also inherits the
+parent's environment). Python-level socket patching cannot stop native code, so each switch is
+the library's own, set in the environment or in its settings file before its first import:
+
+- onnxruntime starts a native telemetry client on import that resolves and posts to
+  mobile.events.data.microsoft.com a few seconds later; only ORT_DISABLE_TELEMETRY=1, read at
+  import, stops it (`onnxruntime.disable_telemetry_events()` does not);
+- ultralytics checks for updates, sends analytics and crash reports, downloads fonts and weights
+  and pip-installs packages unless told not to: YOLO_OFFLINE makes its online check answer "no"
+  without a DNS query, YOLO_AUTOINSTALL stops installs, and its settings file (kept under our own
+  cache folder) gets `sync` and every experiment-logger integration turned off. It also reads the
+  machine's hardware (MAC) address for an analytics id, which opens an AF_INET socket; a random
+  node id is given instead, so that address is never read;
+- Hugging Face libraries (if present) and any tool honouring DO_NOT_TRACK;
+- imageio (a scikit-image dependency) would fetch missing plugins from the internet;
+- matplotlib is kept on its file-only Agg backend, so no GUI backend connects to a display server.
+
+torch and ai-edge-litert (LiteRT/TFLite) send nothing by themselves in their pip builds (LiteRT's
+metrics module is a no-op), so they need no switch; the system-call test
+(tests/test_offline_syscalls.py) checks every command for any socket that is not AF_UNIX/netlink.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import tempfile
+import uuid
 from pathlib import Path
 
-from platformdirs import user_cache_dir
+from media_screen.userdirs import cache_dir
 
-CACHE_DIR = Path(os.environ.get("MEDIA_SCREEN_CACHE_DIR") or user_cache_dir("media-screen"))
+# Forced, not defaulted: a variable left in the user's environment must not turn telemetry back on.
+OFF_SWITCHES: dict[str, str] = {
+    "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime
+    "YOLO_OFFLINE": "true",  # ultralytics
+    "YOLO_AUTOINSTALL": "false",  # ultralytics
+    "HF_HUB_OFFLINE": "1",  # huggingface_hub
+    "HF_HUB_DISABLE_TELEMETRY": "1",  # huggingface_hub
+    "HF_DATASETS_OFFLINE": "1",  # datasets
+    "TRANSFORMERS_OFFLINE": "1",  # transformers
+    "DO_NOT_TRACK": "1",  # the consoledonottrack.com convention
+    "IMAGEIO_NO_INTERNET": "1",  # imageio
+    "MPLBACKEND": "Agg",  # matplotlib
+}
+ULTRALYTICS_SETTINGS_OFF = ("sync", "clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
+
+
+def ultralytics_config_dir() -> Path:
+    """YOLO_CONFIG_DIR: ultralytics keeps its settings file in the `Ultralytics` folder below it."""
+    return cache_dir() / "ultralytics"
 
 
 def configure() -> None:
-    os.environ["YOLO_OFFLINE"] = "true"
-    os.environ["YOLO_AUTOINSTALL"] = "false"
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(CACHE_DIR / "ultralytics"))
+    os.environ.update(OFF_SWITCHES)
+    os.environ["YOLO_CONFIG_DIR"] = str(ultralytics_config_dir())
     os.environ.setdefault("YOLO_VERBOSE", "false")
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    keep_ultralytics_settings_offline(ultralytics_config_dir() / "Ultralytics" / "settings.json")
+    _never_read_the_hardware_address()
+
+
+def keep_ultralytics_settings_offline(path: Path) -> bool:
+    """Turn `sync` and the logger integrations off in ultralytics' settings file; True when it was written.
+
+    No environment variable controls them. Keys missing from a new file are filled in by
+    ultralytics on its first import, keeping these values. When the file cannot be written,
+    YOLO_OFFLINE alone still keeps ultralytics from sending anything.
+    """
+    try:
+        settings = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        settings = {}
+    if not isinstance(settings, dict):
+        settings = {}
+    if all(settings.get(name) is False for name in ULTRALYTICS_SETTINGS_OFF):
+        return False
+    settings.update({name: False for name in ULTRALYTICS_SETTINGS_OFF})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings.", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(settings, handle, indent=2)
+        os.replace(tmp, path)  # another process reading it sees the old file or the new one, never half
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _never_read_the_hardware_address() -> None:
+    """Give `uuid.getnode()` a random node id (as it does itself when no address is found).
+
+    Ultralytics hashes the MAC address into an analytics id on import; reading it makes libuuid
+    open an AF_INET socket for an interface ioctl. `uuid._node` is getnode()'s own cache.
+    """
+    if getattr(uuid, "_node", 0) is None:
+        uuid._node = random.getrandbits(48) | (1 << 40)  # the multicast bit marks a random node (RFC 4122 4.5)
 
 
 configure()
