@@ -12,12 +12,15 @@ import getpass
 import json
 import os
 import socket
+from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from media_screen import __version__
 from media_screen.approvals import Approval
+from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, FileReport
 from media_screen.sanitize import clean_text
 from media_screen.userdirs import data_dir
@@ -40,26 +43,39 @@ def current_user() -> str:
 
 
 class AuditLog:
-    """Appends events; safe when several scans append at once (O_APPEND plus an exclusive lock per line)."""
+    """Appends events; safe when several scans append at once (O_APPEND plus an exclusive lock per line).
+
+    A log that cannot be written never stops a scan or a redaction: `damage` holds the first
+    failure and later events are not written. Damaged content already in the file does not
+    matter to appending: a new line always starts on a line of its own.
+    """
+
+    STORE = "audit log"
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_path()
+        self.damage: StoreDamagedError | None = None
         self._fd: int | None = None
         self._who = {"user": current_user(), "host": socket.gethostname(), "tool": f"media-screen {__version__}"}
 
     def _append(self, event: str, fields: Mapping[str, Any]) -> None:
-        if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         record = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "event": event}
         record.update(self._who)
         record.update(fields)
         line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if self.damage is not None:
+            return
         try:
-            os.write(self._fd, line)
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                os.write(self._fd, _line_start(self._fd) + line)
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        except OSError as exc:
+            self.damage = StoreDamagedError(self.STORE, self.path, exc.strerror or str(exc))
 
     def scan(
         self,
@@ -126,7 +142,10 @@ class AuditLog:
 
     def close(self) -> None:
         if self._fd is not None:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                self.damage = self.damage or StoreDamagedError(self.STORE, self.path, exc.strerror or str(exc))
             os.close(self._fd)
             self._fd = None
 
@@ -137,18 +156,66 @@ class AuditLog:
         self.close()
 
 
-def read_events(path: Path | None = None) -> Iterator[dict]:
-    """Every event, oldest first; a torn or foreign line is skipped, not fatal."""
-    path = Path(path) if path else default_path()
+def _line_start(fd: int) -> bytes:
+    """A newline when the file does not end with one (a torn or damaged last line), so ours stands alone."""
+    size = os.fstat(fd).st_size
+    return b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""
+
+
+@dataclass(frozen=True)
+class LogReading:
+    """The events read, oldest first, and the lines that were not audit events."""
+
+    events: list[dict]
+    damaged_lines: int = 0
+    first_damaged_line: int | None = None
+    damage: StoreDamagedError | None = None
+
+
+def _numbered_events(path: Path) -> Iterator[tuple[int, dict | None]]:
+    """(line number, event or None when the line is not one); blank lines are skipped."""
     try:
-        handle = open(path, encoding="utf-8", errors="replace")
+        handle = open(path, encoding="utf-8", errors="replace", newline="\n")  # lines end at \n only
     except FileNotFoundError:
         return
     with handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
             try:
                 event = json.loads(line)
             except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict):
-                yield event
+                event = None
+            yield number, event if isinstance(event, dict) else None
+
+
+def read_events(path: Path | None = None) -> Iterator[dict]:
+    """Every event, oldest first; a torn or foreign line is skipped, not fatal."""
+    for _, event in _numbered_events(Path(path) if path else default_path()):
+        if event is not None:
+            yield event
+
+
+def read_log(path: Path | None = None, last: int | None = None) -> LogReading:
+    """The events (the newest `last` of them when given), and how much of the log could not be read.
+
+    Raises StoreDamagedError when the file exists but cannot be read at all.
+    """
+    path = Path(path) if path else default_path()
+    events: deque[dict] = deque(maxlen=last)
+    damaged, first = 0, None
+    try:
+        for number, event in _numbered_events(path):
+            if event is None:
+                damaged += 1
+                first = first or number
+            else:
+                events.append(event)
+    except OSError as exc:
+        raise StoreDamagedError(AuditLog.STORE, path, exc.strerror or str(exc)) from None
+    damage = None
+    if damaged:
+        damage = StoreDamagedError(
+            AuditLog.STORE, path, f"{damaged} line(s) are not audit events, the first is line {first}"
+        )
+    return LogReading(list(events), damaged, first, damage)

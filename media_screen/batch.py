@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
-from media_screen.approvals import Approval, ApprovalRegister, approve_report
+from media_screen.approvals import Approval, ApprovalRegister, approve_report, note_register_unreadable
 from media_screen.audit import AuditLog
 from media_screen.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.codec import report_from_json
@@ -132,6 +132,8 @@ class BatchScan:
         approval = self.approvals.find(result.report.sha256) if self.approvals else None
         if approval is not None:
             result = dataclasses.replace(result, report=approve_report(result.report, approval), approval=approval)
+        elif self.approvals is not None and self.approvals.damage is not None:
+            result = dataclasses.replace(result, report=note_register_unreadable(result.report))
         if self.audit is not None:
             self.audit.scan(
                 result.report, self.options.audience, self.profile.digest, self.versions, result.cached, approval

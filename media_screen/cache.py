@@ -31,6 +31,7 @@ from media_screen import __version__
 from media_screen import detectors as registry
 from media_screen.codec import CODEC_VERSION
 from media_screen.config import Profile, ScanOptions
+from media_screen.errors import StoreDamagedError
 from media_screen.userdirs import cache_dir
 
 DB_NAME = "results.sqlite3"
@@ -154,79 +155,121 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
 
 
 class ResultCache:
-    """One SQLite file; the scanning process writes, worker processes open it read-only."""
+    """One SQLite file; the scanning process writes, worker processes open it read-only.
+
+    A damaged or unreadable cache never stops a scan: the first failure is kept in `damage`
+    and from then on every lookup is a miss and every write is skipped. The commands that
+    exist only to read or clear the cache (`counts`, `clear`) raise it instead.
+    """
+
+    STORE = "result cache"
 
     def __init__(self, path: Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path else default_path()
         self.read_only = read_only
-        if read_only:
-            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.commit()
+        self.damage: StoreDamagedError | None = None
+        self._db: sqlite3.Connection | None = None
         self._pending = 0
         self._last_commit = time.monotonic()
+        try:
+            if read_only:
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=30)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._db.commit()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self._damaged(exc)
+
+    def _damaged(self, exc: Exception) -> None:
+        if self.damage is None:
+            self.damage = StoreDamagedError(self.STORE, self.path, str(exc) or type(exc).__name__)
+
+    def _row(self, sql: str, params: tuple = ()) -> tuple | None:
+        """One row, or None when there is none or the cache cannot be read (recorded in `damage`)."""
+        if self.damage is not None:
+            return None
+        try:
+            return self._db.execute(sql, params).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return None
 
     # -- reads ------------------------------------------------------------------------------
     def lookup(self, path: Path, stat: FileStat, key: str) -> tuple[str, str] | None:
         """(sha256, cached report JSON) when the file is untouched since it was hashed and analysed."""
-        row = self._db.execute(
+        row = self._row(
             "SELECT f.sha256, a.report FROM file_hash f JOIN analysis a ON a.sha256 = f.sha256"
             " WHERE f.path = ? AND f.device = ? AND f.inode = ? AND f.size = ? AND f.mtime_ns = ?"
             " AND f.ctime_ns = ? AND a.analysis_key = ?",
             (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, key),
-        ).fetchone()
+        )
         return (row[0], row[1]) if row else None
 
     def get(self, sha256: str, key: str) -> str | None:
-        row = self._db.execute(
-            "SELECT report FROM analysis WHERE sha256 = ? AND analysis_key = ?", (sha256, key)
-        ).fetchone()
+        row = self._row("SELECT report FROM analysis WHERE sha256 = ? AND analysis_key = ?", (sha256, key))
         return row[0] if row else None
 
     def counts(self) -> dict[str, int]:
-        return {
-            "files": self._db.execute("SELECT count(*) FROM file_hash").fetchone()[0],
-            "analyses": self._db.execute("SELECT count(*) FROM analysis").fetchone()[0],
-        }
+        files = self._row("SELECT count(*) FROM file_hash")
+        analyses = self._row("SELECT count(*) FROM analysis")
+        if self.damage is not None:
+            raise self.damage
+        return {"files": files[0], "analyses": analyses[0]}
 
     # -- writes -----------------------------------------------------------------------------
     def remember(self, path: Path, stat: FileStat, sha256: str, key: str | None, report_json: str | None) -> None:
         """Record the file's hash, and its analysis when given; committed in small batches."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, sha256),
-        )
-        if key and report_json is not None:
+        if self.damage is not None:
+            return
+        try:
             self._db.execute(
-                "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?)", (sha256, key, report_json, time.time())
+                "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, sha256),
             )
+            if key and report_json is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?)", (sha256, key, report_json, time.time())
+                )
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return
         self._pending += 1
         if self._pending >= 64 or time.monotonic() - self._last_commit > 1.0:
             self.commit()
 
     def commit(self) -> None:
-        if not self.read_only:
-            self._db.commit()
+        if not self.read_only and self.damage is None:
+            try:
+                self._db.commit()
+            except sqlite3.DatabaseError as exc:
+                self._damaged(exc)
         self._pending = 0
         self._last_commit = time.monotonic()
 
     def clear(self) -> int:
         """Forget everything; returns how many analyses were dropped."""
-        dropped = self._db.execute("SELECT count(*) FROM analysis").fetchone()[0]
-        self._db.execute("DELETE FROM analysis")
-        self._db.execute("DELETE FROM file_hash")
-        self.commit()
-        self._db.execute("VACUUM")
+        if self.damage is not None:
+            raise self.damage
+        try:
+            dropped = self._db.execute("SELECT count(*) FROM analysis").fetchone()[0]
+            self._db.execute("DELETE FROM analysis")
+            self._db.execute("DELETE FROM file_hash")
+            self._db.commit()
+            self._db.execute("VACUUM")
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            raise self.damage from None
         return int(dropped)
 
     def close(self) -> None:
         self.commit()
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> "ResultCache":
         return self

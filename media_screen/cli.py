@@ -10,7 +10,6 @@ import contextlib
 import io
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -23,11 +22,11 @@ from rich.text import Text
 from media_screen import __version__
 from media_screen import detectors as registry
 from media_screen.approvals import ApprovalRegister
-from media_screen.audit import AuditLog, current_user, read_events
+from media_screen.audit import AuditLog, current_user, read_log
 from media_screen.batch import BatchScan, available_cores
 from media_screen.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
-from media_screen.errors import MediaScreenError, UsageError
+from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.media import sha256_of
 from media_screen.model import Audience, Verdict
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
@@ -62,7 +61,7 @@ ProfileOption = typer.Option(None, "--profile", help="Department profile TOML (d
 
 
 def _fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> None:
-    stderr.print(f"[red]media-screen:[/red] {message}", highlight=False)
+    stderr.print(f"[red]media-screen:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(status))
 
 
@@ -121,9 +120,12 @@ def scan(
     reports, verdicts = [], []
     stream = output_format == OutputFormat.JSONL and output is None
     with contextlib.ExitStack() as resources:
-        cache = None if no_cache else _open_cache(resources)
+        cache = None if no_cache else resources.enter_context(ResultCache())
         approvals = resources.enter_context(ApprovalRegister())
         audit = resources.enter_context(AuditLog())
+        shown = _warn_damage((cache, approvals))  # before the scan: it may take a while
+        if cache is not None and cache.damage is not None:
+            cache = None
         try:
             batch = resources.enter_context(
                 BatchScan(paths, loaded, options, jobs=jobs, cache=cache, approvals=approvals, audit=audit)
@@ -141,16 +143,28 @@ def scan(
         except KeyboardInterrupt:
             stderr.print(f"interrupted after {len(verdicts)} file(s); partial report follows")
             verdicts.append(Verdict.ERROR)  # the files not screened are not clear: exit 3
+    _warn_damage((cache, approvals, audit), shown)  # what failed during the scan
     _emit(reports, audience, output_format, output, stream, loaded, jobs)
     raise typer.Exit(int(exit_status(verdicts, fail_on)))
 
 
-def _open_cache(resources: contextlib.ExitStack) -> ResultCache | None:
-    try:
-        return resources.enter_context(ResultCache())
-    except (OSError, sqlite3.Error) as exc:
-        stderr.print(f"warning: result cache unavailable, every file is analysed ({exc})")
-        return None
+_MEANWHILE = {
+    ResultCache.STORE: "every file is analysed afresh and nothing is cached",
+    ApprovalRegister.STORE: "no B.2 approval is applied (those files stay PERMISSION_REQUIRED)",
+    AuditLog.STORE: "this run is not recorded in it",
+}
+
+
+def _warn_damage(stores: Iterable, shown: set[str] | None = None) -> set[str]:
+    """One line on stderr per damaged store (cache, approvals, audit log), each said once; returns those said."""
+    shown = set() if shown is None else shown
+    for store in stores:
+        damage = getattr(store, "damage", None)
+        if damage is not None and str(damage) not in shown:
+            shown.add(str(damage))
+            stderr.print(f"warning: {damage}; meanwhile {_MEANWHILE[damage.store]}",
+                         markup=False, highlight=False, soft_wrap=True)
+    return shown
 
 
 def _progress(total: int, quiet: bool):
@@ -281,6 +295,7 @@ def redact(
     except KeyboardInterrupt:
         stderr.print(f"interrupted after {len(reports)} file(s); partial report follows")
     audit.close()
+    _warn_damage((audit,))
     if output_format == OutputFormat.TABLE:
         Console(width=160 if not sys.stdout.isatty() else None).print(render_redaction_table(reports, audience))
     elif output_format == OutputFormat.JSON:
@@ -325,15 +340,18 @@ def cache_clear() -> None:
     try:
         with ResultCache() as cache:
             dropped = cache.clear()
-    except (OSError, sqlite3.Error) as exc:
+    except StoreDamagedError as exc:
         _fail(f"cannot clear the cache: {exc}", ExitStatus.ERROR)
     stderr.print(f"cache cleared: {dropped} analysis result(s) removed from {cache.path}")
 
 
 @cache_app.command("info", help="Where the cache is and how much it holds.")
 def cache_info() -> None:
-    with ResultCache() as cache:
-        counts = cache.counts()
+    try:
+        with ResultCache() as cache:
+            counts = cache.counts()
+    except StoreDamagedError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
     typer.echo(f"{cache.path}: {counts['analyses']} analysis result(s), {counts['files']} file hash(es)")
 
 
@@ -342,14 +360,17 @@ def audit_show(
     last: Optional[int] = typer.Option(None, "--last", min=1, help="Only the newest N events."),
     as_json: bool = typer.Option(False, "--json", help="The raw JSON lines."),
 ) -> None:
-    from collections import deque
-
     from rich.table import Table
 
-    events = deque(read_events(), maxlen=last)
+    try:
+        reading = read_log(last=last)
+    except StoreDamagedError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
+    events = reading.events
     if as_json:
         for event in events:
             typer.echo(json.dumps(event, ensure_ascii=False))
+        _fail_if_damaged(reading.damage)
         return
     table = Table(title=f"audit log ({len(events)} event(s))")
     for column in ("time", "event", "user@host", "verdict", "sha256", "file", "profile"):
@@ -363,6 +384,12 @@ def audit_show(
         )
         table.add_row(*(Text(clean_text(cell, 4096)) for cell in cells))  # Text: no markup from the log
     Console(width=200).print(table)
+    _fail_if_damaged(reading.damage)
+
+
+def _fail_if_damaged(damage: StoreDamagedError | None) -> None:
+    if damage is not None:
+        _fail(f"{damage}; the readable events are shown above", ExitStatus.ERROR)
 
 
 @app.command(help="Record that the Chief (or a designee) approved this exact file for use by another party (B.2).")
@@ -379,9 +406,13 @@ def approve(
         sha256 = sha256_of(file)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror or exc}", ExitStatus.ERROR)
-    with ApprovalRegister() as register, AuditLog() as audit:
-        approval = register.record(sha256, by, note, str(file.resolve()), current_user())
-        audit.approval(approval)
+    try:
+        with ApprovalRegister() as register, AuditLog() as audit:
+            approval = register.record(sha256, by, note, str(file.resolve()), current_user())
+            audit.approval(approval)
+    except StoreDamagedError as exc:
+        _fail(f"the approval was not recorded: {exc}", ExitStatus.ERROR)
+    _warn_damage((audit,))
     stderr.print(
         f"approved {clean_text(file)} (sha256 {sha256[:16]}...) by {approval.approved_by}", markup=False, highlight=False
     )
@@ -393,8 +424,11 @@ def list_approvals(as_json: bool = typer.Option(False, "--json", help="One JSON 
 
     from rich.table import Table
 
-    with ApprovalRegister() as register:
-        approvals = register.all()
+    try:
+        with ApprovalRegister() as register:
+            approvals = register.all()
+    except StoreDamagedError as exc:
+        _fail(f"{exc}; until then no approval in it is applied", ExitStatus.ERROR)
     if as_json:
         for approval in approvals:
             typer.echo(json.dumps(asdict(approval), ensure_ascii=False))

@@ -1,5 +1,7 @@
 """One base exception; each subclass names a way a file or a request can fail."""
 
+import shlex
+
 
 class MediaScreenError(Exception):
     """Base class of every error media-screen raises on purpose."""
@@ -31,3 +33,18 @@ class ProfileError(MediaScreenError):
 
 class UsageError(MediaScreenError):
     """The request itself is wrong (unknown detector, bad option combination)."""
+
+
+class StoreDamagedError(MediaScreenError):
+    """One of our own files (result cache, approval register, audit log) cannot be read or written."""
+
+    def __init__(self, store: str, path: object, detail: str) -> None:
+        self.store, self.path, self.detail = store, str(path), detail
+        aside = shlex.quote(self.path + ".damaged")
+        super().__init__(
+            f"the {store} {self.path} is damaged or cannot be used ({detail}); to recover, move it aside "
+            f"(mv {shlex.quote(self.path)} {aside}) and media-screen starts a fresh one"
+        )
+
+    def __reduce__(self):
+        return type(self), (self.store, self.path, self.detail)

@@ -1,12 +1,15 @@
+import dataclasses
+import random
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
-from media_screen.approvals import Approval, ApprovalRegister, apply_approval, approve_report
+from media_screen.approvals import Approval, ApprovalRegister, apply_approval, approve_report, note_register_unreadable
 from media_screen.batch import BatchScan
 from media_screen.config import ScanOptions
+from media_screen.errors import StoreDamagedError
 from media_screen.media import sha256_of
 from media_screen.model import FileReport, Finding, Section, Severity, Verdict
 
@@ -86,3 +89,43 @@ def test_a_scan_applies_the_approval_until_the_file_changes(tmp_path: Path, prof
     picture.putpixel((40, 30), (1, 2, 3))
     picture.save(photo)
     assert verdict().report.verdict == Verdict.PERMISSION_REQUIRED
+
+
+def damaged(path: Path) -> Path:
+    path.write_bytes(random.Random(11).randbytes(4096))
+    return path
+
+
+def test_an_unreadable_register_counts_as_no_approval_and_the_report_says_so(tmp_path: Path, profile, monkeypatch):
+    # given a badge photo the Chief approved, then a register overwritten with random bytes
+    monkeypatch.setitem(registry.REGISTRY, "badge_stub", "fake_detectors:BadgeDetector")
+    photo = tmp_path / "badge.png"
+    Image.new("RGB", (80, 60), (0, 255, 0)).save(photo)
+    path = tmp_path / "approvals.sqlite3"
+    with ApprovalRegister(path) as register:
+        register.record(sha256_of(photo), "Chief R. Example", "", str(photo), "pio")
+    damaged(path)
+    # when the photo is scanned
+    with ApprovalRegister(path) as register, BatchScan([photo], profile, ScanOptions(detectors=("badge_stub",)),
+                                                       jobs=0, approvals=register) as batch:
+        (result,) = list(batch)
+    # then no approval applies: B.2 stays PERMISSION_REQUIRED, and its finding says why
+    assert result.report.verdict == Verdict.PERMISSION_REQUIRED and result.approval is None
+    (b2,) = result.report.findings
+    assert "approval register could not be read" in b2.message and b2.evidence["approval"] == "register unreadable"
+    assert register.damage.store == "approval register" and "move it aside" in str(register.damage)
+
+
+def test_the_unreadable_register_note_leaves_other_findings_and_the_verdict_alone():
+    noted = note_register_unreadable(dataclasses.replace(report(B2, B10), verdict=Verdict.PERMISSION_REQUIRED))
+    assert noted.verdict == Verdict.PERMISSION_REQUIRED and noted.findings[1] == B10
+    assert noted.findings[0].severity == Severity.PERMISSION
+    assert note_register_unreadable(report(B10)) == report(B10)  # nothing to say without a B.2 finding
+
+
+@pytest.mark.parametrize("command", [lambda r: r.all(), lambda r: r.record("c" * 64, "Chief", "", "/m/a.jpg", "pio")])
+def test_listing_or_recording_in_a_damaged_register_raises_the_damage(tmp_path: Path, command):
+    with ApprovalRegister(damaged(tmp_path / "approvals.sqlite3")) as register:
+        assert register.find("c" * 64) is None  # a lookup is answered: no approval
+        with pytest.raises(StoreDamagedError, match="approval register .* is damaged"):
+            command(register)

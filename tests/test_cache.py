@@ -1,5 +1,7 @@
 import multiprocessing
 import os
+import random
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from media_screen import detectors as registry
 from media_screen.batch import BatchScan
 from media_screen.cache import FileStat, ResultCache, analysis_key
 from media_screen.config import ScanOptions, default_profile_text, parse_profile
+from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, Verdict
 
 BADGE = ScanOptions(detectors=("badge_stub",), audience=Audience.PERSONAL)
@@ -164,3 +167,49 @@ def test_an_interrupted_parallel_batch_resumes_from_the_cache(tmp_path: Path, pr
     # then the files finished before the interruption come from the cache
     assert [r.report.path for r in results if r.cached][:2] == seen
     assert batch.analysed <= 3 and len(results) == 5
+
+
+def damage(path: Path) -> Path:
+    """Random bytes over the whole file, as a disk fault or a stray copy would leave it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(random.Random(11).randbytes(4096))
+    return path
+
+
+def test_a_damaged_cache_file_is_reported_and_the_scan_analyses_every_file(tmp_path: Path, profile):
+    # given a cache file full of random bytes
+    path = damage(tmp_path / "results.sqlite3")
+    png(tmp_path / "in" / "badge.png", (0, 255, 0))
+    # when a scan uses it
+    with ResultCache(path) as cache:
+        results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    # then the file was analysed, and the cache says what is wrong and how to recover
+    assert "move it aside" in str(cache.damage)
+    assert [r.report.verdict for r in results] == [Verdict.PERMISSION_REQUIRED] and batch.analysed == 1
+    assert cache.damage.path == str(path) and cache.damage.store == "result cache"
+
+
+def test_a_cache_damaged_during_a_scan_turns_into_misses(tmp_path: Path, profile):
+    # given a working cache with one analysis
+    png(tmp_path / "in" / "badge.png", (0, 255, 0))
+    with ResultCache(tmp_path / "results.sqlite3") as cache:
+        scan_all(tmp_path / "in", profile, cache=cache)
+        # when its file is overwritten while it is open
+        cache._db.close()
+        cache._db = sqlite3.connect(damage(tmp_path / "results.sqlite3"))
+        results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+        # then the next scan analyses the file again instead of failing
+        assert batch.analysed == 1 and cache.damage is not None
+        assert results[0].report.verdict == Verdict.PERMISSION_REQUIRED
+
+
+@pytest.mark.parametrize("command", ["counts", "clear"])
+def test_reading_or_clearing_a_damaged_cache_raises_the_damage(tmp_path: Path, command):
+    with ResultCache(damage(tmp_path / "results.sqlite3")) as cache:
+        with pytest.raises(StoreDamagedError, match="result cache .* is damaged"):
+            getattr(cache, command)()
+
+
+def test_a_worker_opening_a_damaged_cache_read_only_gets_misses(tmp_path: Path):
+    with ResultCache(damage(tmp_path / "results.sqlite3"), read_only=True) as cache:
+        assert cache.get("a" * 64, "key") is None and cache.damage is not None

@@ -1,15 +1,18 @@
 import csv
 import io
 import json
+import random
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from media_screen import detectors as registry
 from media_screen.cli import app
 from media_screen.status import ExitStatus
 
+REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 
@@ -78,3 +81,53 @@ def test_profile_init_writes_an_editable_copy_that_show_accepts(tmp_path: Path):
     shown = runner.invoke(app, ["profile", "show", "--profile", str(path)])
     assert shown.exit_code == 0 and "[rules.location]" in shown.stdout
     assert runner.invoke(app, ["profile", "init", str(path)]).exit_code == ExitStatus.USAGE  # no silent overwrite
+
+
+@pytest.fixture()
+def damaged_stores(tmp_path: Path, monkeypatch) -> dict[str, Path]:
+    """The result cache, approval register and audit log of a private home, each overwritten with random bytes."""
+    monkeypatch.setenv("MEDIA_SCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MEDIA_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    stores = {
+        "result cache": tmp_path / "cache" / "results.sqlite3",
+        "approval register": tmp_path / "data" / "approvals.sqlite3",
+        "audit log": tmp_path / "data" / "audit.jsonl",
+    }
+    for number, path in enumerate(stores.values()):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(random.Random(number).randbytes(4096))
+    return stores
+
+
+def test_a_scan_with_every_store_damaged_goes_on_and_says_so_once_per_store(damaged_stores, tmp_path, monkeypatch):
+    # given a badge photo (B.2) and the cache, approval register and audit log all damaged
+    monkeypatch.setitem(registry.REGISTRY, "badge_stub", "fake_detectors:BadgeDetector")
+    photo = tmp_path / "badge.png"
+    Image.new("RGB", (80, 60), (0, 255, 0)).save(photo)
+    # when it is scanned
+    result = scan(str(photo), "--format", "json", "--detectors", "badge_stub", "--jobs", "0")
+    # then the scan reports the file as usual: B.2 stays PERMISSION_REQUIRED, and the finding says why
+    (entry,) = json.loads(result.stdout)["files"]
+    assert result.exit_code == ExitStatus.FINDINGS and entry["verdict"] == "PERMISSION_REQUIRED"
+    assert "approval register could not be read" in entry["findings"][0]["message"]
+    # and stderr has one line for each damaged database, with the way to recover, and no traceback
+    lines = result.stderr.splitlines()
+    for store in ("result cache", "approval register"):
+        (line,) = [line for line in lines if f"the {store} " in line]
+        assert "move it aside" in line and str(damaged_stores[store]) in line
+    assert "Traceback" not in result.stderr and len(lines) == 2  # the audit log was appended to regardless
+
+
+@pytest.mark.parametrize(
+    "command, store",
+    [(["approvals"], "approval register"), (["approvals", "--json"], "approval register"),
+     (["audit", "show"], "audit log"), (["audit", "show", "--json"], "audit log"),
+     (["cache", "info"], "result cache"), (["cache", "clear"], "result cache"),
+     (["approve", str(REPO / "sample_media" / "metadata" / "clean.jpg"), "--by", "Chief"], "approval register")],
+)
+def test_the_store_commands_say_what_is_damaged_and_how_to_recover(damaged_stores, command, store):
+    result = runner.invoke(app, command)
+    assert result.exit_code == ExitStatus.ERROR and isinstance(result.exception, SystemExit)  # exited, not crashed
+    message = " ".join(result.stderr.split())
+    assert f"the {store} {damaged_stores[store]} is damaged" in message and "move it aside" in message
+    assert "Traceback" not in result.stderr
