@@ -82,6 +82,14 @@ def default_path() -> Path:
     return cache_dir() / DB_NAME
 
 
+def path_key(path: Path) -> str:
+    """The path as SQLite text: undecodable bytes of a file name are written as \\xNN (SQLite takes UTF-8 only).
+
+    A name that spells the same escape literally would share the key, but never the stat() fields.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _module_source_digest(module: str, digest: "hashlib._Hash") -> None:
     try:
         spec = importlib.util.find_spec(module)
@@ -205,7 +213,7 @@ class ResultCache:
             "SELECT f.sha256, a.report FROM file_hash f JOIN analysis a ON a.sha256 = f.sha256"
             " WHERE f.path = ? AND f.device = ? AND f.inode = ? AND f.size = ? AND f.mtime_ns = ?"
             " AND f.ctime_ns = ? AND a.analysis_key = ?",
-            (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, key),
+            (path_key(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, key),
         )
         return (row[0], row[1]) if row else None
 
@@ -228,7 +236,7 @@ class ResultCache:
         try:
             self._db.execute(
                 "INSERT OR REPLACE INTO file_hash VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (str(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, sha256),
+                (path_key(path), stat.device, stat.inode, stat.size, stat.mtime_ns, stat.ctime_ns, sha256),
             )
             if key and report_json is not None:
                 self._db.execute(

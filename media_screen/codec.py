@@ -167,7 +167,9 @@ def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
 
 
 def report_to_json(report: FileReport) -> str:
-    return json.dumps(encode(report), ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text that is also valid UTF-8: a path's undecodable bytes (surrogates) become JSON escapes."""
+    text = json.dumps(encode(report), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # only surrogates cannot be encoded
 
 
 def report_from_json(text: str) -> FileReport:

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import os
 import random
 from pathlib import Path
 
@@ -131,3 +132,23 @@ def test_the_store_commands_say_what_is_damaged_and_how_to_recover(damaged_store
     message = " ".join(result.stderr.split())
     assert f"the {store} {damaged_stores[store]} is damaged" in message and "move it aside" in message
     assert "Traceback" not in result.stderr
+
+
+def test_json_names_a_file_with_control_characters_exactly_and_the_table_and_html_clean_it(tmp_path: Path):
+    # given a photo whose name holds a terminal escape, a tab and a byte that is not UTF-8
+    name = b"odd\x1b[31m\tname\xff.jpg"
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(os.fsencode(folder) + b"/" + name, "JPEG")
+    # when it is scanned to JSON and JSON Lines, twice (the second answer comes from the cache)
+    for _ in range(2):
+        document = json.loads(scan(str(folder), "--format", "json", "--detectors", "metadata").stdout)
+        line = json.loads(scan(str(folder), "--format", "jsonl", "--detectors", "metadata").stdout)
+        # then each gives the exact name: a script can open the file it names
+        for entry in (document["files"][0], line):
+            assert os.fsencode(entry["path"]) == os.fsencode(folder) + b"/" + name
+            assert entry["verdict"] == "CLEAR" and Path(entry["path"]).is_file()
+    # and the table and the HTML show it without its control characters
+    for output_format in ("table", "html"):
+        shown = scan(str(folder), "--format", output_format, "--detectors", "metadata").stdout
+        assert "\x1b" not in shown and "odd[31m" in shown

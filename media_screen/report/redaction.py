@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 
 from rich.console import Group
@@ -19,7 +18,7 @@ from rich.text import Text
 from media_screen.model import Audience, ObscuredRegion, RedactionReport, RedactionStatus
 from media_screen.policy import format_time
 from media_screen.report.serialize import file_dict
-from media_screen.report.text import safe_csv_cell
+from media_screen.report.text import safe_csv_cell, to_json
 from media_screen.sanitize import clean_text
 
 SCHEMA = "media-screen-redact/1"
@@ -45,8 +44,8 @@ def region_dict(region: ObscuredRegion) -> dict:
 
 def redaction_dict(report: RedactionReport) -> dict:
     return {
-        "source": clean_text(report.source, 4096),
-        "output": clean_text(report.output, 4096) if report.output else None,
+        "source": report.source,  # exact paths: to_json escapes what is unsafe to print
+        "output": report.output or None,
         "status": report.status.value,
         "method": report.method,
         "obscured": [region_dict(r) for r in report.obscured],
@@ -76,11 +75,11 @@ def render_redaction_json(reports: list[RedactionReport], audience: Audience) ->
         "files": [redaction_dict(r) for r in reports],
         "summary": redaction_summary(reports),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return to_json(document, indent=2)
 
 
 def render_redaction_jsonl_line(report: RedactionReport, audience: Audience) -> str:
-    return json.dumps({"schema": SCHEMA, "audience": audience.value, **redaction_dict(report)}, ensure_ascii=False)
+    return to_json({"schema": SCHEMA, "audience": audience.value, **redaction_dict(report)})
 
 
 def render_redaction_csv(reports: list[RedactionReport]) -> str:

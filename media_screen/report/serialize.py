@@ -1,4 +1,7 @@
-"""FileReport -> plain dicts: the stable `media-screen/1` JSON contract."""
+"""FileReport -> plain dicts: the stable `media-screen/1` JSON contract.
+
+The path is kept exact (see report/text.py `to_json`); text read from inside a file is cleaned.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,7 @@ def detection_dict(detection: Detection) -> dict:
 def file_dict(report: FileReport) -> dict:
     media = report.media
     return {
-        "path": clean_text(report.path, 4096),
+        "path": report.path,  # exact: to_json escapes what is unsafe to print
         "sha256": report.sha256,
         "media_type": media.media_type.value if media else None,
         "format": media.format_name if media else None,
