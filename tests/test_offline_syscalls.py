@@ -121,6 +121,8 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
         "cache info": ["cache", "info"],
         "detectors": ["detectors"],
         "profile show": ["profile", "show"],
+        "profile init": ["profile", "init", str(out / "profile.toml")],
+        "cache clear": ["cache", "clear"],
     }
     findings_ok = {0, 1}  # 1: the samples are made to trigger findings
     for name, arguments in commands.items():
@@ -132,4 +134,4 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
     # (and the commands did their work: the approval was recorded, the reports were written)
     approval = subprocess.run([*CLI, "approvals", "--json"], env=_environment(tmp_path), capture_output=True, text=True)
     assert json.loads(approval.stdout.splitlines()[-1])["approved_by"] == "Chief T. Example"
-    assert {p.name for p in out.iterdir()} >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted"}
+    assert {p.name for p in out.iterdir()} >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted", "profile.toml"}
