@@ -47,6 +47,8 @@ OFF_SWITCHES: dict[str, str] = {
     "IMAGEIO_NO_INTERNET": "1",  # imageio
     "MPLBACKEND": "Agg",  # matplotlib
 }
+# Read once at import, as it always was; media_screen.userdirs.cache_dir() reads it at call time.
+CACHE_DIR = cache_dir()
 ULTRALYTICS_SETTINGS_OFF = ("sync", "clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
 
 
