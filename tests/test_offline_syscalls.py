@@ -85,6 +85,16 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     return environment
 
 
+def _tiny_train_config(folder: Path) -> Path:
+    """The tiny configuration of the train end-to-end test (seconds on CPU); the model goes to `folder`/out."""
+    from train.test_train_end_to_end import TINY
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny.train.toml"
+    path.write_text(TINY, "utf-8")
+    return path
+
+
 def _traced(name: str, command: list[str], tmp_path: Path, expected_codes: set[int]) -> list[str]:
     """Run `command` under strace; return the trace's lines after checking that the command itself worked."""
     trace = tmp_path / f"{name.replace(' ', '_')}.strace"
@@ -112,8 +122,7 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
         **{f"scan --format {fmt}": ["scan", *map(str, CACHED), "--format", fmt, "-o", str(out / f"r.{fmt}")]
            for fmt in ("json", "jsonl", "csv", "html")},
         "scan --format table": ["scan", *map(str, CACHED)],
-        "scan --jobs 2 --no-cache": ["scan", str(BADGE), str(SAMPLES / "metadata" / "clean.jpg"),
-                                     "--jobs", "2", "--no-cache", "--format", "jsonl"],
+        "scan --jobs 2 --no-cache": ["scan", str(BADGE), "--jobs", "2", "--no-cache", "--format", "jsonl"],
         "redact": ["redact", str(BADGE), "--out", str(out / "redacted"), "--format", "json"],
         "approve": ["approve", str(BADGE), "--by", "Chief T. Example"],
         "approvals": ["approvals"],
@@ -123,6 +132,8 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
         "profile show": ["profile", "show"],
         "profile init": ["profile", "init", str(out / "profile.toml")],
         "cache clear": ["cache", "clear"],
+        "train": ["train", "--config", str(_tiny_train_config(tmp_path / "train")),
+                  "--work-dir", str(tmp_path / "train" / "work")],
     }
     findings_ok = {0, 1}  # 1: the samples are made to trigger findings
     for name, arguments in commands.items():
@@ -134,4 +145,6 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
     # (and the commands did their work: the approval was recorded, the reports were written)
     approval = subprocess.run([*CLI, "approvals", "--json"], env=_environment(tmp_path), capture_output=True, text=True)
     assert json.loads(approval.stdout.splitlines()[-1])["approved_by"] == "Chief T. Example"
-    assert {p.name for p in out.iterdir()} >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted", "profile.toml"}
+    written = {p.name for p in out.iterdir()}
+    assert written >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted", "profile.toml"}
+    assert (tmp_path / "train" / "out" / "tiny_police.onnx").is_file()
