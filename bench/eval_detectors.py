@@ -385,11 +385,82 @@ def eval_trained_model(eval_dir: Path, profile: Profile) -> None:
     print_timings(timings)
 
 
+# --- police items in real photos: the held-back part of the police-item head's split ---------------------------
+
+
+def eval_police_real(eval_dir: Path, profile: Profile) -> None:
+    """Per-photo figures on the held-back part of the police-item split (media_screen/train/items/data.py).
+
+    Photos are decoded as a scan decodes them (EXIF orientation applied). A photo counts as flagged when a
+    detection maps to the department-item rule at the profile's threshold, as in a scan. Columns: the default
+    scan's police detectors (text, insignia, police_vehicle, police_items), police_items alone, and the
+    previous default, the YOLO model (yolo) with the cue detectors. Recall for officers, vehicles and
+    insignia close-ups; false-positive rate for every negative category; by region where the data says.
+    """
+    from media_screen.train.items.data import ItemClass, load_photos
+    from media_screen.train.items.features import decode_bgr
+    from media_screen.train.items.measure import iou
+    from media_screen.train.split import Part
+
+    photos = [p for p in load_photos(eval_dir) if p.part is Part.HOLDOUT and p.dataset in ("police_real", "police")]
+    cues = load_named(POLICE_DETECTORS, profile)
+    items = load_named(("police_items",), profile)
+    yolo = load_named(("yolo",), profile)
+    timings: dict[str, list[float]] = defaultdict(list)
+    columns = ("default scan", "police_items alone", "yolo + cues (before)")
+    hits: dict[str, dict[str, list[bool]]] = {c: defaultdict(list) for c in columns}
+    boxes_found, boxes_total = 0, 0
+    for photo in photos:
+        pixels = decode_bgr(photo.path)
+        if pixels is None:
+            continue
+        frame = Frame(pixels)
+        found = {}
+        for detector in cues + items + yolo:
+            started = time.perf_counter()
+            found[detector.name] = department_items(detector.detect(frame), profile)
+            timings[detector.name].append((time.perf_counter() - started) * 1000)
+        from_cues = [d for name in POLICE_DETECTORS for d in found.get(name, [])]
+        flagged = {
+            columns[0]: from_cues + found.get("police_items", []),
+            columns[1]: found.get("police_items", []),
+            columns[2]: from_cues + found.get("yolo", []),
+        }
+        positive = photo.truth is not ItemClass.BACKGROUND
+        groups = [f"{photo.dataset} / {photo.category}"]
+        if photo.category == "negatives_uniform" and photo.dataset == "police_real":
+            groups.append(f"{photo.dataset} / negatives_uniform: {photo.label_group}")
+        if positive and photo.region and photo.dataset == "police_real":
+            groups.append(f"{photo.dataset} / {photo.category} / {photo.region}")
+        for column, detections in flagged.items():
+            hit = bool(detections)
+            for group in groups:
+                hits[column][group].append(hit)
+        for box in photo.boxes:
+            if "police" in box[4]:
+                boxes_total += 1
+                boxes_found += any(iou(box[:4], (d.box.x1, d.box.y1, d.box.x2, d.box.y2)) >= 0.5 for d in found.get("police_items", []))
+    print(f"police_real (held-back part of the police-item split: {len(photos)} photos of police_real and police)")
+    print(f"  {'category':58s} {'measure':8s} " + " ".join(f"{c:>22s}" for c in columns))
+    for group in sorted(hits[columns[0]], key=lambda g: (" / " in g.split(" / ", 1)[1], g)):
+        category = group.split(" / ")[1].split(":")[0]
+        what = "recall" if category in ("officers_uniform", "police_vehicles", "insignia_closeup") else "FP rate"
+        cells = []
+        for column in columns:
+            values = hits[column][group]
+            cells.append(f"{sum(values) / len(values):.2f} ({sum(values):>2d}/{len(values):<3d})")
+        print(f"  {group:58s} {what:8s} " + " ".join(f"{cell:>22s}" for cell in cells))
+    if boxes_total:
+        print(f"  police-item box labels matched by a police_items box at IoU >= 0.5: {boxes_found}/{boxes_total}")
+    print_timings(timings)
+
+
 SETS: dict[str, Callable[[Path, Profile], None]] = {
     "faces": eval_faces,
     "police": eval_police,
     "text_signs": eval_text_signs,
     "police_trained": eval_trained_model,
+    "police_real": eval_police_real,
 }
 SET_FOLDERS = {"police_trained": "police"}  # measurements that read another set's folder
 

@@ -23,7 +23,7 @@ from syscall_trace import network_violations, processes
 TESTS = Path(__file__).resolve().parent
 SAMPLES = TESTS.parent / "sample_media"
 HOLD_S = 20.0
-STRACE = ["strace", "-f", "-ttt", "-qq", "-s", "256", "-e", "trace=socket,connect,sendto,sendmsg,sendmmsg,execve"]
+STRACE = ["strace", "-f", "-ttt", "-q", "-s", "256", "-e", "trace=socket,connect,sendto,sendmsg,sendmmsg,execve"]
 CLI = [sys.executable, "-m", "media_screen"]
 BADGE = SAMPLES / "detectors" / "coffee_badge.jpg"
 CACHED = [SAMPLES / "detectors", SAMPLES / "metadata" / "gps_exif.jpg"]  # scanned (and cached) by the driver first

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from media_screen.config import Profile, load_profile
 from media_screen.errors import UsageError
-from media_screen.offline import CACHE_DIR
+from media_screen.userdirs import cache_dir
 from media_screen.train.card import write_card
 from media_screen.train.dataset import Dataset, build_dataset
 from media_screen.train.evaluate import Figures, choose_threshold, figures, operating_thresholds, score_images, uniform
@@ -53,7 +53,7 @@ class TrainReport:
 
 
 def default_work_dir(settings: TrainSettings) -> Path:
-    return CACHE_DIR / "train" / settings.name
+    return cache_dir() / "train" / settings.name
 
 
 def run_training(

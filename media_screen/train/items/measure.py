@@ -1,0 +1,81 @@
+"""Per-photo figures of the police-item head on the held-back part, at its operating thresholds.
+
+A photo is flagged when any crop's calibrated score for a class reaches 0.5 (the class's threshold),
+exactly as a scan counts it. Recall for positive categories, false-positive rate for negative ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from media_screen.detectors.police_items import LinearHead, best_allowed
+from media_screen.train.items.data import ItemClass, LabelledPhoto
+from media_screen.train.items.features import PhotoCrops
+from media_screen.train.split import Part
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str  # e.g. "police_real / officers_uniform" or "police_real / region: UK"
+    measure: str  # recall or false_positive_rate
+    photos: int
+    flagged: int
+
+    @property
+    def rate(self) -> float:
+        return self.flagged / self.photos if self.photos else float("nan")
+
+
+def flagged_boxes(head: LinearHead, crops: PhotoCrops) -> list[tuple[str, tuple[float, float, float, float], float]]:
+    """(class, box, calibrated score) of every crop at or above its class's operating point."""
+    scores = head.calibrated(head.probabilities(_inputs(crops, head.features)))
+    found = []
+    for crop, (name, score) in zip(crops.crops(), best_allowed(head, scores, crops.crops())):
+        if score >= 0.5:
+            found.append((name, crop.box, score))
+    return found
+
+
+def _inputs(crops: PhotoCrops, head_features) -> np.ndarray:
+    from media_screen.detectors.police_items import crop_inputs
+
+    return crop_inputs(crops.embeddings, crops.crops(), head_features)
+
+
+def iou(a, b) -> float:
+    x1, y1, x2, y2 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def holdout_rows(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> list[Row]:
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    box_hits = [0, 0]
+    for photo in photos:
+        if photo.part is not Part.HOLDOUT or photo.path not in crops:
+            continue
+        found = flagged_boxes(head, crops[photo.path])
+        positive = photo.truth is not ItemClass.BACKGROUND
+        measure = "recall" if positive else "false_positive_rate"
+        keys = [f"{photo.dataset} / {photo.category}"]
+        if photo.dataset == "police_real" and not positive and photo.category == "negatives_uniform":
+            keys.append(f"{photo.dataset} / negatives_uniform: {photo.label_group}")
+        if photo.dataset == "police_real" and positive and photo.region:
+            keys.append(f"{photo.dataset} / {photo.category} / region: {photo.region}")
+        hit = bool(found) if not positive else any(name == photo.truth.value for name, _, _ in found)
+        for key in keys:
+            counts[(key, measure)][0] += 1
+            counts[(key, measure)][1] += int(hit)
+        for box in photo.boxes:
+            if "police" in box[4]:
+                box_hits[0] += 1
+                box_hits[1] += int(any(iou(box[:4], b) >= 0.5 for _, b, _ in found))
+    rows = [Row(key, measure, n, k) for (key, measure), (n, k) in sorted(counts.items())]
+    if box_hits[0]:
+        rows.append(Row("police_real / box labels of police items (IoU >= 0.5)", "recall", *box_hits))
+    return rows
