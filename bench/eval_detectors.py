@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen import detectors as registry  # noqa: E402
 from media_screen.config import Profile, load_profile  # noqa: E402
-from media_screen.model import Detection, DetectionKind, Frame  # noqa: E402
+from media_screen.model import Box, Detection, DetectionKind, Frame  # noqa: E402
 
 DEPARTMENT_ITEM = "department_item"
 
@@ -399,7 +399,6 @@ def eval_police_real(eval_dir: Path, profile: Profile) -> None:
     """
     from media_screen.train.items.data import ItemClass, load_photos
     from media_screen.train.items.features import decode_bgr
-    from media_screen.train.items.measure import iou
     from media_screen.train.split import Part
 
     photos = [p for p in load_photos(eval_dir) if p.part is Part.HOLDOUT and p.dataset in ("police_real", "police")]
@@ -439,7 +438,7 @@ def eval_police_real(eval_dir: Path, profile: Profile) -> None:
         for box in photo.boxes:
             if "police" in box[4]:
                 boxes_total += 1
-                boxes_found += any(iou(box[:4], (d.box.x1, d.box.y1, d.box.x2, d.box.y2)) >= 0.5 for d in found.get("police_items", []))
+                boxes_found += any(d.box.iou(Box(*box[:4])) >= 0.5 for d in found.get("police_items", []))
     print(f"police_real (held-back part of the police-item split: {len(photos)} photos of police_real and police)")
     print(f"  {'category':58s} {'measure':8s} " + " ".join(f"{c:>22s}" for c in columns))
     for group in sorted(hits[columns[0]], key=lambda g: (" / " in g.split(" / ", 1)[1], g)):

@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from media_screen.detectors.centerface import non_max_suppression
 from media_screen.detectors.model_files import package_model
 from media_screen.errors import ModelUnavailableError
 
@@ -69,27 +70,12 @@ def views(width: int, height: int) -> list[tuple[int, int, int, int]]:
     return whole
 
 
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)
-
-
 def suppress(found: Proposals, iou: float = 0.5) -> Proposals:
-    """Greedy non-maximum suppression within each group, best score first."""
-    order = np.argsort(-found.scores, kind="stable")
-    overlaps = _iou_matrix(found.boxes, found.boxes)
-    kept: list[int] = []
-    for i in order:
-        if all(found.groups[i] != found.groups[j] or overlaps[i, j] < iou for j in kept):
-            kept.append(int(i))
+    """Greedy non-maximum suppression within each group, best score first (the faces' NMS, per group)."""
     keep = np.zeros(len(found), bool)
-    keep[kept] = True
+    for group in set(found.groups):
+        members = np.array([i for i, g in enumerate(found.groups) if g is group])
+        keep[members[non_max_suppression(found.boxes[members], found.scores[members], iou)]] = True
     return found.select(keep)
 
 

@@ -10,9 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from media_screen.detectors.police_items import LinearHead, best_allowed
+from media_screen.detectors.police_items import LinearHead, crop_inputs, located
+from media_screen.model import Box
 from media_screen.train.items.data import ItemClass, LabelledPhoto
 from media_screen.train.items.features import PhotoCrops
 from media_screen.train.split import Part
@@ -31,26 +30,9 @@ class Row:
 
 
 def flagged_boxes(head: LinearHead, crops: PhotoCrops) -> list[tuple[str, tuple[float, float, float, float], float]]:
-    """(class, box, calibrated score) of every crop at or above its class's operating point."""
-    scores = head.calibrated(head.probabilities(_inputs(crops, head.features)))
-    found = []
-    for crop, (name, score) in zip(crops.crops(), best_allowed(head, scores, crops.crops())):
-        if score >= 0.5:
-            found.append((name, crop.box, score))
-    return found
-
-
-def _inputs(crops: PhotoCrops, head_features) -> np.ndarray:
-    from media_screen.detectors.police_items import crop_inputs
-
-    return crop_inputs(crops.embeddings, crops.crops(), head_features)
-
-
-def iou(a, b) -> float:
-    x1, y1, x2, y2 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+    """(class, box, calibrated score) of what the detector reports at the operating point, boxes as it lends them."""
+    scores = head.calibrated(head.probabilities(crop_inputs(crops.embeddings, crops.crops(), head.features)))
+    return [(found.name, found.box, found.score) for found in located(head, scores, crops.crops(), 0.5)]
 
 
 def holdout_rows(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> list[Row]:
@@ -74,7 +56,7 @@ def holdout_rows(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path
         for box in photo.boxes:
             if "police" in box[4]:
                 box_hits[0] += 1
-                box_hits[1] += int(any(iou(box[:4], b) >= 0.5 for _, b, _ in found))
+                box_hits[1] += int(any(Box(*box[:4]).iou(Box(*b)) >= 0.5 for _, b, _ in found))
     rows = [Row(key, measure, n, k) for (key, measure), (n, k) in sorted(counts.items())]
     if box_hits[0]:
         rows.append(Row("police_real / box labels of police items (IoU >= 0.5)", "recall", *box_hits))
