@@ -48,7 +48,7 @@ from media_screen import detectors as registry  # noqa: E402
 from media_screen.approvals import ApprovalRegister  # noqa: E402
 from media_screen.audit import AuditLog  # noqa: E402
 from media_screen.batch import BatchScan, available_cores  # noqa: E402
-from media_screen.cache import ResultCache  # noqa: E402
+from media_screen.store.cache import ResultCache  # noqa: E402
 from media_screen.config import ScanOptions, load_profile  # noqa: E402
 
 SIZE = (4000, 3000)

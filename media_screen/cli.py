@@ -24,7 +24,7 @@ from media_screen import detectors as registry
 from media_screen.approvals import ApprovalRegister
 from media_screen.audit import AuditLog, current_user, read_log
 from media_screen.batch import BatchScan, available_cores
-from media_screen.cache import ResultCache, detector_versions
+from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.media import sha256_of

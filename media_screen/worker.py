@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from media_screen import detectors as registry
-from media_screen.cache import ResultCache
+from media_screen.store.cache import ResultCache
 from media_screen.codec import report_to_json
 from media_screen.config import Profile, ScanOptions
 from media_screen.errors import MediaScreenError

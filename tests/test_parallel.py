@@ -88,7 +88,7 @@ def test_a_model_that_cannot_load_stops_the_run_with_what_to_install(tmp_path: P
 
 
 def test_untouched_files_need_no_worker_at_all(tmp_path: Path, profile):
-    from media_screen.cache import ResultCache
+    from media_screen.store.cache import ResultCache
 
     png(tmp_path / "in" / "1.png", (1, 1, 1))
     cache = ResultCache(tmp_path / "c.sqlite3")

@@ -9,7 +9,7 @@ from PIL import Image
 
 from media_screen import detectors as registry
 from media_screen.batch import BatchScan
-from media_screen.cache import FileStat, ResultCache, analysis_key
+from media_screen.store.cache import FileStat, ResultCache, analysis_key
 from media_screen.config import ScanOptions, default_profile_text, parse_profile
 from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, Verdict
