@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 from PIL import Image, ImageOps  # noqa: E402
 
 from media_screen import detectors as registry  # noqa: E402
-from media_screen.approvals import ApprovalRegister  # noqa: E402
-from media_screen.audit import AuditLog  # noqa: E402
+from media_screen.store.approvals import ApprovalRegister  # noqa: E402
+from media_screen.store.audit import AuditLog  # noqa: E402
 from media_screen.batch import BatchScan, available_cores  # noqa: E402
 from media_screen.store.cache import ResultCache  # noqa: E402
 from media_screen.config import ScanOptions, load_profile  # noqa: E402

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
-from media_screen.approvals import Approval, ApprovalRegister, approve_report, note_register_unreadable
-from media_screen.audit import AuditLog
+from media_screen.store.approvals import Approval, ApprovalRegister, approve_report, note_register_unreadable
+from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.codec import report_from_json
 from media_screen.config import Profile, ScanOptions

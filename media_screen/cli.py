@@ -21,8 +21,8 @@ from rich.text import Text
 
 from media_screen import __version__
 from media_screen import detectors as registry
-from media_screen.approvals import ApprovalRegister
-from media_screen.audit import AuditLog, current_user, read_log
+from media_screen.store.approvals import ApprovalRegister
+from media_screen.store.audit import AuditLog, current_user, read_log
 from media_screen.batch import BatchScan, available_cores
 from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from media_screen import __version__
-from media_screen.approvals import Approval
+from media_screen.store.approvals import Approval
 from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, FileReport
 from media_screen.sanitize import clean_text

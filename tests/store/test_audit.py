@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.approvals import Approval
-from media_screen.audit import AuditLog, read_events, read_log
+from media_screen.store.approvals import Approval
+from media_screen.store.audit import AuditLog, read_events, read_log
 from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, FileReport, Finding, Section, Severity, Verdict
 

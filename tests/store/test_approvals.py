@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
-from media_screen.approvals import Approval, ApprovalRegister, apply_approval, approve_report, note_register_unreadable
+from media_screen.store.approvals import Approval, ApprovalRegister, apply_approval, approve_report, note_register_unreadable
 from media_screen.batch import BatchScan
 from media_screen.config import ScanOptions
 from media_screen.errors import StoreDamagedError
