@@ -29,7 +29,8 @@ from media_screen.codec import report_from_json
 from media_screen.config import Profile, ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
-from media_screen.pipeline import Screener, iter_media_paths
+from media_screen.inputs import collect_inputs
+from media_screen.pipeline import Screener
 from media_screen.policy import evaluate, verdict_of
 from media_screen.worker import WorkerSetup, scan_one, thread_environment, worker_main
 
@@ -77,7 +78,9 @@ class BatchScan:
         audit: AuditLog | None = None,
         window: int | None = None,
     ) -> None:
-        self.paths = list(iter_media_paths(paths, options.include_hidden))
+        inputs = collect_inputs(paths, options.include_hidden)
+        self.paths = inputs.files
+        self.skipped = inputs.skipped  # found in folders, not photos or videos: listed, never screened
         self.profile, self.options = profile, options
         self.jobs = available_cores() if jobs is None else max(0, jobs)
         self.cache, self.approvals, self.audit = cache, approvals, audit

@@ -37,6 +37,7 @@ from media_screen.report.redaction import (
     render_redaction_jsonl_line,
     render_redaction_table,
 )
+from media_screen.report.serialize import skipped_line
 from media_screen.report.table import render_table
 from media_screen.report.text import render_csv, render_json, render_jsonl_line
 from media_screen.sanitize import clean_text
@@ -117,7 +118,7 @@ def scan(
         max_frames=max_frames,
         reuse_unchanged_frames=not every_sample,
     )
-    reports, verdicts = [], []
+    reports, verdicts, skipped = [], [], []
     stream = output_format == OutputFormat.JSONL and output is None
     with contextlib.ExitStack() as resources:
         cache = None if no_cache else resources.enter_context(ResultCache())
@@ -130,6 +131,7 @@ def scan(
             batch = resources.enter_context(
                 BatchScan(paths, loaded, options, jobs=jobs, cache=cache, approvals=approvals, audit=audit)
             )
+            skipped = batch.skipped
             with _progress(len(batch.paths), quiet) as advance:
                 for result in batch:
                     advance(result)
@@ -144,7 +146,9 @@ def scan(
             stderr.print(f"interrupted after {len(verdicts)} file(s); partial report follows")
             verdicts.append(Verdict.ERROR)  # the files not screened are not clear: exit 3
     _warn_damage((cache, approvals, audit), shown)  # what failed during the scan
-    _emit(reports, audience, output_format, output, stream, loaded, jobs)
+    if skipped and output_format in (OutputFormat.JSONL, OutputFormat.CSV):  # formats with no place for them
+        stderr.print(f"{skipped_line(len(skipped))} (listed by --format json, table or html)", highlight=False)
+    _emit(reports, audience, output_format, output, stream, loaded, jobs, skipped)
     raise typer.Exit(int(exit_status(verdicts, fail_on)))
 
 
@@ -201,7 +205,7 @@ class _ProgressBar:
         self.progress.stop()
 
 
-def _emit(reports, audience, output_format, output, streamed, profile, jobs=None) -> None:
+def _emit(reports, audience, output_format, output, streamed, profile, jobs=None, skipped=()) -> None:
     if streamed:
         return
     if output_format == OutputFormat.HTML:
@@ -209,7 +213,7 @@ def _emit(reports, audience, output_format, output, streamed, profile, jobs=None
         from media_screen.thumbnails import iter_pictures
 
         processes = available_cores() if jobs is None else jobs
-        chunks = iter_html(reports, audience, iter_pictures(reports, profile, audience, processes))
+        chunks = iter_html(reports, audience, iter_pictures(reports, profile, audience, processes), skipped=skipped)
         if output:
             _write_atomically(output, chunks)
         else:
@@ -217,13 +221,13 @@ def _emit(reports, audience, output_format, output, streamed, profile, jobs=None
         return
     if output_format == OutputFormat.TABLE:
         if not output:
-            Console(width=160 if not sys.stdout.isatty() else None).print(render_table(reports, audience))
+            Console(width=160 if not sys.stdout.isatty() else None).print(render_table(reports, audience, skipped))
             return
         buffer = Console(file=io.StringIO(), width=160, no_color=True)
-        buffer.print(render_table(reports, audience))
+        buffer.print(render_table(reports, audience, skipped))
         text = buffer.file.getvalue()
     elif output_format == OutputFormat.JSON:
-        text = render_json(reports, audience) + "\n"
+        text = render_json(reports, audience, skipped) + "\n"
     elif output_format == OutputFormat.JSONL:
         text = "".join(render_jsonl_line(r, audience) + "\n" for r in reports)
     else:

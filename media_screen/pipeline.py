@@ -17,6 +17,7 @@ from media_screen import detectors as registry
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
 from media_screen.errors import AnalysisTimeoutError, MediaScreenError
+from media_screen.inputs import collect_inputs, iter_media_paths
 from media_screen.media import Probe, decode_still, probe_file, sha256_of, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
@@ -34,32 +35,6 @@ class Deadline:
     def check(self, stage: str) -> None:
         if time.monotonic() > self.expires:
             raise AnalysisTimeoutError(f"analysis exceeded {self.seconds:g} s (during {stage})")
-
-
-def iter_media_paths(paths: Iterable[Path], include_hidden: bool = False) -> Iterator[Path]:
-    """Files named directly, then every file under each folder, sorted; symlink loops are safe."""
-    for path in paths:
-        if path.is_dir():
-            yield from _walk(path, include_hidden)
-        else:
-            yield path  # missing or special files become ERROR reports downstream
-
-
-def _walk(root: Path, include_hidden: bool) -> Iterator[Path]:
-    seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        try:
-            info = os.stat(dirpath)
-        except OSError:
-            continue
-        if (info.st_dev, info.st_ino) in seen_dirs:
-            dirnames[:] = []  # a symlink loop or a second link to a folder already walked
-            continue
-        seen_dirs.add((info.st_dev, info.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if include_hidden or not d.startswith("."))
-        for name in sorted(filenames):
-            if include_hidden or not name.startswith("."):
-                yield Path(dirpath) / name
 
 
 @dataclass
@@ -158,10 +133,10 @@ def require_regular_file(path: Path) -> None:
 
 
 def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) -> Iterator[FileReport]:
-    """Screen every file under `paths`, in a stable order, one report per file."""
+    """Screen every file under `paths`, in a stable order, one report per file (walked non-media is skipped)."""
     screener = Screener(profile, options)
     screener.detectors()  # a missing model fails the run once, before any file, with what to install
-    for path in iter_media_paths(paths, options.include_hidden):
+    for path in collect_inputs(paths, options.include_hidden).files:
         yield screener.scan_file(path)
 
 

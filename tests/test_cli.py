@@ -63,6 +63,41 @@ def test_report_is_written_to_output_file(photos: Path, tmp_path: Path):
     assert result.exit_code == ExitStatus.OK and json.loads(out.read_text())["summary"]["files"] == 1
 
 
+@pytest.fixture()
+def card(tmp_path: Path) -> Path:
+    """A camera card or phone export: photos with sidecars and a note beside them."""
+    folder = tmp_path / "card"
+    folder.mkdir()
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(folder / "IMG_0001.JPG", "JPEG")
+    (folder / "IMG_0001.AAE").write_bytes(b'<?xml version="1.0"?><plist version="1.0"><dict/></plist>')
+    (folder / "README.txt").write_text("photos from the open day\n")
+    return folder
+
+
+def test_a_folder_scan_skips_what_is_not_media_without_changing_the_exit_code(card: Path):
+    # given a folder of one clean photo, a sidecar and a note / when it is scanned
+    result = scan(str(card), "--format", "json", "--detectors", "metadata")
+    document = json.loads(result.stdout)
+    # then the photo is screened, the other two are listed as skipped, and the exit code is the photo's
+    assert result.exit_code == ExitStatus.OK
+    assert [Path(f["path"]).name for f in document["files"]] == ["IMG_0001.JPG"]
+    assert [Path(p).name for p in document["skipped"]] == ["IMG_0001.AAE", "README.txt"]
+    assert document["summary"]["skipped"] == 2 and document["summary"]["files"] == 1
+    table = scan(str(card), "--detectors", "metadata")
+    assert "skipped 2 files that are not photos or videos" in table.stdout and table.exit_code == ExitStatus.OK
+    lines = scan(str(card), "--format", "jsonl", "--detectors", "metadata")
+    assert len(lines.stdout.splitlines()) == 1 and "skipped 2 files" in lines.stderr
+
+
+def test_a_non_media_file_named_on_the_command_line_or_with_a_photo_name_is_an_error(card: Path):
+    (card / "notes.jpg").write_text("a note that claims to be a photo")
+    for args in ([str(card / "README.txt")], [str(card)]):
+        document = json.loads(scan(*args, "--format", "json", "--detectors", "metadata").stdout)
+        errors = [Path(f["path"]).name for f in document["files"] if f["verdict"] == "ERROR"]
+        assert errors == (["README.txt"] if len(document["files"]) == 1 else ["notes.jpg"])
+    assert scan(str(card), "--detectors", "metadata").exit_code == ExitStatus.ERROR
+
+
 def test_unknown_detector_is_a_usage_error(photos: Path):
     result = scan(str(photos), "--detectors", "nonsense")
     assert result.exit_code == ExitStatus.USAGE and "unknown detector" in result.stderr

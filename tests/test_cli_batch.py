@@ -78,6 +78,16 @@ def test_html_report_is_written_with_every_file(folder: Path, tmp_path: Path):
     assert 'data-files="3"' in html and html.count('class="file"') == 3 and "data:image/jpeg;base64," in html
 
 
+def test_html_report_lists_the_skipped_files(folder: Path, tmp_path: Path):
+    (folder / "notes.txt").write_text("<b>not media</b>")
+    out = tmp_path / "report.html"
+    result = invoke("scan", str(folder), "--detectors", "badge_stub", "--jobs", "0", "--format", "html", "-o", str(out))
+    html = out.read_text("utf-8")
+    assert result.exit_code == ExitStatus.FINDINGS and html.count('class="file"') == 3
+    assert 'data-skipped="1"' in html and "skipped 1 file that is not a photo or video" in html
+    assert "notes.txt" in html
+
+
 def test_approval_lowers_b2_to_review_until_the_file_changes(folder: Path):
     badge = folder / "1-badge.png"
     scan = ("scan", str(badge), "--detectors", "badge_stub", "--jobs", "0", "--format", "json")

@@ -15,17 +15,19 @@ import itertools
 import json
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from media_screen.model import Audience, FileReport, Finding, Section, Verdict
 from media_screen.policy import format_time
+from media_screen.report.serialize import skipped_line
 from media_screen.sanitize import clean_text
 from media_screen.thumbnails import Pictures
 
 
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1d1f23}
-header,#summary,#files{max-width:1100px;margin:0 auto;padding:8px 16px}
+header,#summary,#skipped,#files{max-width:1100px;margin:0 auto;padding:8px 16px}
 h1{font-size:22px;margin:16px 0 4px}
 .meta{color:#555;margin:0}
 table{border-collapse:collapse}
@@ -117,8 +119,9 @@ def render_html(
     audience: Audience,
     pictures: Iterable[Pictures | None] | None = None,
     title: str = "",
+    skipped: Sequence[Path] = (),
 ) -> str:
-    return "".join(iter_html(reports, audience, pictures, title))
+    return "".join(iter_html(reports, audience, pictures, title, skipped))
 
 
 def iter_html(
@@ -126,8 +129,12 @@ def iter_html(
     audience: Audience,
     pictures: Iterable[Pictures | None] | None = None,
     title: str = "",
+    skipped: Sequence[Path] = (),
 ) -> Iterator[str]:
-    """The page in pieces; `pictures` (e.g. thumbnails.iter_pictures) gives one Pictures per report, in order."""
+    """The page in pieces; `pictures` (e.g. thumbnails.iter_pictures) gives one Pictures per report, in order.
+
+    `skipped`: files found in folders that are not photos or videos, listed after the summary.
+    """
     heading = title or "media-screen report"
     generated = datetime.now(timezone.utc).isoformat(timespec="seconds")
     yield (
@@ -139,6 +146,8 @@ def iter_html(
         f"<b>{_e(audience.value)}</b>; generated {_e(generated)}</p></header>\n"
     )
     yield _summary(reports)
+    if skipped:
+        yield _skipped(skipped)
     yield "<main id=\"files\">\n"
     pictures_of = iter(pictures) if pictures is not None else itertools.repeat(None)
     for number, (report, report_pictures) in enumerate(zip(reports, pictures_of), 1):
@@ -173,6 +182,14 @@ def _summary(reports: Sequence[FileReport]) -> str:
         f"<label>GO 07.08 section <select id=\"section-filter\"><option value=\"\">any</option>{options}"
         "</select></label></div>"
         f"<p>Showing <span id=\"shown-count\">{len(reports)}</span> of {len(reports)} files.</p></section>\n"
+    )
+
+
+def _skipped(skipped: Sequence[Path]) -> str:
+    items = "".join(f"<li>{_e(path, 4096)}</li>" for path in skipped)
+    return (
+        f"<section id=\"skipped\" data-skipped=\"{len(skipped)}\"><details><summary>{_e(skipped_line(len(skipped)))}"
+        f" (no photo or video name or content; not screened)</summary><ul>{items}</ul></details></section>\n"
     )
 
 

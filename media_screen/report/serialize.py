@@ -6,7 +6,8 @@ The path is kept exact (see report/text.py `to_json`); text read from inside a f
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Sequence
 
 from media_screen.model import Audience, Detection, FileReport, Finding, Location, Verdict
 from media_screen.sanitize import clean_text
@@ -98,10 +99,19 @@ def summary(reports: Iterable[FileReport]) -> dict:
     }
 
 
-def document(reports: list[FileReport], audience: Audience) -> dict:
+def document(reports: list[FileReport], audience: Audience, skipped: Sequence[Path] = ()) -> dict:
+    """`skipped`: files found in folders that are not photos or videos (paths exact, like `files`)."""
     return {
         "schema": SCHEMA,
         "audience": audience.value,
         "files": [file_dict(r) for r in reports],
-        "summary": summary(reports),
+        "skipped": [str(path) for path in skipped],
+        "summary": {**summary(reports), "skipped": len(skipped)},
     }
+
+
+def skipped_line(count: int) -> str:
+    """The summary's words for files a folder walk set aside."""
+    if count == 1:
+        return "skipped 1 file that is not a photo or video"
+    return f"skipped {count} files that are not photos or videos"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Sequence
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from media_screen.model import Audience, FileReport, MediaType, Severity, Verdict
 from media_screen.policy import format_time
-from media_screen.report.serialize import summary
+from media_screen.report.serialize import skipped_line, summary
 from media_screen.sanitize import clean_text
+
+SKIPPED_SHOWN = 10  # skipped files named under the table; the JSON lists them all
 
 VERDICT_STYLE = {
     Verdict.CLEAR: "green",
@@ -49,7 +54,7 @@ def _detail(report: FileReport) -> str:
     return " ".join(parts)
 
 
-def render_table(reports: list[FileReport], audience: Audience) -> Group:
+def render_table(reports: list[FileReport], audience: Audience, skipped: Sequence[Path] = ()) -> Group:
     table = Table(title=f"media-screen: audience {audience.value}", show_lines=True, expand=False)
     table.add_column("verdict", no_wrap=True)
     table.add_column("file", overflow="fold")
@@ -64,4 +69,9 @@ def render_table(reports: list[FileReport], audience: Audience) -> Group:
         )
     counts = summary(reports)["verdicts"]
     line = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
-    return Group(table, Text(f"{len(reports)} file(s): {line or 'none'}"))
+    lines = [Text(f"{len(reports)} file(s): {line or 'none'}")]
+    if skipped:
+        named = ", ".join(clean_text(p, 300) for p in skipped[:SKIPPED_SHOWN])
+        more = f" and {len(skipped) - SKIPPED_SHOWN} more (all in --format json)" if len(skipped) > SKIPPED_SHOWN else ""
+        lines.append(Text(f"{skipped_line(len(skipped))}: {named}{more}"))
+    return Group(table, *lines)

@@ -13,6 +13,8 @@ import io
 import json
 import re
 import unicodedata
+from pathlib import Path
+from typing import Sequence
 
 from media_screen.model import Audience, FileReport
 from media_screen.report.serialize import document, file_dict, finding_dict
@@ -45,8 +47,8 @@ def to_json(value: object, indent: int | None = None) -> str:
     return _NON_ASCII.sub(_escape_unsafe, json.dumps(value, indent=indent, ensure_ascii=False))
 
 
-def render_json(reports: list[FileReport], audience: Audience) -> str:
-    return to_json(document(reports, audience), indent=2)
+def render_json(reports: list[FileReport], audience: Audience, skipped: Sequence[Path] = ()) -> str:
+    return to_json(document(reports, audience, skipped), indent=2)
 
 
 def render_jsonl_line(report: FileReport, audience: Audience) -> str:
