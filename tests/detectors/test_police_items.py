@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from media_screen.detectors.coco_ssd import ObjectClass, Proposals, suppress, views
+from media_screen.detectors.coco_ssd import ObjectClass, Proposals
 from media_screen.detectors.crop_features import square_crop
 from media_screen.detectors.police_items import (
     CropGroup,
@@ -57,23 +57,6 @@ def test_the_plan_keeps_at_most_max_crops_proposals():
     found = proposals(*[((10 * i, 0, 10 * i + 50, 400), 0.5 + i / 100, ObjectClass.PERSON) for i in range(20)])
     crops = plan_crops(found, 1000, 500, CropPlanSettings(max_crops=3))
     assert len(crops) == 4 and [c.proposal_score for c in crops[1:]] == sorted((c.proposal_score for c in crops[1:]), reverse=True)
-
-
-def test_a_wide_frame_is_also_seen_in_two_overlapping_halves():
-    assert views(400, 300) == [(0, 0, 400, 300)]
-    whole, left, right = views(1000, 300)
-    assert whole == (0, 0, 1000, 300) and left[0] == 0 and right[2] == 1000 and left[2] > right[0]
-
-
-def test_suppression_keeps_the_best_of_overlapping_boxes_of_one_group_only():
-    found = proposals(
-        ((0, 0, 100, 200), 0.6, ObjectClass.PERSON),
-        ((2, 2, 100, 200), 0.9, ObjectClass.PERSON),
-        ((0, 0, 100, 200), 0.5, ObjectClass.VEHICLE),
-    )
-    kept = suppress(found)
-    assert sorted(kept.groups) == [ObjectClass.PERSON, ObjectClass.VEHICLE]
-    assert max(kept.scores) == pytest.approx(0.9)
 
 
 def test_a_square_crop_past_the_frame_edge_repeats_the_edge():

@@ -1,0 +1,131 @@
+"""The COCO proposal stage: its views, its suppression, and the pruned graph against the full one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from media_screen.detectors import coco_ssd
+from media_screen.detectors.coco_ssd import (
+    COCO_GROUPS,
+    INPUT_SIDE,
+    KEPT_CLASSES,
+    CocoSsd,
+    ObjectClass,
+    Proposals,
+    decode_boxes,
+    pruned_graph,
+    select_detections,
+    suppress,
+    views,
+)
+from media_screen.errors import ModelUnavailableError
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_media" / "detectors"
+
+
+def test_a_wide_frame_is_also_seen_in_two_overlapping_halves():
+    assert views(400, 300) == [(0, 0, 400, 300)]
+    whole, left, right = views(1000, 300)
+    assert whole == (0, 0, 1000, 300) and left[0] == 0 and right[2] == 1000 and left[2] > right[0]
+
+
+def test_suppression_keeps_the_best_of_overlapping_boxes_of_one_group_only():
+    found = Proposals(
+        np.array([(0, 0, 100, 200), (2, 2, 100, 200), (0, 0, 100, 200)], np.float32),
+        np.array([0.6, 0.9, 0.5], np.float32),
+        (ObjectClass.PERSON, ObjectClass.PERSON, ObjectClass.VEHICLE),
+    )
+    kept = suppress(found)
+    assert sorted(kept.groups) == [ObjectClass.PERSON, ObjectClass.VEHICLE]
+    assert max(kept.scores) == pytest.approx(0.9)
+
+
+GRAPH_TEXT = """node {
+  name: "image"
+  op: "Placeholder"
+}
+node {
+  name: "BoxPredictor_0/ClassPredictor/Conv2D"
+  op: "Conv2D"
+  input: "features/Relu6"
+  input: "BoxPredictor_0/ClassPredictor/weights"
+  attr {
+    key: "padding"
+    value {
+      s: "SAME"
+    }
+  }
+}
+node {
+  name: "BoxPredictor_0/BoxEncodingPredictor/Conv2D"
+  op: "Conv2D"
+  input: "features/Relu6"
+}
+node {
+  name: "detection_out"
+  op: "DetectionOutput"
+}
+library {
+}
+"""
+
+
+def test_the_pruned_graph_drops_the_class_predictors_and_names_what_they_read(monkeypatch):
+    # given a text graph with one class predictor (FEATURE_MAPS lowered to match)
+    monkeypatch.setattr(coco_ssd, "FEATURE_MAPS", 1)
+    # when it is pruned
+    text, maps = pruned_graph(GRAPH_TEXT)
+    # then the predictor and the DetectionOutput are gone, the box encodings stay, and the map is named
+    assert "ClassPredictor" not in text and "detection_out" not in text
+    assert "BoxPredictor_0/BoxEncodingPredictor/Conv2D" in text and text.rstrip().endswith("library {\n}")
+    assert maps == ("features/Relu6",)
+
+
+def test_a_zero_box_code_decodes_to_its_prior():
+    # given two priors with the usual variances and codes of zero
+    priors = np.array([[[0.1, 0.2, 0.3, 0.6, 0.5, 0.5, 1.0, 1.0], [0.1, 0.1, 0.2, 0.2] * 2]], np.float32)
+    # when decoded
+    boxes = decode_boxes(np.zeros((1, 8), np.float32), priors)
+    # then each box is its prior
+    assert np.allclose(boxes, [[0.1, 0.2, 0.3, 0.6], [0.5, 0.5, 1.0, 1.0]])
+
+
+def test_selection_suppresses_within_a_class_and_keeps_other_classes():
+    # given two overlapping person boxes and a car box at the same place
+    boxes = np.array([[0.1, 0.1, 0.5, 0.9], [0.11, 0.1, 0.5, 0.9], [0.1, 0.1, 0.5, 0.9]], np.float32)
+    scores = np.zeros((3, len(KEPT_CLASSES)), np.float32)
+    scores[0, KEPT_CLASSES.index(1)], scores[1, KEPT_CLASSES.index(1)] = 0.9, 0.8
+    scores[2, KEPT_CLASSES.index(3)] = 0.7
+    # when detections are selected as DetectionOutput does
+    kept = select_detections(scores, boxes)
+    # then the weaker person is suppressed and the car stays, best first
+    assert [(class_id, round(score, 2)) for class_id, score, _ in kept] == [(1, 0.9), (3, 0.7)]
+
+
+@pytest.fixture(scope="module")
+def both_graphs():
+    try:
+        pruned = CocoSsd.load()
+    except ModelUnavailableError as exc:
+        pytest.skip(f"the COCO detector cannot run here: {exc}")
+    return cv2.dnn.readNetFromTensorflow(*(str(p) for p in coco_ssd.model_paths())), pruned
+
+
+def test_the_pruned_graph_finds_what_the_full_graph_finds(both_graphs):
+    full, pruned = both_graphs
+    for name in ("marked_car.jpg", "astronaut_patch.jpg"):
+        # given a sample photo with a vehicle or a person in it
+        bgr = cv2.imread(str(SAMPLES / name))
+        # when both graphs run on it
+        full.setInput(cv2.dnn.blobFromImage(bgr, size=(INPUT_SIDE, INPUT_SIDE), swapRB=True))
+        reference = [r for r in full.forward()[0, 0] if int(r[1]) in COCO_GROUPS and r[2] >= 0.3]
+        mine = [d for d in pruned._run(bgr) if d[1] >= 0.3]
+        # then they report the same people and vehicles, scores and boxes
+        assert reference, name
+        assert len(mine) == len(reference)
+        for _, class_id, score, *box in reference:
+            assert any(c == int(class_id) and abs(s - score) < 1e-3 and np.abs(b - box).max() < 1e-3 for c, s, b in mine)
