@@ -5,7 +5,10 @@
 Each point trains the head as `media-screen train --items` does (out-of-fold thresholds, multiple-instance
 rounds) on a fixed subset of the training photos (and the same share of drawn close-ups), then scores the
 whole held-back part. If recall still climbs at the full size, more photos of that kind would close the gap;
-if it is flat, the features are the limit. Crops are cached under the user cache, so only the first run
+if it is flat, the features are the limit. Recall at the operating point moves with the threshold each
+point chooses on its own out-of-fold scores; the ranking AUC of each class against its look-alikes
+(officers against other uniforms, marked vehicles against civilian and emergency ones) does not, so it
+is the figure to read the curve by. Crops are cached under the user cache, so only the first run
 pays for the networks. Prints figures; asserts nothing.
 """
 
@@ -21,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from media_screen.train.items.data import ItemClass  # noqa: E402
-from media_screen.train.items.measure import holdout_rows  # noqa: E402
+from media_screen.train.items.measure import holdout_rows, separation  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL, default_settings, train_items  # noqa: E402
 
 SHOWN = {
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluation folder {args.eval_dir} not found; nothing to measure")
         return 0
     base = default_settings(None, args.eval_dir, None)
-    print("fraction  photos  " + "  ".join(f"{g:>34s}" for groups in SHOWN.values() for g in groups) + "  worst negative FP")
+    print("fraction  photos  " + "  ".join(f"{g:>34s}" for groups in SHOWN.values() for g in groups) + "  worst negative FP" + "  AUC officer/uniform  AUC vehicle/look-alike")
     for fraction in args.fractions:
         with tempfile.TemporaryDirectory() as out:
             settings = replace(base, train_fraction=fraction, output=Path(out) / "head.npz")
@@ -53,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(f"{row.rate:.2f} ({row.flagged:>2d}/{row.photos:<3d})" if row else "-")
         negatives = [r for r in rows.values() if r.measure == "false_positive_rate" and r.photos >= 5 and ":" not in r.group]
         worst = max(negatives, key=lambda r: r.rate)
+        auc = separation(report.head, report.photos, report.crops)
         print(f"{fraction:8.2f}  {report.training_photos:6d}  " + "  ".join(f"{c:>34s}" for c in cells)
-              + f"  {worst.rate:.2f} ({worst.group})")  # fmt: skip
+              + f"  {worst.rate:.2f} ({worst.group})"
+              + f"  {auc[ItemClass.POLICE_OFFICER]:19.3f}  {auc[ItemClass.POLICE_VEHICLE]:22.3f}")  # fmt: skip
     return 0
 
 

@@ -10,10 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from media_screen.detectors.police_items import LinearHead, crop_inputs, located
 from media_screen.model import Box
 from media_screen.train.items.data import ItemClass, LabelledPhoto
 from media_screen.train.items.features import PhotoCrops
+from media_screen.train.items.head import photo_scores
 from media_screen.train.split import Part
 
 
@@ -61,3 +64,35 @@ def holdout_rows(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path
     if box_hits[0]:
         rows.append(Row("police_real / box labels of police items (IoU >= 0.5)", "recall", *box_hits))
     return rows
+
+
+# Which held-back negatives each class is ranked against: the look-alikes it must be told from.
+LOOK_ALIKES = {
+    ItemClass.POLICE_OFFICER: ("negatives_uniform",),
+    ItemClass.POLICE_VEHICLE: ("negatives_vehicles", "negatives_emergency_not_police"),
+}
+
+
+def ranking_auc(positives: list[float], negatives: list[float]) -> float:
+    """The chance that a random positive scores above a random negative (ties count half)."""
+    if not positives or not negatives:
+        return float("nan")
+    pos, neg = np.asarray(positives)[:, None], np.asarray(negatives)[None, :]
+    return float((pos > neg).mean() + 0.5 * (pos == neg).mean())
+
+
+def separation(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> dict[ItemClass, float]:
+    """Per class, the held-back ranking AUC of the photo's best score for it, positives against their look-alikes.
+
+    It does not depend on the operating threshold, so learning-curve points that chose different
+    thresholds on their own out-of-fold scores can still be compared."""
+    held = [p for p in photos if p.part is Part.HOLDOUT and p.path in crops]
+    result = {}
+    for item, categories in LOOK_ALIKES.items():
+        column = head.classes.index(item.value)
+        score = {p.path: float(photo_scores(head, crops[p.path])[column]) for p in held}
+        result[item] = ranking_auc(
+            [score[p.path] for p in held if p.truth is item],
+            [score[p.path] for p in held if p.truth is ItemClass.BACKGROUND and p.category in categories],
+        )
+    return result
