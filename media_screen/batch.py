@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
-from media_screen.store.approvals import Approval, ApprovalRegister, approve_report, note_register_unreadable
+from media_screen.store.approvals import Approval, ApprovalRegister, honour_approvals
 from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.codec import report_from_json
@@ -132,11 +132,11 @@ class BatchScan:
         return BatchResult(index, report, from_cache)
 
     def _finish(self, result: BatchResult) -> BatchResult:
-        approval = self.approvals.find(result.report.sha256) if self.approvals else None
-        if approval is not None:
-            result = dataclasses.replace(result, report=approve_report(result.report, approval), approval=approval)
-        elif self.approvals is not None and self.approvals.damage is not None:
-            result = dataclasses.replace(result, report=note_register_unreadable(result.report))
+        approval = None
+        if self.approvals is not None:  # only approvals signed by a key the profile trusts count
+            checked = self.approvals.lookup(result.report.sha256, self.profile.approvers)
+            report, approval = honour_approvals(result.report, checked, self.approvals.damage is not None)
+            result = dataclasses.replace(result, report=report, approval=approval)
         if self.audit is not None:
             self.audit.scan(
                 result.report, self.options.audience, self.profile.digest, self.versions, result.cached, approval

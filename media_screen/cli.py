@@ -23,6 +23,7 @@ from media_screen import __version__
 from media_screen import detectors as registry
 from media_screen.store.approvals import ApprovalRegister
 from media_screen.store.audit import AuditLog, current_user, read_log
+from media_screen.store.keys import PASSPHRASE_VARIABLE as _PASSPHRASE_VARIABLE
 from media_screen.batch import BatchScan, available_cores
 from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
@@ -55,6 +56,8 @@ cache_app = typer.Typer(help="The result cache (unchanged files are not analysed
 app.add_typer(cache_app, name="cache")
 audit_app = typer.Typer(help="The audit log of every scan, redaction and approval.")
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="Approvers' signing keys: B.2 approvals are signed, and scans honour only trusted keys.")
+app.add_typer(keys_app, name="keys")
 
 stderr = Console(stderr=True)
 
@@ -396,52 +399,140 @@ def _fail_if_damaged(damage: StoreDamagedError | None) -> None:
         _fail(f"{damage}; the readable events are shown above", ExitStatus.ERROR)
 
 
-@app.command(help="Record that the Chief (or a designee) approved this exact file for use by another party (B.2).")
+@keys_app.command("init", help="Make your ed25519 signing key pair and print the approvers table to paste into the profile.")
+def keys_init(
+    name: str = typer.Option(..., "--name", help="Your name as approver (the Chief or the designee)."),
+    passphrase: bool = typer.Option(
+        False, "--passphrase", help=f"Protect the private key with a passphrase (${_PASSPHRASE_VARIABLE}, else asked for)."
+    ),
+    key: Optional[Path] = typer.Option(None, "--key", help="Where to write the private key (default: the data folder)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing key (approvals it signed stop verifying "
+                               "once the profile drops it)."),
+) -> None:
+    from media_screen.store.keys import create_key
+
+    secret = os.environ.get(_PASSPHRASE_VARIABLE, "").encode("utf-8") or None
+    if secret is None and passphrase:
+        secret = typer.prompt("Passphrase for the new key", hide_input=True, confirmation_prompt=True,
+                              err=True).encode("utf-8") or None
+    try:
+        made = create_key(name, secret, key, overwrite=force)
+    except MediaScreenError as exc:
+        _fail(str(exc))
+    stderr.print(f"wrote the private key {made.private_path} (mode 0600; "
+                 f"{'protected by a passphrase' if secret else 'NOT protected by a passphrase: anyone who can read it can sign as you'}); "
+                 f"key fingerprint {made.fingerprint}. Add this table to the department profile's approvers:",
+                 markup=False, highlight=False, soft_wrap=True)
+    typer.echo(made.approvers_table(), nl=False)
+
+
+@keys_app.command("show", help="Print your public key as the approvers table to paste into the profile.")
+def keys_show(
+    key: Optional[Path] = typer.Option(None, "--key", help="The private key (default: the data folder)."),
+) -> None:
+    from media_screen.store.keys import read_public
+
+    try:
+        public = read_public(key)
+    except MediaScreenError as exc:
+        _fail(str(exc))
+    stderr.print(f"{public.private_path}: key fingerprint {public.fingerprint}", markup=False, highlight=False)
+    typer.echo(public.approvers_table(), nl=False)
+
+
+def _signer(key: Optional[Path]):
+    """The approver's private key: the passphrase from the environment, else asked for on a terminal."""
+    from media_screen.errors import PassphraseRequiredError
+    from media_screen.store.keys import load_signer
+
+    secret = os.environ.get(_PASSPHRASE_VARIABLE, "").encode("utf-8") or None
+    try:
+        try:
+            return load_signer(key, secret)
+        except PassphraseRequiredError as exc:
+            if not sys.stdin.isatty():
+                _fail(f"{exc}; set {_PASSPHRASE_VARIABLE} or run approve in a terminal")
+            return load_signer(key, typer.prompt("Passphrase", hide_input=True, err=True).encode("utf-8"))
+    except MediaScreenError as exc:
+        _fail(str(exc))
+
+
+@app.command(help="Sign and record that the Chief (or a designee) approved this exact file for use by another "
+             "party (B.2). Scans honour it only when the profile lists the signing key among its approvers.")
 def approve(
     file: Path = typer.Argument(..., help="The file approved; any later change to it voids the approval."),
-    by: str = typer.Option(..., "--by", help="Who approved it (the Chief or the designee)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who approved it; must be the name of your signing key."),
     note: str = typer.Option("", "--note", help="Free text kept with the approval (e.g. the request reference)."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Your private key (default: made by `keys init`)."),
+    profile: Optional[Path] = ProfileOption,
 ) -> None:
-    if not by.strip():
+    from media_screen.store.approvals import ApprovalCheck, check_approval, sign_approval
+
+    if by is not None and not by.strip():
         _fail("--by must name who approved the file")
     try:
+        loaded = load_profile(profile)
         if not file.is_file():
             _fail(f"{file}: not a regular file")
         sha256 = sha256_of(file)
+    except MediaScreenError as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror or exc}", ExitStatus.ERROR)
+    signer = _signer(key)
+    if by is not None and clean_text(by, 200) != signer.public.name:
+        _fail(f"--by names {clean_text(by)!r} but the signing key {signer.public.private_path} is "
+              f"{signer.public.name!r}; each approver signs with their own key")
+    approval = sign_approval(signer, sha256, note, str(file.resolve()), current_user())
     try:
         with ApprovalRegister() as register, AuditLog() as audit:
-            approval = register.record(sha256, by, note, str(file.resolve()), current_user())
+            register.record(approval)
             audit.approval(approval)
     except StoreDamagedError as exc:
         _fail(f"the approval was not recorded: {exc}", ExitStatus.ERROR)
     _warn_damage((audit,))
-    stderr.print(
-        f"approved {clean_text(file)} (sha256 {sha256[:16]}...) by {approval.approved_by}", markup=False, highlight=False
-    )
+    stderr.print(f"approved {clean_text(file)} (sha256 {sha256[:16]}...) by {approval.approved_by}, signed with key "
+                 f"{signer.public.fingerprint}", markup=False, highlight=False)
+    if check_approval(approval, loaded.approvers).check != ApprovalCheck.VERIFIED:
+        stderr.print(f"warning: the profile does not list this key under [[approvers]], so scans with it do not "
+                     f"honour the approval until it does:\n{signer.public.approvers_table()}",
+                     markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command("approvals", help="List the B.2 approvals in the register.")
-def list_approvals(as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
+@app.command("approvals", help="List the B.2 approvals in the register: who signed each and whether it verifies "
+             "against a key the profile lists among its approvers (only verified ones are honoured).")
+def list_approvals(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    profile: Optional[Path] = ProfileOption,
+) -> None:
     from dataclasses import asdict
 
     from rich.table import Table
 
+    from media_screen.store.approvals import check_approval
+
+    try:
+        approvers = load_profile(profile).approvers
+    except MediaScreenError as exc:
+        _fail(str(exc))
     try:
         with ApprovalRegister() as register:
-            approvals = register.all()
+            checked = [check_approval(approval, approvers) for approval in register.all()]
     except StoreDamagedError as exc:
         _fail(f"{exc}; until then no approval in it is applied", ExitStatus.ERROR)
     if as_json:
-        for approval in approvals:
-            typer.echo(json.dumps(asdict(approval), ensure_ascii=False))
+        for c in checked:
+            fields = {**asdict(c.approval), "check": c.check.value, "signer": c.signer, "key_fingerprint": c.key_fingerprint}
+            typer.echo(json.dumps(fields, ensure_ascii=False))
         return
-    table = Table(title=f"B.2 approvals ({len(approvals)})")
-    for column in ("approved at", "approved by", "sha256", "file", "note", "recorded by"):
+    table = Table(title=f"B.2 approvals ({len(checked)}; only those whose signature is verified are honoured)")
+    for column in ("approved at", "signed by", "signature", "key", "sha256", "file", "note", "recorded by"):
         table.add_column(column, overflow="fold")
-    for a in approvals:
-        cells = (a.approved_at, a.approved_by, a.sha256, a.path, a.note, a.recorded_by)
+    for c in checked:
+        a = c.approval
+        signed_by = c.signer if c.signer is not None else f"{a.approved_by} (claimed, not trusted)"
+        cells = (a.approved_at, signed_by, c.check.value, c.key_fingerprint or "-", a.sha256, a.path, a.note,
+                 a.recorded_by)
         table.add_row(*(Text(clean_text(cell, 4096)) for cell in cells))
     Console(width=200).print(table)
 

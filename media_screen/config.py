@@ -42,6 +42,14 @@ class SensitivePlace:
 
 
 @dataclass(frozen=True)
+class Approver:
+    """Someone whose signed B.2 approvals scans honour: a name and an ed25519 public key."""
+
+    name: str
+    key: str  # "ed25519:" + base64 of the 32-byte public key (media_screen.store.keys)
+
+
+@dataclass(frozen=True)
 class Profile:
     """A department profile: rules, thresholds, places and per-detector settings."""
 
@@ -56,6 +64,7 @@ class Profile:
     base_dir: Path  # relative paths in the profile resolve against this folder
     raw: Mapping[str, Any]  # the whole parsed document, for detector sections
     digest: str  # sha256 of the TOML text; part of cache keys
+    approvers: tuple[Approver, ...] = ()  # whose signed approvals are honoured (none listed: no approval is)
 
     def detector_settings(self, name: str) -> Mapping[str, Any]:
         """The `[detectors.<name>]` table, empty when absent."""
@@ -132,9 +141,29 @@ def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile
             base_dir=base_dir,
             raw=MappingProxyType(doc),
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            approvers=_parse_approvers(doc.get("approvers", []), origin),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{origin}: invalid value: {exc}") from exc
+
+
+def _parse_approvers(tables: Any, origin: str) -> tuple[Approver, ...]:
+    from media_screen.store.keys import public_key_bytes  # no cryptography import: text checks only
+
+    if not isinstance(tables, list):
+        raise ProfileError(f"{origin}: [[approvers]] must be an array of tables with name and key")
+    approvers: dict[str, Approver] = {}
+    for number, table in enumerate(tables, start=1):
+        if not isinstance(table, dict) or not str(table.get("name", "")).strip() or "key" not in table:
+            raise ProfileError(f"{origin}: approver {number} needs a name and a key")
+        try:
+            public_key_bytes(table["key"])
+        except ValueError as exc:
+            raise ProfileError(f"{origin}: approver {table['name']!r}: {exc}") from None
+        if table["key"] in approvers:
+            raise ProfileError(f"{origin}: the key of approver {table['name']!r} is listed twice")
+        approvers[table["key"]] = Approver(str(table["name"]).strip(), table["key"])
+    return tuple(approvers.values())
 
 
 def _parse_rule(name: str, table: Mapping[str, Any]) -> Rule:

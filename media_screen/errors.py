@@ -35,6 +35,14 @@ class UsageError(MediaScreenError):
     """The request itself is wrong (unknown detector, bad option combination)."""
 
 
+class SigningKeyError(MediaScreenError):
+    """An approver's signing key is missing, unreadable, already there, or its passphrase is wrong."""
+
+
+class PassphraseRequiredError(SigningKeyError):
+    """The signing key is passphrase-protected and no passphrase was given."""
+
+
 class StoreDamagedError(MediaScreenError):
     """One of our own files (result cache, approval register, audit log) cannot be read or written."""
 

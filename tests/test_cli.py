@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from media_screen import detectors as registry
 from media_screen.cli import app
+from media_screen.config import default_profile_text
 from media_screen.status import ExitStatus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -162,6 +163,7 @@ def test_a_scan_with_every_store_damaged_goes_on_and_says_so_once_per_store(dama
      (["approve", str(REPO / "sample_media" / "metadata" / "clean.jpg"), "--by", "Chief"], "approval register")],
 )
 def test_the_store_commands_say_what_is_damaged_and_how_to_recover(damaged_stores, command, store):
+    assert runner.invoke(app, ["keys", "init", "--name", "Chief"]).exit_code == 0  # approve needs a signing key
     result = runner.invoke(app, command)
     assert result.exit_code == ExitStatus.ERROR and isinstance(result.exception, SystemExit)  # exited, not crashed
     message = " ".join(result.stderr.split())
@@ -187,3 +189,59 @@ def test_json_names_a_file_with_control_characters_exactly_and_the_table_and_htm
     for output_format in ("table", "html"):
         shown = scan(str(folder), "--format", output_format, "--detectors", "metadata").stdout
         assert "\x1b" not in shown and "odd[31m" in shown
+
+
+# -- keys, signed approvals and the audit chain ---------------------------------------------------
+
+@pytest.fixture()
+def private_home(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("MEDIA_SCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MEDIA_SCREEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MEDIA_SCREEN_KEY_PASSPHRASE", raising=False)
+    return tmp_path / "data"
+
+
+def test_keys_init_prints_the_approvers_table_and_keys_show_repeats_it(private_home: Path):
+    made = runner.invoke(app, ["keys", "init", "--name", "Chief R. Example"])
+    assert made.exit_code == 0 and made.stdout.startswith("[[approvers]]\nname = \"Chief R. Example\"\nkey = \"ed25519:")
+    assert "NOT protected by a passphrase" in made.stderr and (private_home / "keys").is_dir()
+    assert runner.invoke(app, ["keys", "show"]).stdout == made.stdout
+    again = runner.invoke(app, ["keys", "init", "--name", "Chief R. Example"])
+    assert again.exit_code == ExitStatus.USAGE and "already exists" in again.stderr  # no silent replacement
+
+
+def test_approve_signs_with_a_passphrase_protected_key_from_the_environment(private_home: Path, monkeypatch):
+    # given a key protected by a passphrase taken from the environment
+    monkeypatch.setenv("MEDIA_SCREEN_KEY_PASSPHRASE", "correct horse")
+    assert "protected by a passphrase" in runner.invoke(app, ["keys", "init", "--name", "Chief"]).stderr
+    photo = str(REPO / "sample_media" / "metadata" / "clean.jpg")
+    # when approve runs with it, then the approval is signed
+    assert runner.invoke(app, ["approve", photo]).exit_code == 0
+    # and without the passphrase (and no terminal to ask on) it is refused
+    monkeypatch.delenv("MEDIA_SCREEN_KEY_PASSPHRASE")
+    refused = runner.invoke(app, ["approve", photo])
+    assert refused.exit_code == ExitStatus.USAGE and "MEDIA_SCREEN_KEY_PASSPHRASE" in refused.stderr
+    monkeypatch.setenv("MEDIA_SCREEN_KEY_PASSPHRASE", "wrong horse")
+    assert "wrong passphrase" in runner.invoke(app, ["approve", photo]).stderr
+    assert len(runner.invoke(app, ["approvals", "--json"]).stdout.splitlines()) == 1
+
+
+def test_approve_without_a_key_says_how_to_make_one(private_home: Path):
+    result = runner.invoke(app, ["approve", str(REPO / "sample_media" / "metadata" / "clean.jpg"), "--by", "Chief"])
+    assert result.exit_code == ExitStatus.USAGE and "keys init" in result.stderr
+
+
+def test_approvals_shows_who_signed_and_whether_it_verifies(private_home: Path, tmp_path: Path):
+    # given an approval signed by the Chief, listed against the built-in profile and one that trusts the key
+    table = runner.invoke(app, ["keys", "init", "--name", "Chief R. Example"]).stdout
+    profile = tmp_path / "profile.toml"
+    profile.write_text(default_profile_text() + "\n" + table, "utf-8")
+    approved = runner.invoke(app, ["approve", str(REPO / "sample_media" / "metadata" / "clean.jpg"), "--note", "x"])
+    assert "does not list this key" in " ".join(approved.stderr.split())  # the built-in profile trusts no one
+    # then each listing says whether the signature verifies against that profile's approvers
+    untrusted = json.loads(runner.invoke(app, ["approvals", "--json"]).stdout)
+    trusted = json.loads(runner.invoke(app, ["approvals", "--json", "--profile", str(profile)]).stdout)
+    assert (untrusted["check"], untrusted["signer"]) == ("untrusted key", None)
+    assert (trusted["check"], trusted["signer"]) == ("verified", "Chief R. Example")
+    shown = runner.invoke(app, ["approvals", "--profile", str(profile)]).stdout
+    assert "verified" in shown and trusted["key_fingerprint"] in shown

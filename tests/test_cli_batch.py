@@ -11,6 +11,7 @@ from media_screen import batch as batch_module
 from media_screen import cli
 from media_screen import detectors as registry
 from media_screen.cli import app
+from media_screen.config import default_profile_text
 from media_screen.status import ExitStatus
 
 runner = CliRunner()
@@ -88,15 +89,21 @@ def test_html_report_lists_the_skipped_files(folder: Path, tmp_path: Path):
     assert "notes.txt" in html
 
 
-def test_approval_lowers_b2_to_review_until_the_file_changes(folder: Path):
+def test_approval_lowers_b2_to_review_until_the_file_changes(folder: Path, tmp_path: Path):
+    # given the designee's signing key, listed in the department profile
+    table = invoke("keys", "init", "--name", "Deputy Chief Example").stdout
+    profile = tmp_path / "profile.toml"
+    profile.write_text(default_profile_text() + "\n" + table, "utf-8")
     badge = folder / "1-badge.png"
-    scan = ("scan", str(badge), "--detectors", "badge_stub", "--jobs", "0", "--format", "json")
+    scan = ("scan", str(badge), "--detectors", "badge_stub", "--jobs", "0", "--format", "json", "--profile", str(profile))
     assert json.loads(invoke(*scan).stdout)["files"][0]["verdict"] == "PERMISSION_REQUIRED"
     # when the Chief's designee approves this exact file
-    approved = invoke("approve", str(badge), "--by", "Deputy Chief Example", "--note", "press release 7")
-    assert approved.exit_code == 0
-    listed = invoke("approvals", "--json").stdout.splitlines()
+    approved = invoke("approve", str(badge), "--by", "Deputy Chief Example", "--note", "press release 7",
+                      "--profile", str(profile))
+    assert approved.exit_code == 0 and "does not list" not in approved.stderr
+    listed = invoke("approvals", "--json", "--profile", str(profile)).stdout.splitlines()
     assert len(listed) == 1 and json.loads(listed[0])["approved_by"] == "Deputy Chief Example"
+    assert json.loads(listed[0])["check"] == "verified"
     # then the B.2 finding is kept, marked approved, and the verdict is REVIEW
     entry = json.loads(invoke(*scan).stdout)["files"][0]
     assert entry["verdict"] == "REVIEW"

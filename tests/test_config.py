@@ -48,3 +48,36 @@ def test_detection_kind_mapped_to_missing_rule_is_a_profile_error(tmp_path: Path
 def test_missing_profile_file_is_a_profile_error(tmp_path: Path):
     with pytest.raises(ProfileError):
         load_profile(tmp_path / "absent.toml")
+
+
+APPROVER_KEY = "ed25519:" + "A" * 43 + "="  # 32 zero bytes, written as a profile writes a key
+
+
+def test_approvers_are_read_into_the_profile():
+    text = default_profile_text() + f'\n[[approvers]]\nname = "Chief R. Example"\nkey = "{APPROVER_KEY}"\n'
+    (approver,) = parse_profile(text, Path(".")).approvers
+    assert approver.name == "Chief R. Example" and approver.key == APPROVER_KEY
+
+
+def test_the_built_in_profile_trusts_no_approver(profile):
+    assert profile.approvers == ()
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ('name = "Chief"\nkey = "ed25519:not base64"', "not valid base64"),
+        ('name = "Chief"\nkey = "rsa:AAAA"', "ed25519:<base64>"),
+        ('name = "Chief"\nkey = "ed25519:AAAA"', "3 bytes"),
+        (f'key = "{APPROVER_KEY}"', "needs a name and a key"),
+    ],
+)
+def test_a_malformed_approver_is_a_profile_error(table, message):
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(default_profile_text() + f"\n[[approvers]]\n{table}\n", Path("."))
+
+
+def test_the_same_key_listed_twice_is_a_profile_error():
+    table = f'\n[[approvers]]\nname = "A"\nkey = "{APPROVER_KEY}"\n'
+    with pytest.raises(ProfileError, match="listed twice"):
+        parse_profile(default_profile_text() + table + table.replace('"A"', '"B"'), Path("."))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from media_screen import __version__
 from media_screen.store.approvals import Approval
+from media_screen.store.keys import fingerprint
 from media_screen.errors import StoreDamagedError
 from media_screen.model import Audience, FileReport
 from media_screen.sanitize import clean_text
@@ -137,6 +138,7 @@ class AuditLog:
                 "approved_by": approval.approved_by,
                 "approved_at": approval.approved_at,
                 "note": approval.note,
+                "approval_key": fingerprint(approval.public_key) if approval.public_key else None,
             },
         )
 
