@@ -4,7 +4,9 @@ Results come back in input order. At most `window` files are in flight or waitin
 handed out, so memory stays flat on folders of any size. Each worker loads its models once;
 a worker that exceeds the per-file time bound is killed and replaced, and its file becomes
 ERROR. Untouched files are answered from the result cache in this process without
-starting any worker. `jobs=0` screens in this process (no hard time bound; for debugging).
+starting any worker, and so are files whose first bytes are no format we analyse: workers
+start, and load their models, only for files that need pixel analysis. `jobs=0` screens in
+this process (no hard time bound; for debugging).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
+from stat import S_ISREG
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
@@ -30,6 +33,7 @@ from media_screen.config import Profile, ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs import collect_inputs
+from media_screen.media import probe_file
 from media_screen.pipeline import Screener
 from media_screen.policy import evaluate, verdict_of
 from media_screen.worker import WorkerSetup, scan_one, thread_environment, worker_main
@@ -90,6 +94,7 @@ class BatchScan:
         self.time_limit = options.file_timeout_s or profile.file_timeout_s
         self._iterator: Iterator[BatchResult] | None = None
         self.analysed = 0  # files screened by a detector run (not from the cache)
+        self._probe_screener: Screener | None = None  # screens files that fail at the first bytes, in this process
 
     def __iter__(self) -> Iterator[BatchResult]:
         self._iterator = self._serial() if self.jobs == 0 else self._parallel()
@@ -121,13 +126,32 @@ class BatchScan:
             return None, stat
         return self._result(index, None, True, hit[1]), stat  # None: the cache knows this file already
 
+    def _fails_at_probe(self, index: int, stat: FileStat | None) -> BatchResult | None:
+        """A file whose first bytes are no format we analyse (or none at all) needs no model and no worker:
+        its ERROR report is made here, and cached, since the same bytes fail the same way. None otherwise."""
+        path = self.paths[index]
+        try:
+            if stat is None or not S_ISREG(os.stat(path).st_mode):  # never open a FIFO or a device here
+                return None
+            probe_file(path)
+            return None  # a format we analyse: a worker screens it
+        except MediaScreenError:
+            pass
+        except OSError:
+            return None  # the worker reports it
+        if self._probe_screener is None:
+            self._probe_screener = Screener(self.profile, dataclasses.replace(self.options, detectors=("metadata",)))
+        from_cache, report_json = scan_one(self._probe_screener, self.cache, self.key, path)
+        return self._result(index, stat, from_cache, report_json)
+
     def _result(self, index: int, stat: FileStat | None, from_cache: bool, report_json: str) -> BatchResult:
         """The report for a file, with this run's path and policy; remembered in the cache when `stat` is given."""
         path = self.paths[index]
         report = reevaluate(report_from_json(report_json), self.profile, self.options, str(path))
         self.analysed += not from_cache
         if self.cache is not None and stat is not None and report.sha256:
-            fresh = None if (from_cache or report.error) else report_json
+            repeats = report.error is None or report.error_will_repeat  # time-outs, I/O errors: try again next time
+            fresh = report_json if repeats and not from_cache else None
             self.cache.remember(path, stat, report.sha256, self.key, fresh)
         return BatchResult(index, report, from_cache)
 
@@ -152,6 +176,8 @@ class BatchScan:
         for index, path in enumerate(self.paths):
             result, stat = self._from_cache(index)
             if result is None:
+                result = self._fails_at_probe(index, stat)
+            if result is None:
                 screener.detectors()  # loaded at the first file not in the cache; a missing model stops the run
                 from_cache, report_json = scan_one(screener, self.cache, self.key, path)
                 result = self._result(index, stat, from_cache, report_json)
@@ -169,6 +195,8 @@ class BatchScan:
             while next_out < total:
                 while next_dispatch < total and next_dispatch - next_out < self.window:
                     result, stats[next_dispatch] = self._from_cache(next_dispatch)
+                    if result is None:
+                        result = self._fails_at_probe(next_dispatch, stats[next_dispatch])
                     if result is None:
                         queue.append(next_dispatch)
                     else:

@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from media_screen.model import FileReport
 
-CODEC_VERSION = 2  # bump when the encoding changes; part of the cache key
+CODEC_VERSION = 3  # bump when the encoding changes; part of the cache key
 
 T = TypeVar("T")
 

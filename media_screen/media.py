@@ -101,6 +101,13 @@ def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def raise_system_error(exc: BaseException) -> None:
+    """Re-raise an OSError that carries an errno (I/O, permission, a vanished file): the system's failure,
+    which may not repeat, not the content's (Pillow reports a truncated or corrupt file without an errno)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        raise exc
+
+
 def register_heif() -> None:
     """Teach Pillow to open HEIC/HEIF (and AVIF) files; once per process."""
     global _HEIF_REGISTERED
@@ -126,6 +133,7 @@ def open_still(path: Path, max_pixels: int) -> Image.Image:
     except Image.UnidentifiedImageError as exc:
         raise CorruptMediaError("image header cannot be parsed") from exc
     except (OSError, ValueError, SyntaxError) as exc:
+        raise_system_error(exc)
         raise CorruptMediaError(f"image cannot be opened: {exc}") from exc
     width, height = image.size
     if width * height > max_pixels:
@@ -164,6 +172,7 @@ def verify_still(path: Path, max_pixels: int) -> MediaInfo:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
         except (OSError, ValueError, SyntaxError) as exc:
+            raise_system_error(exc)
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
     if orientation in (5, 6, 7, 8):  # rotated by 90 degrees when displayed
         width, height = height, width
@@ -186,6 +195,7 @@ def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
             upright = ImageOps.exif_transpose(image)
             rgb = upright.convert("RGB")
         except (OSError, ValueError, SyntaxError) as exc:
+            raise_system_error(exc)
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
     pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
     info = MediaInfo(

@@ -271,6 +271,9 @@ class FileReport:
     error: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
     frames_analysed: int | None = None
+    # The error comes from the content (unsupported, truncated, corrupt, a bomb), so the same bytes fail the
+    # same way again and the report is cached like any result; False for time-outs, I/O errors, crashes.
+    error_will_repeat: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings", _frozen_mapping(self.timings))

@@ -16,13 +16,24 @@ from typing import Iterable, Iterator
 from media_screen import detectors as registry
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
-from media_screen.errors import AnalysisTimeoutError, MediaScreenError
+from media_screen.errors import (
+    AnalysisTimeoutError,
+    CorruptMediaError,
+    DecompressionBombError,
+    MediaScreenError,
+    UnsupportedMediaError,
+)
 from media_screen.inputs import collect_inputs, iter_media_paths
 from media_screen.media import Probe, decode_still, probe_file, sha256_of, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
 from media_screen.timing import timed
+
+
+# Failures that the same bytes give again on any machine (the content's): their reports are cached like any
+# result. Time-outs, I/O and permission errors, missing models and crashes are not: the next scan tries again.
+CONTENT_ERRORS = (UnsupportedMediaError, CorruptMediaError, DecompressionBombError)
 
 
 class Deadline:
@@ -63,6 +74,7 @@ class Screener:
         detections: tuple[Detection, ...] = ()
         frames_analysed = None
         partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
+        partial_will_repeat = False
         try:
             require_regular_file(path)
             deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
@@ -73,25 +85,32 @@ class Screener:
                 metadata = read_metadata(path, probe, self.profile)
             deadline.check("metadata")
             if probe.media_type == MediaType.VIDEO:
-                media, detections, frames_analysed, partial = self._scan_video(path, probe, deadline, timings)
+                media, detections, frames_analysed, partial, partial_will_repeat = self._scan_video(
+                    path, probe, deadline, timings
+                )
             else:
                 media, detections = self._scan_still(path, deadline, timings)
                 frames_analysed = 1
         except MediaScreenError as exc:
-            return self._report(path, sha256, media, metadata, detections, timings, started, str(exc))
+            return self._report(
+                path, sha256, media, metadata, detections, timings, started, str(exc),
+                will_repeat=isinstance(exc, CONTENT_ERRORS),
+            )
         except OSError as exc:
             reason = f"cannot read file: {exc.strerror or exc}"
             return self._report(path, sha256, media, metadata, detections, timings, started, reason)
         except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
             reason = f"analysis failed: {type(exc).__name__}: {exc}"
             return self._report(path, sha256, media, metadata, detections, timings, started, reason)
-        return self._report(path, sha256, media, metadata, detections, timings, started, partial, frames_analysed)
+        return self._report(
+            path, sha256, media, metadata, detections, timings, started, partial, frames_analysed, partial_will_repeat
+        )
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
-        if not self.detectors():  # metadata sweep: prove the file decodes, keep no pixels
+        if not self.detector_names:  # metadata sweep: prove the file decodes, keep no pixels
             with timed(timings, "decode"):
                 return verify_still(path, self.profile.max_image_pixels), ()
-        with timed(timings, "decode"):
+        with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
             frame, media = decode_still(path, self.profile.max_image_pixels)
         detections: list[Detection] = []
         for detector in self.detectors():
@@ -104,10 +123,11 @@ class Screener:
         from media_screen.video import screen_video  # imported only when a video shows up
 
         result = screen_video(path, probe, self.detectors(), self.options, deadline, timings)
-        return result.media, result.detections, result.frames_analysed, result.error
+        return result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat
 
     def _report(
-        self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None
+        self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None,
+        will_repeat=False,
     ) -> FileReport:
         findings = evaluate(metadata, detections, self.options.audience, self.profile)
         timings["total"] = time.perf_counter() - started
@@ -122,6 +142,7 @@ class Screener:
             error=error,
             timings={k: round(v, 4) for k, v in timings.items()},
             frames_analysed=frames_analysed,
+            error_will_repeat=bool(error) and will_repeat,
         )
 
 

@@ -100,6 +100,7 @@ class Progress:
     scene_changes: int = 0
     sample_interval_s: float = 1.0
     error: str | None = None  # why decoding stopped before the end of the stream
+    transient: bool = False  # it stopped for a time-out or an I/O error, not for the content: may not repeat
     verb: str = "decoded"  # "read" when packets were only demuxed (no pixel detectors)
 
 
@@ -187,6 +188,7 @@ def read_packets(
             progress.frames_decoded += 1
     except av.error.FFmpegError as exc:
         progress.error = f"reading failed: {exc}"
+        progress.transient = isinstance(exc, OSError)  # an errno from the system, not invalid data
     return first
 
 
@@ -249,6 +251,7 @@ class _Decoder:
             frame = next(self.frames, None)
         except av.error.FFmpegError as exc:
             self.progress.error = f"decoding failed: {exc}"
+            self.progress.transient = isinstance(exc, OSError)
             return None, 0.0
         if frame is None:
             return None, 0.0

@@ -22,6 +22,7 @@ from media_screen.errors import (
     AnalysisTimeoutError,
     CorruptMediaError,
     DecompressionBombError,
+    MediaScreenError,
     UnsupportedMediaError,
     UsageError,
 )
@@ -50,6 +51,7 @@ class VideoResult:
     seeks: int
     frames_reused: int = 0  # sampled frames unchanged from an analysed one: its detections reused
     error: str | None = None  # the stream could not be decoded to its end: partial analysis
+    error_will_repeat: bool = False  # the content stopped decoding (not a time-out or an I/O error)
 
 
 def screen_video(
@@ -68,7 +70,9 @@ def screen_video(
         raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
     try:
         container = av.open(str(path), metadata_errors="replace")
-    except (av.error.FFmpegError, OSError) as exc:
+    except OSError:
+        raise  # the system's error (permission, I/O), not the content's: reported, never cached
+    except av.error.FFmpegError as exc:
         raise CorruptMediaError(f"video cannot be opened ({_reason(exc)}); decoded to 00:00:00.000") from exc
     progress = Progress()
     with container:
@@ -85,13 +89,15 @@ def screen_video(
             try:
                 size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
-                progress.error = str(exc)
+                progress.error, progress.transient = str(exc), True
         detector_time = _detector_time(timings, detectors) - detector_time
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started - detector_time
         coded_size = (stream.codec_context.width or None, stream.codec_context.height or None)
     if progress.frames_decoded == 0:
-        raise CorruptMediaError(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
-                                f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
+        # out of time or unreadable before the first frame is not the content's fault: a plain (uncached) error
+        error = MediaScreenError if progress.transient else CorruptMediaError
+        raise error(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
+                    f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
     with timed(timings, "tracking"):
         detections = link_detections(per_frame, max_gap_s=2.5 * progress.sample_interval_s)
     width, height = size or coded_size
@@ -112,7 +118,8 @@ def screen_video(
         frames_decoded=progress.frames_decoded,
         seeks=progress.seeks,
         frames_reused=reused,
-        error=incomplete_reason(progress, timing),
+        error=(error := incomplete_reason(progress, timing)),
+        error_will_repeat=error is not None and not progress.transient,
     )
 
 
@@ -143,7 +150,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
             gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
-        progress.error = str(exc)
+        progress.error, progress.transient = str(exc), True
     return per_frame, size, gate.reused
 
 

@@ -1,5 +1,6 @@
 """Batch scans in worker processes: order, the hard time bound, crashes, setup failures, thread limits."""
 
+import io
 import multiprocessing
 from pathlib import Path
 
@@ -103,6 +104,68 @@ def test_untouched_files_need_no_worker_at_all(tmp_path: Path, profile):
         with BatchScan([tmp_path / "in"], profile, options, jobs=2, cache=cache) as batch:
             assert all(result.cached for result in batch)
             assert multiprocessing.active_children() == []  # answered from the cache in this process
+
+
+def broken_files(folder: Path) -> None:
+    """The ways content fails: no known format, no bytes at all, a JPEG cut short."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "1-text.jpg").write_bytes(b"plain text, not a photo")
+    (folder / "2-empty.jpg").write_bytes(b"")
+    buffer = io.BytesIO()
+    Image.effect_noise((128, 128), 60).convert("RGB").save(buffer, "JPEG", quality=95)
+    (folder / "3-cut.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+
+
+def no_worker(self):
+    raise AssertionError("a worker was started")
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_errors_the_content_causes_are_cached_so_a_rescan_starts_no_worker(tmp_path: Path, profile, jobs):
+    from media_screen.store.cache import ResultCache
+
+    # given broken files and a plain photo, scanned once with a cache
+    broken_files(tmp_path / "in")
+    png(tmp_path / "in" / "4.png", (4, 4, 4))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    options = ScanOptions(detectors=("badge_stub",))
+    with BatchScan([tmp_path / "in"], profile, options, jobs=jobs, cache=cache) as batch:
+        first = [r.report for r in batch]
+    assert [r.verdict for r in first] == [Verdict.ERROR] * 3 + [Verdict.CLEAR]
+    # when they are scanned again, with starting a worker or loading a model made impossible
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_module._WorkerPool, "_start", no_worker)
+        patch.setitem(registry.REGISTRY, "badge_stub", FAKES["broken"])
+        with BatchScan([tmp_path / "in"], profile, options, jobs=jobs, cache=cache) as batch:
+            second = list(batch)
+    # then every report, the errors included, comes from the cache, unchanged
+    assert all(result.cached for result in second)
+    assert [(r.report.verdict, r.report.error) for r in second] == [(r.verdict, r.error) for r in first]
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_files_that_fail_at_their_first_bytes_load_no_model_and_start_no_worker(tmp_path: Path, profile, jobs):
+    # given files that are no format we analyse, and a detector whose model cannot load
+    broken_files(tmp_path)
+    (tmp_path / "3-cut.jpg").unlink()  # a cut JPEG must be decoded to tell: that is a worker's job
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_module._WorkerPool, "_start", no_worker)
+        # when they are scanned / then each is ERROR, found here without loading the model
+        results = run([tmp_path], profile, ScanOptions(detectors=("broken",)), jobs=jobs)
+    assert [r.report.verdict for r in results] == [Verdict.ERROR, Verdict.ERROR]
+    assert all(r.report.error_will_repeat for r in results)
+
+
+def test_a_time_out_is_not_cached(tmp_path: Path, profile):
+    from media_screen.store.cache import ResultCache
+
+    png(tmp_path / "in" / "1-hangs.png", (255, 0, 255))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    options = ScanOptions(detectors=("slow",), file_timeout_s=1.0)
+    with BatchScan([tmp_path / "in"], profile, options, jobs=1, cache=cache) as batch:
+        report = next(iter(batch)).report
+    assert report.verdict == Verdict.ERROR and not report.error_will_repeat
+    assert cache.counts()["analyses"] == 0  # the next scan tries again
 
 
 def test_work_ahead_of_the_next_result_is_bounded(tmp_path: Path, profile, monkeypatch):

@@ -1,3 +1,4 @@
+import errno
 import hashlib
 import io
 import os
@@ -6,7 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from media_screen import pipeline
 from media_screen.config import ScanOptions
+from media_screen.errors import AnalysisTimeoutError
 from media_screen.model import Audience, Verdict
 from media_screen.pipeline import Screener, iter_media_paths, scan_paths
 
@@ -68,6 +71,7 @@ def test_bad_files_become_error_reports(tmp_path: Path, profile, name, content, 
     path.write_bytes(content)
     report = Screener(profile, ScanOptions(detectors=())).scan_file(path)
     assert report.verdict == Verdict.ERROR and reason in report.error
+    assert report.error_will_repeat  # the content's failure: the same bytes fail the same way (cached)
 
 
 def test_missing_file_and_fifo_become_error_reports(tmp_path: Path, profile):
@@ -75,6 +79,36 @@ def test_missing_file_and_fifo_become_error_reports(tmp_path: Path, profile):
     reports = list(scan_paths([tmp_path / "absent.jpg", tmp_path / "pipe.jpg"], profile, METADATA_ONLY))
     assert [r.verdict for r in reports] == [Verdict.ERROR, Verdict.ERROR]
     assert "not a regular file" in reports[1].error
+    assert not any(r.error_will_repeat for r in reports)  # the file system's state, not content: never cached
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [OSError(errno.EIO, "Input/output error"), PermissionError(errno.EACCES, "Permission denied"),
+     AnalysisTimeoutError("analysis exceeded 1 s (during decode)"), MemoryError()],
+)
+def test_failures_of_the_machine_are_errors_that_may_not_repeat(tmp_path: Path, profile, monkeypatch, failure):
+    # given a sound photo whose decoding fails for a reason outside its content
+    path = write_jpeg(tmp_path / "photo.jpg")
+
+    def failing(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(pipeline, "verify_still", failing)
+    # when it is screened / then it is ERROR, but not one that the same bytes would give again
+    report = Screener(profile, METADATA_ONLY).scan_file(path)
+    assert report.verdict == Verdict.ERROR and not report.error_will_repeat
+
+
+def test_an_io_error_inside_pillow_is_not_taken_for_a_corrupt_file(tmp_path: Path, profile, monkeypatch):
+    path = write_jpeg(tmp_path / "photo.jpg")
+
+    def failing_load(self, *args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(Image.Image, "load", failing_load)
+    report = Screener(profile, METADATA_ONLY).scan_file(path)
+    assert "cannot read file" in report.error and not report.error_will_repeat
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")

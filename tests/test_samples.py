@@ -65,3 +65,4 @@ def test_a_scan_of_the_folder_skips_only_the_expectation_files_and_reports_every
     assert set(reports) == set(EXPECTED)
     broken = {name for name, entry in EXPECTED.items() if entry["personal"] == "ERROR"}
     assert {name for name, report in reports.items() if report.verdict == Verdict.ERROR} == broken
+    assert all(reports[name].error_will_repeat for name in broken)  # so a warm re-scan takes them from the cache

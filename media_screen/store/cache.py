@@ -13,7 +13,10 @@ they read (sensitive places, limits, thresholds, department), video sampling and
 Policy-only inputs (rules, their severities and messages, the detection -> rule map, the
 audience) are not in the key: the policy is re-applied to cached observations, so editing a
 rule or switching audience re-uses every cached analysis, and a new model version invalidates
-only the scans that ran that model. ERROR results are never cached.
+only the scans that ran that model. An ERROR the content causes (unsupported, truncated, corrupt, a
+decompression bomb: `FileReport.error_will_repeat`) is cached like any result, so a re-scan does not
+start a worker to fail again; one the machine causes (a time-out, an I/O or permission error, a crash)
+is not.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         _module_source_digest(module, code)
     tables = {k: v for k, v in profile.raw.items() if k not in (*POLICY_ONLY_TABLES, "detectors")}
     limits = dict(tables.get("limits", {}))
-    limits.pop("file_timeout_s", None)  # a time bound only decides ERROR, and ERRORs are never cached
+    limits.pop("file_timeout_s", None)  # a time bound only decides ERROR, and time-outs are never cached
     tables["limits"] = limits
     document = {
         "schema": SCHEMA_VERSION,

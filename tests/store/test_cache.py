@@ -1,3 +1,4 @@
+import errno
 import multiprocessing
 import os
 import random
@@ -8,6 +9,7 @@ import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
+from media_screen import pipeline
 from media_screen.batch import BatchScan
 from media_screen.store.cache import FileStat, ResultCache, analysis_key
 from media_screen.config import ScanOptions, default_profile_text, parse_profile
@@ -139,14 +141,33 @@ def test_an_edited_rule_applies_to_cached_results_without_re_analysis(tmp_path: 
     assert batch.analysed == 0 and results[0].report.verdict == Verdict.DO_NOT_POST
 
 
-def test_errors_are_not_cached(tmp_path: Path, profile):
+def test_errors_the_content_causes_are_cached_like_any_result(tmp_path: Path, profile):
+    # given a JPEG that cannot be decoded, scanned once
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "junk.jpg").write_bytes(b"\xff\xd8\xff junk")
     cache = ResultCache(tmp_path / "c.sqlite3")
-    scan_all(tmp_path / "in", profile, cache=cache)
+    first, _ = scan_all(tmp_path / "in", profile, cache=cache)
+    # when it is scanned again / then the same ERROR comes from the cache: the same bytes would fail again
     results, batch = scan_all(tmp_path / "in", profile, cache=cache)
-    assert batch.analysed == 1 and results[0].report.verdict == Verdict.ERROR
-    assert cache.counts()["analyses"] == 0
+    assert batch.analysed == 0 and results[0].cached and results[0].report.error == first[0].report.error
+    assert results[0].report.verdict == Verdict.ERROR and cache.counts()["analyses"] == 1
+
+
+def test_errors_the_machine_causes_are_not_cached(tmp_path: Path, profile, monkeypatch):
+    # given a sound photo whose reading fails with an I/O error
+    png(tmp_path / "in" / "1.png", (1, 1, 1))
+    cache = ResultCache(tmp_path / "c.sqlite3")
+
+    def io_error(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "decode_still", io_error)
+        results, _ = scan_all(tmp_path / "in", profile, cache=cache)
+    assert results[0].report.verdict == Verdict.ERROR and cache.counts()["analyses"] == 0
+    # when the disk is fine again / then the next scan analyses the file
+    results, batch = scan_all(tmp_path / "in", profile, cache=cache)
+    assert batch.analysed == 1 and results[0].report.verdict == Verdict.CLEAR
 
 
 def test_an_interrupted_parallel_batch_resumes_from_the_cache(tmp_path: Path, profile):
