@@ -42,7 +42,14 @@ from media_screen.report.serialize import skipped_line
 from media_screen.report.table import render_table
 from media_screen.report.text import render_csv, render_json, render_jsonl_line
 from media_screen.sanitize import clean_text
-from media_screen.status import EXIT_CODES_HELP, REDACT_EXIT_CODES_HELP, ExitStatus, exit_status, redact_exit_status
+from media_screen.status import (
+    AUDIT_VERIFY_EXIT_CODES_HELP,
+    EXIT_CODES_HELP,
+    REDACT_EXIT_CODES_HELP,
+    ExitStatus,
+    exit_status,
+    redact_exit_status,
+)
 
 app = typer.Typer(
     help=f"Screen photos and videos against Concord PD General Order 07.08 before posting. {EXIT_CODES_HELP}",
@@ -397,6 +404,46 @@ def audit_show(
 def _fail_if_damaged(damage: StoreDamagedError | None) -> None:
     if damage is not None:
         _fail(f"{damage}; the readable events are shown above", ExitStatus.ERROR)
+
+
+@audit_app.command("verify", help=f"Walk the audit log's hash chain; name the first line changed, removed or "
+                   f"inserted. {AUDIT_VERIFY_EXIT_CODES_HELP}")
+def audit_verify(
+    head: Optional[str] = typer.Option(
+        None, "--head", metavar="LINE:SHA256",
+        help="A head printed by an earlier verify and kept outside this machine: that line must be unchanged.",
+    ),
+) -> None:
+    from media_screen.status import audit_verify_exit_status
+    from media_screen.store.audit import verify_chain
+
+    anchor = None
+    if head is not None:
+        line, _, digest = head.partition(":")
+        if not (line.isdigit() and int(line) > 0 and len(digest) == 64 and all(c in "0123456789abcdefABCDEF" for c in digest)):
+            _fail("--head is LINE:SHA256 as `audit verify` printed it, e.g. 120:3f2a...(64 hex digits)")
+        anchor = (int(line), digest)
+    try:
+        verification = verify_chain(anchor=anchor)
+    except StoreDamagedError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
+    where = clean_text(verification.path, 4096)
+    for torn in verification.torn_lines:
+        stderr.print(f"warning: line {torn} of the audit log was only partly written (media-screen was stopped "
+                     "while appending it); it is not an event and holds nothing to verify", markup=False, highlight=False)
+    if not verification.exists:
+        typer.echo(f"no audit log at {where} (nothing recorded yet, or it was moved away)")
+    else:
+        broken = verification.first_break
+        state = "chain intact" if broken is None else f"chain BROKEN at line {broken.line} ({broken.kind.value})"
+        typer.echo(f"audit log {where}: {verification.lines} line(s), log id {verification.log_id or '-'}, {state}")
+        if broken is not None:
+            typer.echo(f"line {broken.line}: {broken.detail}")
+        elif verification.head is not None:
+            typer.echo(f"head: {verification.head_line}:{verification.head}")
+            stderr.print("keep the head somewhere this machine cannot change; `media-screen audit verify --head "
+                         "LINE:SHA256` later proves that nothing up to that line was changed", markup=False, highlight=False)
+    raise typer.Exit(int(audit_verify_exit_status(verification)))
 
 
 @keys_app.command("init", help="Make your ed25519 signing key pair and print the approvers table to paste into the profile.")

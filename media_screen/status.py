@@ -1,12 +1,15 @@
-"""Exit codes: one enum, and the functions that map results to a code (scan, redact)."""
+"""Exit codes: one enum, and the functions that map results to a code (scan, redact, audit verify)."""
 
 from __future__ import annotations
 
 import enum
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from media_screen.config import FailOn
 from media_screen.model import RedactionReport, RedactionStatus, Verdict
+
+if TYPE_CHECKING:
+    from media_screen.store.audit import ChainVerification
 
 _THRESHOLD = {
     FailOn.REVIEW: Verdict.REVIEW,
@@ -52,3 +55,14 @@ def redact_exit_status(reports: Iterable[RedactionReport]) -> ExitStatus:
             return ExitStatus.ERROR
         status = ExitStatus.FINDINGS
     return status
+
+
+AUDIT_VERIFY_EXIT_CODES_HELP = (
+    "Exit codes: 0 the chain is intact (a missing log, or a last line torn by a crash, is reported but is "
+    "not a break); 1 a line was changed, removed or inserted, or the --head noted earlier no longer matches; "
+    "2 usage error; 3 the log cannot be read."
+)
+
+
+def audit_verify_exit_status(verification: "ChainVerification") -> ExitStatus:
+    return ExitStatus.OK if verification.intact else ExitStatus.FINDINGS

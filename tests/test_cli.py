@@ -245,3 +245,46 @@ def test_approvals_shows_who_signed_and_whether_it_verifies(private_home: Path, 
     assert (trusted["check"], trusted["signer"]) == ("verified", "Chief R. Example")
     shown = runner.invoke(app, ["approvals", "--profile", str(profile)]).stdout
     assert "verified" in shown and trusted["key_fingerprint"] in shown
+
+
+def _audit_lines(private_home: Path) -> list[bytes]:
+    return (private_home / "audit.jsonl").read_bytes().splitlines()
+
+
+def test_audit_verify_passes_an_untouched_log_and_prints_its_head(private_home: Path, photos: Path):
+    scan(str(photos / "clean.jpg"), "--detectors", "metadata")
+    scan(str(photos / "clean.jpg"), "--detectors", "metadata")
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == ExitStatus.OK and "2 line(s)" in result.stdout and "chain intact" in result.stdout
+    head = result.stdout.split("head: ")[1].strip()
+    assert runner.invoke(app, ["audit", "verify", "--head", head]).exit_code == ExitStatus.OK
+    assert runner.invoke(app, ["audit", "verify", "--head", "2:abc"]).exit_code == ExitStatus.USAGE
+
+
+def test_audit_verify_names_a_changed_line_and_exits_1(private_home: Path, photos: Path):
+    # given three scans recorded, then the second line's verdict edited by hand
+    for _ in range(3):
+        scan(str(photos / "clean.jpg"), "--detectors", "metadata")
+    lines = _audit_lines(private_home)
+    lines[1] = lines[1].replace(b'"verdict": "CLEAR"', b'"verdict": "REVIEW"')
+    (private_home / "audit.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    # when the chain is verified, then it names line 2 and exits 1
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == ExitStatus.FINDINGS
+    assert "chain BROKEN at line 2 (changed)" in result.stdout and "line 2 was changed" in result.stdout
+
+
+def test_audit_verify_reports_a_torn_last_line_without_failing(private_home: Path, photos: Path):
+    scan(str(photos / "clean.jpg"), "--detectors", "metadata")
+    with open(private_home / "audit.jsonl", "ab") as handle:
+        handle.write(b'{"seq": 2, "prev": "ab')
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == ExitStatus.OK and "chain intact" in result.stdout
+    assert "line 2 of the audit log was only partly written" in " ".join(result.stderr.split())
+
+
+def test_audit_verify_of_a_log_it_cannot_read_says_what_is_damaged(private_home: Path):
+    (private_home / "audit.jsonl").mkdir(parents=True)
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == ExitStatus.ERROR and "move it aside" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr

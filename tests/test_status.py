@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from media_screen.config import FailOn
 from media_screen.model import Verdict
-from media_screen.status import ExitStatus, exit_status
+from media_screen.status import ExitStatus, audit_verify_exit_status, exit_status
+from media_screen.store.audit import BreakKind, ChainBreak, ChainVerification
 
 V = Verdict
 
@@ -23,3 +26,16 @@ V = Verdict
 )
 def test_exit_status(verdicts, fail_on, status):
     assert exit_status(verdicts, fail_on) == status
+
+
+@pytest.mark.parametrize(
+    "verification, status",
+    [
+        (ChainVerification(Path("a"), exists=False), ExitStatus.OK),
+        (ChainVerification(Path("a"), exists=True, lines=3, torn_lines=(3,)), ExitStatus.OK),  # a crash, not an edit
+        (ChainVerification(Path("a"), True, 3, first_break=ChainBreak(2, BreakKind.CHANGED, "")), ExitStatus.FINDINGS),
+        (ChainVerification(Path("a"), True, 3, first_break=ChainBreak(4, BreakKind.REMOVED, "")), ExitStatus.FINDINGS),
+    ],
+)
+def test_audit_verify_exit_status(verification, status):
+    assert audit_verify_exit_status(verification) == status
