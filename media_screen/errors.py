@@ -43,6 +43,14 @@ class PassphraseRequiredError(SigningKeyError):
     """The signing key is passphrase-protected and no passphrase was given."""
 
 
+class WatchlistError(MediaScreenError):
+    """The protected-faces watchlist is missing, damaged, or cannot be written; or an enrolment is invalid."""
+
+
+class WatchlistPassphraseError(WatchlistError):
+    """The watchlist is encrypted and no passphrase, or a wrong one, was given."""
+
+
 class StoreDamagedError(MediaScreenError):
     """One of our own files (result cache, approval register, audit log) cannot be read or written."""
 
