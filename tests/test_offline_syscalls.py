@@ -124,9 +124,12 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
         "scan --format table": ["scan", *map(str, CACHED)],
         "scan --jobs 2 --no-cache": ["scan", str(BADGE), "--jobs", "2", "--no-cache", "--format", "jsonl"],
         "redact": ["redact", str(BADGE), "--out", str(out / "redacted"), "--format", "json"],
+        "keys init": ["keys", "init", "--name", "Chief T. Example"],
+        "keys show": ["keys", "show"],
         "approve": ["approve", str(BADGE), "--by", "Chief T. Example"],
         "approvals": ["approvals"],
         "audit show": ["audit", "show", "--last", "5"],
+        "audit verify": ["audit", "verify"],
         "cache info": ["cache", "info"],
         "detectors": ["detectors"],
         "profile show": ["profile", "show"],
@@ -145,6 +148,7 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
     # (and the commands did their work: the approval was recorded, the reports were written)
     approval = subprocess.run([*CLI, "approvals", "--json"], env=_environment(tmp_path), capture_output=True, text=True)
     assert json.loads(approval.stdout.splitlines()[-1])["approved_by"] == "Chief T. Example"
+    assert json.loads(approval.stdout.splitlines()[-1])["signature"]
     written = {p.name for p in out.iterdir()}
     assert written >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted", "profile.toml"}
     assert (tmp_path / "train" / "out" / "tiny_police.onnx").is_file()
