@@ -420,7 +420,8 @@ def audit_verify(
     anchor = None
     if head is not None:
         line, _, digest = head.partition(":")
-        if not (line.isdigit() and int(line) > 0 and len(digest) == 64 and all(c in "0123456789abcdefABCDEF" for c in digest)):
+        hexadecimal = len(digest) == 64 and all(c in "0123456789abcdefABCDEF" for c in digest)
+        if not (line.isdigit() and int(line) > 0 and hexadecimal):
             _fail("--head is LINE:SHA256 as `audit verify` printed it, e.g. 120:3f2a...(64 hex digits)")
         anchor = (int(line), digest)
     try:
@@ -430,7 +431,8 @@ def audit_verify(
     where = clean_text(verification.path, 4096)
     for torn in verification.torn_lines:
         stderr.print(f"warning: line {torn} of the audit log was only partly written (media-screen was stopped "
-                     "while appending it); it is not an event and holds nothing to verify", markup=False, highlight=False)
+                     "while appending it); it is not an event and holds nothing to verify",
+                     markup=False, highlight=False)
     if not verification.exists:
         typer.echo(f"no audit log at {where} (nothing recorded yet, or it was moved away)")
     else:
@@ -442,17 +444,23 @@ def audit_verify(
         elif verification.head is not None:
             typer.echo(f"head: {verification.head_line}:{verification.head}")
             stderr.print("keep the head somewhere this machine cannot change; `media-screen audit verify --head "
-                         "LINE:SHA256` later proves that nothing up to that line was changed", markup=False, highlight=False)
+                         "LINE:SHA256` later proves that nothing up to that line was changed",
+                         markup=False, highlight=False)
     raise typer.Exit(int(audit_verify_exit_status(verification)))
 
 
-@keys_app.command("init", help="Make your ed25519 signing key pair and print the approvers table to paste into the profile.")
+@keys_app.command(
+    "init", help="Make your ed25519 signing key pair and print the approvers table to paste into the profile."
+)
 def keys_init(
     name: str = typer.Option(..., "--name", help="Your name as approver (the Chief or the designee)."),
     passphrase: bool = typer.Option(
-        False, "--passphrase", help=f"Protect the private key with a passphrase (${_PASSPHRASE_VARIABLE}, else asked for)."
+        False, "--passphrase",
+        help=f"Protect the private key with a passphrase (${_PASSPHRASE_VARIABLE}, else asked for).",
     ),
-    key: Optional[Path] = typer.Option(None, "--key", help="Where to write the private key (default: the data folder)."),
+    key: Optional[Path] = typer.Option(
+        None, "--key", help="Where to write the private key (default: the data folder)."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing key (approvals it signed stop verifying "
                                "once the profile drops it)."),
 ) -> None:
@@ -466,8 +474,10 @@ def keys_init(
         made = create_key(name, secret, key, overwrite=force)
     except MediaScreenError as exc:
         _fail(str(exc))
-    stderr.print(f"wrote the private key {made.private_path} (mode 0600; "
-                 f"{'protected by a passphrase' if secret else 'NOT protected by a passphrase: anyone who can read it can sign as you'}); "
+    protection = "protected by a passphrase" if secret else (
+        "NOT protected by a passphrase: anyone who can read it can sign as you"
+    )
+    stderr.print(f"wrote the private key {made.private_path} (mode 0600; {protection}); "
                  f"key fingerprint {made.fingerprint}. Add this table to the department profile's approvers:",
                  markup=False, highlight=False, soft_wrap=True)
     typer.echo(made.approvers_table(), nl=False)
@@ -569,7 +579,8 @@ def list_approvals(
         _fail(f"{exc}; until then no approval in it is applied", ExitStatus.ERROR)
     if as_json:
         for c in checked:
-            fields = {**asdict(c.approval), "check": c.check.value, "signer": c.signer, "key_fingerprint": c.key_fingerprint}
+            fields = {**asdict(c.approval), "check": c.check.value, "signer": c.signer,
+                      "key_fingerprint": c.key_fingerprint}
             typer.echo(json.dumps(fields, ensure_ascii=False))
         return
     table = Table(title=f"B.2 approvals ({len(checked)}; only those whose signature is verified are honoured)")

@@ -203,7 +203,8 @@ def private_home(tmp_path: Path, monkeypatch) -> Path:
 
 def test_keys_init_prints_the_approvers_table_and_keys_show_repeats_it(private_home: Path):
     made = runner.invoke(app, ["keys", "init", "--name", "Chief R. Example"])
-    assert made.exit_code == 0 and made.stdout.startswith("[[approvers]]\nname = \"Chief R. Example\"\nkey = \"ed25519:")
+    assert made.exit_code == 0
+    assert made.stdout.startswith('[[approvers]]\nname = "Chief R. Example"\nkey = "ed25519:')
     assert "NOT protected by a passphrase" in made.stderr and (private_home / "keys").is_dir()
     assert runner.invoke(app, ["keys", "show"]).stdout == made.stdout
     again = runner.invoke(app, ["keys", "init", "--name", "Chief R. Example"])

@@ -68,7 +68,9 @@ class ApprovalCheck(str, enum.Enum):
 
 CHECK_MEANING = {
     ApprovalCheck.VERIFIED: "signed by a key the profile trusts",
-    ApprovalCheck.UNSIGNED: "it carries no signature (written into the register by hand, or before approvals were signed)",
+    ApprovalCheck.UNSIGNED: (
+        "it carries no signature (written into the register by hand, or before approvals were signed)"
+    ),
     ApprovalCheck.BAD_SIGNATURE: "its signature does not match its content (the register was changed after signing)",
     ApprovalCheck.UNTRUSTED_KEY: "it was signed by a key the profile does not list under [[approvers]]",
 }

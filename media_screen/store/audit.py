@@ -436,7 +436,8 @@ class _ChainWalk:
                 self._break(chained_to + 1, BreakKind.INSERTED, f"line {chained_to + 1} was inserted "
                             f"(line {number} chains to line {chained_to})")
             else:
-                self._break(number, BreakKind.INSERTED, f"line {number} was inserted (its number {seq} was used before)")
+                self._break(number, BreakKind.INSERTED,
+                            f"line {number} was inserted (its number {seq} was used before)")
         elif prev != self.expected_prev:
             after = following[1] if following else None
             if after is not None and after.get("seq") == seq and after.get("prev") == self.expected_prev:

@@ -160,7 +160,9 @@ def load_signer(private_path: Path | None = None, passphrase: bytes | None = Non
     if not isinstance(private_key, Ed25519PrivateKey):
         raise SigningKeyError(f"the signing key {public.private_path} is not an ed25519 key")
     if _public_text(private_key) != public.key:
-        raise SigningKeyError(f"the signing key {public.private_path} does not match {public_path(public.private_path)}")
+        raise SigningKeyError(
+            f"the signing key {public.private_path} does not match {public_path(public.private_path)}"
+        )
     return Signer(private_key, public)
 
 
