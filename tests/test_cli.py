@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from media_screen import detectors as registry
 from media_screen.cli import app
 from media_screen.config import default_profile_text
+from media_screen.errors import PassphraseRequiredError
 from media_screen.status import ExitStatus
+from media_screen.store.keys import load_signer
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -225,6 +227,17 @@ def test_approve_signs_with_a_passphrase_protected_key_from_the_environment(priv
     monkeypatch.setenv("MEDIA_SCREEN_KEY_PASSPHRASE", "wrong horse")
     assert "wrong passphrase" in runner.invoke(app, ["approve", photo]).stderr
     assert len(runner.invoke(app, ["approvals", "--json"]).stdout.splitlines()) == 1
+
+
+def test_keys_init_asks_for_a_passphrase_twice_when_none_is_in_the_environment(private_home: Path):
+    # given a new key made with --passphrase, typed twice
+    made = runner.invoke(app, ["keys", "init", "--name", "Chief", "--passphrase"], input="s3cret words\ns3cret words\n")
+    assert made.exit_code == 0 and "protected by a passphrase" in made.stderr
+    # then the key on disk opens with that passphrase only
+    key = private_home / "keys" / "approver_ed25519.pem"
+    assert load_signer(key, b"s3cret words").public.name == "Chief"
+    with pytest.raises(PassphraseRequiredError):
+        load_signer(key)
 
 
 def test_approve_without_a_key_says_how_to_make_one(private_home: Path):
