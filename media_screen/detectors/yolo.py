@@ -3,7 +3,7 @@
 The profile names the model file and maps the model's class names to detection kinds:
 
     [detectors.yolo]
-    model = "police_yolov8n.pt"   # relative: the models folder (see model_files.py); or absolute
+    model = "police_yolov8n.onnx"   # relative: the models folder (see model_files.py); or absolute
     [detectors.yolo.classes]
     police_vehicle = "police_vehicle"
 
@@ -34,7 +34,7 @@ from media_screen.detectors.ultralytics_backend import (
 from media_screen.errors import ModelUnavailableError, ProfileError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
-DEFAULT_MODEL = "police_yolov8n.pt"
+DEFAULT_MODEL = "police_yolov8n.onnx"
 HOW_TO_GET_MODEL = (
     "train it with `media-screen train --config models/police_yolov8n.train.toml`, "
     "or point `model` in the profile's detectors.yolo table at a YOLO .pt or .onnx file"

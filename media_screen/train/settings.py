@@ -19,10 +19,8 @@ DEFAULT_CONFIG_NAME = "police_yolov8n.train.toml"
 
 
 def default_config_path() -> Path:
-    """The configuration of the shipped model, in the models folder."""
-    from media_screen.detectors.model_files import models_dir
-
-    return models_dir() / DEFAULT_CONFIG_NAME
+    """The configuration of the shipped model, in the repository's models/ folder (training needs the source tree)."""
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_CONFIG_NAME
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The shipped model (models/police_yolov8n.pt) loads offline and finds the department's own patch and badge."""
+"""The shipped model (media_screen/models/police_yolov8n.onnx) loads offline and finds the department's own patch and badge."""
 
 from __future__ import annotations
 
