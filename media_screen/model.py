@@ -96,6 +96,8 @@ class DetectionKind(str, enum.Enum):
     POLICE_VEHICLE = "police_vehicle"
     LIGHT_BAR = "light_bar"
     EXPLICIT = "explicit"
+    PROTECTED_PERSON = "protected_person"  # a face recognised as someone on the protected watchlist
+    FACE_UNCHECKED = "face_unchecked"  # faces too small to check against the watchlist
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "police_vehicle": "media_screen.detectors.police_vehicle:PoliceVehicleDetector",
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
     "police_items": "media_screen.detectors.police_items:PoliceItemsDetector",
+    "protected": "media_screen.detectors.protected:ProtectedFacesDetector",
     "yolo": "media_screen.detectors.yolo:YoloDetector",
 }
 # Registered but run only when named (--detectors, or a profile that lists them): the first trained

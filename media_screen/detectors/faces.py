@@ -32,6 +32,7 @@ import numpy as np
 from media_screen.config import Profile
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.centerface import CenterFaceNet, FaceCandidates, non_max_suppression
+from media_screen.detectors.frame_cache import FrameCache
 from media_screen.detectors.model_files import package_model, package_version
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
@@ -49,6 +50,7 @@ MAX_CANDIDATES = 576  # per frame; beyond that the strongest are verified
 TILE_EDGE_MARGIN_PX = 4  # a tile's face closer than this to an inner tile edge may be cut: dropped
 
 _networks: dict[Path, CenterFaceNet] = {}
+_results = FrameCache(size=2)  # the faces of the last frames, for every detector that needs them
 _networks_lock = threading.Lock()
 
 
@@ -122,6 +124,12 @@ class FaceDetector:
         return cls(_networks[path], FaceSettings.from_table(profile.detector_settings(cls.name)))
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        """Faces in the frame; the result is shared for the same pixels (the protected-faces detector
+        reads the faces this one found instead of running the network again)."""
+        owner = (id(self._network), self.settings, frame.time_s)
+        return _results.get_or_compute(owner, frame.pixels, lambda: self._detect(frame))
+
+    def _detect(self, frame: Frame) -> tuple[Detection, ...]:
         pixels = frame.pixels
         found, candidates = [], []
         for one_pass in plan_passes(frame.width, frame.height, self.settings):

@@ -1,0 +1,127 @@
+"""Face embeddings with dlib's ResNet face descriptor, from the installed `face-recognition-models`.
+
+One face becomes a 128-number vector; two photos of one person give vectors close together
+(Euclidean distance), two people vectors far apart. The models ship in the sdist of
+`face-recognition-models` (CC0 weights: the ResNet descriptor and the 5-point landmark model)
+and run with `dlib-bin` (prebuilt dlib wheels). The package's own `__init__` needs
+`pkg_resources`, so its files are found without importing it.
+
+Alignment: the face detector's box is handed to dlib's 5-point landmark model (two corners of each
+eye, the base of the nose), and the face is cut out as dlib's 150 x 150 chip (rotated upright,
+scaled, 25 % padding), the alignment the descriptor was trained with. Measured on the identity-
+labelled photos (bench/eval_faceid.py, README "Protected faces"): aligning from CenterFace's own
+five points instead costs accuracy, because its points (eye centres, mouth corners) do not map
+onto the chip dlib's training used.
+
+dlib's objects are not documented as thread-safe: calls are serialised.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from media_screen.detectors.model_files import package_model, package_version
+from media_screen.errors import ModelUnavailableError
+from media_screen.model import Box
+
+MODEL_PACKAGE = "face_recognition_models"
+DISTRIBUTION = "face-recognition-models"
+DESCRIPTOR_FILE = "models/dlib_face_recognition_resnet_model_v1.dat"
+LANDMARKS_FILE = "models/shape_predictor_5_face_landmarks.dat"
+EMBEDDING_SIZE = 128
+CHIP_PX = 150  # the descriptor's input side
+CHIP_PADDING = 0.25
+CONTEXT = 1.0  # pixels around the box cut out before alignment, in box sides (room to rotate the chip)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What `media-screen detectors` and the watchlist header say about the embedding model."""
+
+    name: str
+    version: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
+
+
+def model_info() -> ModelInfo:
+    return ModelInfo(MODEL_NAME, f"{DISTRIBUTION} {package_version(DISTRIBUTION)}")
+
+
+def model_paths() -> tuple[Path, Path]:
+    """(descriptor, landmark model) inside the installed package; ModelUnavailableError if missing."""
+    return package_model(MODEL_PACKAGE, DESCRIPTOR_FILE), package_model(MODEL_PACKAGE, LANDMARKS_FILE)
+
+
+class FaceEmbedder:
+    """Loads the two dlib models once; `embed` turns a face box in a BGR frame into a unit-free 128-vector."""
+
+    def __init__(self, descriptor_path: Path, landmarks_path: Path) -> None:
+        try:
+            import dlib
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "the Python package 'dlib-bin' is not installed; it runs the face recognition model. "
+                "Install it with: pip install dlib-bin (or re-run scripts/install.sh)"
+            ) from exc
+        self._dlib = dlib
+        try:
+            self._landmarks = dlib.shape_predictor(str(landmarks_path))
+            self._descriptor = dlib.face_recognition_model_v1(str(descriptor_path))
+        except RuntimeError as exc:
+            raise ModelUnavailableError(
+                f"cannot load the face recognition models ({exc}); reinstall them: "
+                f"pip install --force-reinstall {DISTRIBUTION}"
+            ) from exc
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_installed(cls) -> "FaceEmbedder":
+        """The process-wide embedder (the models load once, about 0.3 s)."""
+        global _shared
+        with _shared_lock:
+            if _shared is None:
+                _shared = cls(*model_paths())
+            return _shared
+
+    def embed(self, bgr: np.ndarray, box: Box) -> np.ndarray:
+        """The 128-vector (float32) of the face in `box` (frame pixels) of a BGR uint8 frame."""
+        return self.embed_many(bgr, [box])[0]
+
+    def embed_many(self, bgr: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """One row per box, shape (len(boxes), 128)."""
+        vectors = np.zeros((len(boxes), EMBEDDING_SIZE), np.float32)
+        for row, box in enumerate(boxes):
+            crop, origin = _context_crop(bgr, box)
+            rgb = np.ascontiguousarray(crop[:, :, ::-1])
+            x1, y1 = box.x1 - origin[0], box.y1 - origin[1]
+            rect = self._dlib.rectangle(
+                int(round(x1)), int(round(y1)), int(round(x1 + box.width)), int(round(y1 + box.height))
+            )
+            with self._lock:
+                shape = self._landmarks(rgb, rect)
+                chip = self._dlib.get_face_chip(rgb, shape, size=CHIP_PX, padding=CHIP_PADDING)
+                vectors[row] = np.asarray(self._descriptor.compute_face_descriptor(chip), np.float32)
+        return vectors
+
+
+def _context_crop(bgr: np.ndarray, box: Box) -> tuple[np.ndarray, tuple[int, int]]:
+    """The box with CONTEXT sides of margin all round, clipped to the frame: (crop, its top-left corner)."""
+    height, width = bgr.shape[:2]
+    margin = CONTEXT * max(box.width, box.height)
+    left, top = max(0, int(box.x1 - margin)), max(0, int(box.y1 - margin))
+    right, bottom = min(width, int(box.x2 + margin) + 1), min(height, int(box.y2 + margin) + 1)
+    return bgr[top:bottom, left:right], (left, top)
+
+
+_shared: FaceEmbedder | None = None
+_shared_lock = threading.Lock()
