@@ -25,6 +25,7 @@ from media_screen.store.approvals import ApprovalRegister
 from media_screen.store.audit import AuditLog, current_user, read_log
 from media_screen.store.keys import PASSPHRASE_VARIABLE as _PASSPHRASE_VARIABLE
 from media_screen.batch import BatchScan, available_cores
+from media_screen.cli_protect import protect_app
 from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
@@ -65,6 +66,7 @@ audit_app = typer.Typer(help="The audit log of every scan, redaction and approva
 app.add_typer(audit_app, name="audit")
 keys_app = typer.Typer(help="Approvers' signing keys: B.2 approvals are signed, and scans honour only trusted keys.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(protect_app, name="protect")
 
 stderr = Console(stderr=True)
 
