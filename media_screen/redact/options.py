@@ -18,6 +18,7 @@ class RedactTarget(str, enum.Enum):
     TEXT = "text"
     PLATES = "plates"
     EXPLICIT = "explicit"
+    PROTECTED = "protected"  # only faces recognised from the protected-faces watchlist
 
 
 # Detection kinds each target covers. Generic `text` (ordinary legible text) is left alone:
@@ -36,6 +37,7 @@ TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
     ),
     RedactTarget.PLATES: frozenset({DetectionKind.PLATE}),
     RedactTarget.EXPLICIT: frozenset({DetectionKind.EXPLICIT}),
+    RedactTarget.PROTECTED: frozenset({DetectionKind.PROTECTED_PERSON}),
 }
 
 

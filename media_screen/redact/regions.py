@@ -118,7 +118,7 @@ def _quad_of(detection: Detection) -> np.ndarray | None:
 
 def region_for(detection: Detection, options: RedactOptions) -> Region:
     """The area to obscure for one detection, margin included (may reach outside the frame)."""
-    if detection.kind == DetectionKind.FACE:
+    if detection.kind in (DetectionKind.FACE, DetectionKind.PROTECTED_PERSON):  # a recognised face is a face
         grown = detection.box.scaled(options.face_scale)
         return Region(detection.kind, Shape.ELLIPSE, corner_pair(grown), detection.score, detection.detector)
     quad = _quad_of(detection) if detection.kind in QUAD_KINDS else None
