@@ -210,27 +210,48 @@ def _identifying_properties(description: ElementTree.Element):
     return found
 
 
-def _regex_values(text: str, local: str) -> list[str]:
-    """Values of a property in attribute or simple-element form, in document order (no entity expansion)."""
-    pattern = re.compile(
-        rf"(?<![\w.-])(?:[\w.-]+:)?{local}\s*=\s*(['\"])(.*?)\1"
-        rf"|<(?:[\w.-]+:)?{local}(?:\s[^>]*)?>(.*?)</(?:[\w.-]+:)?{local}>",
-        re.DOTALL,
-    )
-    values = []
-    for match in pattern.finditer(text):
-        value = match.group(2) if match.group(2) is not None else match.group(3)
-        items = re.findall(r"<rdf:li[^>]*>(.*?)</rdf:li>", value, re.DOTALL)
-        values.append("; ".join(i.strip() for i in items) if items else re.sub(r"<[^>]*>", " ", value).strip())
-    return values
+# The fallback reader is one linear pass over the tags (each match stops at the next `<` or `>`), then
+# plain slicing: patterns that search ahead for a closing tag rescan the rest of the packet from every
+# opening tag, which a packet of repeated opening tags turns into minutes of work.
+_TAG = re.compile(r"<(/?)(?:[\w.-]+:)?([\w.-]+)([^<>]*)")
+_ATTRIBUTE = re.compile(r"(?<![\w.-])(?:[\w.-]+:)?([\w.-]+)\s*=\s*(['\"])(.*?)\2", re.DOTALL)
+_LIST_ITEM = re.compile(r"<rdf:li(?:\s[^<>]*)?>([^<]*)")
+_MARKUP = re.compile(r"<[^<>]*>")
+
+
+def _regex_values_by_name(text: str, names: set[str]) -> dict[str, list[str]]:
+    """Values of the named properties in attribute or simple-element form, in document order (no entity
+    expansion). An element's value is its text up to the first closing tag of the same name."""
+    found: dict[str, list[tuple[int, str]]] = {name: [] for name in names}
+    opened: dict[str, tuple[int, int]] = {}  # name -> (where its tag starts, where its content starts)
+    for tag in _TAG.finditer(text):
+        closing, name, rest = tag.groups()
+        if closing:
+            if name in opened:
+                start, content_start = opened.pop(name)
+                found[name].append((start, _element_text(text[content_start : tag.start()])))
+            continue
+        for attribute in _ATTRIBUTE.finditer(rest):
+            if attribute.group(1) in names:
+                found[attribute.group(1)].append((tag.start(), attribute.group(3)))
+        closed = text.startswith(">", tag.end())  # not cut short by a `<` or the end of the packet
+        if name in names and name not in opened and closed and not rest.rstrip().endswith("/"):
+            opened[name] = (tag.start(), tag.end() + 1)
+    return {name: [value for _, value in sorted(values, key=lambda item: item[0])] for name, values in found.items()}
+
+
+def _element_text(value: str) -> str:
+    items = _LIST_ITEM.findall(value)
+    return "; ".join(i.strip() for i in items) if items else _MARKUP.sub(" ", value).strip()
 
 
 def _scan_with_regex(text: str):
+    values = _regex_values_by_name(text, {local for _, local in _PROPERTIES} | set(_GPS_NAMES))
     properties = []
     for (namespace, local) in _PROPERTIES:
-        for value in _regex_values(text, local)[:1]:
+        for value in values[local][:1]:
             properties.append(((namespace, local), value))
-    columns = {name: _regex_values(text, name) for name in _GPS_NAMES}
+    columns = {name: values[name] for name in _GPS_NAMES}
     count = max(len(columns["GPSLatitude"]), len(columns["GPSLongitude"]))
     groups = []
     for index in range(count):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from still_builders import xmp_packet
 
@@ -100,6 +102,29 @@ def test_malformed_packet_is_still_read_for_gps():
     # when the packet is read, then the position is found by the fallback reader
     _, readings = xmp_metadata(broken)
     assert (readings[0].lat, readings[0].lon) == pytest.approx((54.989667, -1.914167), abs=1e-6)
+
+
+def test_packet_cut_inside_a_tag_is_still_read_for_gps():
+    # given a packet cut inside the rdf:Description tag that holds the position as attributes
+    packet = xmp_packet("", namespaces='exif:GPSLatitude="54,59.38N" exif:GPSLongitude="1,54.85W"')
+    broken = packet[: packet.index(b'W"') + 2]
+    # when the packet is read, then the fallback reader still finds the position
+    _, readings = xmp_metadata(broken)
+    assert (readings[0].lat, readings[0].lon) == pytest.approx((54.989667, -1.914167), abs=1e-6)
+
+
+def test_malformed_packet_of_repeated_opening_tags_is_read_in_linear_time():
+    # given a malformed 1 MB packet of opening tags that never close, the position after them
+    # (found by bench/fuzz_inputs.py: the fallback reader searched ahead from every opening tag, and
+    # 288 KB of them took 80 s)
+    packet = xmp_packet("<exif:GPSLatitude>" * 60_000 + "<exif:GPSLongitude>1,54.85W</exif:GPSLongitude>")
+    broken = packet[: packet.index(b"</rdf:Description>")]
+    # when the packet is read
+    started = time.perf_counter()
+    _, readings = xmp_metadata(broken)
+    # then it takes well under a second, and the longitude is still read
+    assert time.perf_counter() - started < 1.0
+    assert readings[0].lon == pytest.approx(-1.914167, abs=1e-6)
 
 
 def test_packet_without_xmp_root_gives_nothing():
