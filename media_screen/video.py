@@ -171,6 +171,8 @@ def video_stream(container: av.container.InputContainer) -> av.video.stream.Vide
     streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
     if not streams:
         raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
+    if streams[0].codec_context is None:  # PyAV has no decoder for an unknown (or damaged) codec tag
+        raise CorruptMediaError("the video stream's codec is unknown: no decoder for it; decoded to 00:00:00.000")
     return streams[0]
 
 

@@ -219,6 +219,17 @@ def test_garbage_after_the_header_cannot_be_opened(tmp_path):
         screen(clip)
 
 
+def test_video_stream_of_an_unknown_codec_is_an_error_not_a_crash(tmp_path, profile):
+    # given a clip whose sample entry names a codec no decoder knows (PyAV gives the stream no codec
+    # context; found by bench/fuzz_inputs.py, where it ended in the pipeline's catch-all as AttributeError)
+    path = tmp_path / "unknown_codec.mov"
+    path.write_bytes((REPO / "sample_media" / "video" / "location_zero.mov").read_bytes().replace(b"avc1", b"zzzz"))
+    # when it is screened
+    report = Screener(profile, ScanOptions(detectors=("metadata",))).scan_file(path)
+    # then it is ERROR, saying why
+    assert report.verdict == Verdict.ERROR and "codec is unknown" in report.error
+
+
 def test_audio_only_mp4_is_an_error_not_a_clear(tmp_path, profile):
     import av
 
