@@ -31,7 +31,8 @@ GPS_SOURCE = "EXIF GPS IFD"
 EXIFREAD_ERRORS = (
     ExifError,
     AssertionError,  # its HEIC box parser asserts on malformed files...
-    EOFError,  # ...and raises EOFError on truncated ones
+    EOFError,  # ...raises EOFError on truncated ones...
+    NotImplementedError,  # ...and this on a box whose size is 0 ("to the end of the file")
     struct.error,
     ValueError,
     IndexError,
