@@ -1,9 +1,9 @@
-"""Sexual content (GO 07.08 B.5): NudeNet's YOLOv8 detector, run through ultralytics.
+"""Sexual content (GO 07.08 B.5): NudeNet's YOLOv8 detector, run with onnxruntime (yolo_onnx.py).
 
 The model (`320n.onnx`, inside the installed `nudenet` package, trained at 320 px) finds 18
 classes of body parts, covered and exposed, and faces. Only the exposed sexual ones count here;
-bellies, feet, armpits and male chests are not B.5 material. Ultralytics letterboxes the frame
-to the model's input size.
+bellies, feet, armpits and male chests are not B.5 material. The frame is letterboxed to `imgsz`
+as ultralytics would (the model's input size is dynamic), without torch or ultralytics.
 """
 
 from __future__ import annotations
@@ -16,14 +16,7 @@ import numpy as np
 from media_screen.config import Profile
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.model_files import package_model, package_version
-from media_screen.detectors.ultralytics_backend import (
-    INSTALL_HINT,
-    BoxArrays,
-    YoloModel,
-    load_model,
-    ultralytics_available,
-    ultralytics_version,
-)
+from media_screen.detectors.yolo_onnx import BoxArrays, YoloOnnx, load_onnx, onnxruntime_available, onnxruntime_version
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
@@ -66,7 +59,7 @@ class ExplicitDetector:
 
     name = "explicit"
 
-    def __init__(self, model: YoloModel, settings: ExplicitSettings) -> None:
+    def __init__(self, model: YoloOnnx, settings: ExplicitSettings) -> None:
         self.model = model
         self.settings = settings
 
@@ -75,23 +68,23 @@ class ExplicitDetector:
         model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", True, None
         try:
             model = str(package_model(MODEL_PACKAGE, MODEL_FILE))
-            if not ultralytics_available():
-                raise ModelUnavailableError(f"the Python package 'ultralytics' is not installed; {INSTALL_HINT}")
+            if not onnxruntime_available():
+                raise ModelUnavailableError("the Python package 'onnxruntime' is not installed; pip install onnxruntime")
         except ModelUnavailableError as exc:
             available, problem = False, str(exc)
         return DetectorInfo(
             name=cls.name,
-            description="exposed sexual body parts, B.5 (NudeNet YOLOv8n via ultralytics)",
+            description="exposed sexual body parts, B.5 (NudeNet YOLOv8n via onnxruntime)",
             kinds=(DetectionKind.EXPLICIT,),
             model=model,
-            version=f"nudenet {package_version(MODEL_PACKAGE)}, ultralytics {ultralytics_version()}",
+            version=f"nudenet {package_version(MODEL_PACKAGE)}, onnxruntime {onnxruntime_version()}",
             available=available,
             problem=problem,
         )
 
     @classmethod
     def from_profile(cls, profile: Profile) -> "ExplicitDetector":
-        model = load_model(package_model(MODEL_PACKAGE, MODEL_FILE), task="detect")
+        model = load_onnx(package_model(MODEL_PACKAGE, MODEL_FILE))
         return cls(model, ExplicitSettings.from_table(profile.detector_settings(cls.name)))
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:

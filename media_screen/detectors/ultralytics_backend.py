@@ -1,5 +1,8 @@
 """The one module that imports ultralytics: load a YOLO model once, run it, return plain arrays.
 
+Screening runs exported .onnx models without it (yolo_onnx.py); ultralytics, with torch, comes with
+the `train` extra and runs `media-screen train` and a profile's .pt checkpoints.
+
 Ultralytics checks for updates, sends analytics, downloads fonts and weights and pip-installs
 missing packages unless told not to. media_screen.offline sets YOLO_OFFLINE, YOLO_AUTOINSTALL=false
 and a config folder under our cache before ultralytics is first imported; here the `sync`
@@ -13,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -22,32 +24,14 @@ import numpy as np
 
 from media_screen import offline
 from media_screen.detectors.model_files import package_version
+from media_screen.detectors.yolo_onnx import BoxArrays  # noqa: F401 - the boxes both backends return
 from media_screen.errors import ModelUnavailableError
 from media_screen.sanitize import clean_text
 
-INSTALL_HINT = "install it with: pip install ultralytics (or re-run scripts/install.sh)"
+INSTALL_HINT = "install it with: pip install 'media-screen[train]' (or re-run scripts/install.sh)"
 
 _models: dict[tuple[Path, str], "YoloModel"] = {}
 _models_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class BoxArrays:
-    """Boxes found in one image: plain numpy arrays in that image's pixels."""
-
-    xyxy: np.ndarray  # (N, 4) float32: x1, y1, x2, y2
-    scores: np.ndarray  # (N,) float32 in 0..1
-    class_ids: np.ndarray  # (N,) int64
-    names: Mapping[int, str]  # class id -> the model's class name
-
-    def __len__(self) -> int:
-        return len(self.scores)
-
-    def labels(self) -> list[str]:
-        return [self.names.get(int(i), str(int(i))) for i in self.class_ids]
-
-    def select(self, keep: np.ndarray) -> "BoxArrays":
-        return BoxArrays(self.xyxy[keep], self.scores[keep], self.class_ids[keep], self.names)
 
 
 def ultralytics_available() -> bool:

@@ -1,4 +1,7 @@
-"""Any YOLO model (ultralytics .pt or exported .onnx): where a department's own trained model plugs in.
+"""Any YOLO model (exported .onnx, or an ultralytics .pt): where a department's own trained model plugs in.
+
+An .onnx model runs with onnxruntime (yolo_onnx.py: no torch, no ultralytics); a .pt checkpoint needs
+ultralytics, which comes with the `train` extra (`pip install 'media-screen[train]'`).
 
 The profile names the model file and maps the model's class names to detection kinds:
 
@@ -25,12 +28,12 @@ from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.model_files import project_model, require_file
 from media_screen.detectors.ultralytics_backend import (
     INSTALL_HINT,
-    BoxArrays,
     YoloModel,
     load_model,
     ultralytics_available,
     ultralytics_version,
 )
+from media_screen.detectors.yolo_onnx import BoxArrays, YoloOnnx, load_onnx, onnxruntime_available, onnxruntime_version
 from media_screen.errors import ModelUnavailableError, ProfileError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
@@ -82,7 +85,7 @@ class YoloDetector:
 
     name = "yolo"
 
-    def __init__(self, model: YoloModel, settings: YoloSettings) -> None:
+    def __init__(self, model: YoloOnnx | YoloModel, settings: YoloSettings) -> None:
         self.model = model
         self.settings = settings
         # Only mapped classes are asked for, so that others cannot crowd them out of the per-image box limit.
@@ -109,7 +112,7 @@ class YoloDetector:
             description="the department's trained YOLO model (officers, marked vehicles, badges, patches)",
             kinds=kinds,
             model=str(model_path),
-            version=f"ultralytics {ultralytics_version()}",
+            version=_runtime_version(model_path),
             available=available,
             problem=problem,
         )
@@ -118,6 +121,8 @@ class YoloDetector:
     def from_profile(cls, profile: Profile) -> "YoloDetector":
         settings = YoloSettings.from_table(profile.detector_settings(cls.name))
         _check_can_load(settings)
+        if _is_onnx(settings.model):
+            return cls(load_onnx(settings.model), settings)
         return cls(load_model(settings.model, task="detect"), settings)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
@@ -137,7 +142,21 @@ class YoloDetector:
         )
 
 
+def _is_onnx(path: Path) -> bool:
+    return path.suffix.lower() == ".onnx"
+
+
+def _runtime_version(path: Path) -> str:
+    return f"onnxruntime {onnxruntime_version()}" if _is_onnx(path) else f"ultralytics {ultralytics_version()}"
+
+
 def _check_can_load(settings: YoloSettings) -> None:
     require_file(settings.model, "the YOLO model file", HOW_TO_GET_MODEL)
-    if not ultralytics_available():
-        raise ModelUnavailableError(f"the Python package 'ultralytics' is not installed; {INSTALL_HINT}")
+    if _is_onnx(settings.model):
+        if not onnxruntime_available():
+            raise ModelUnavailableError("the Python package 'onnxruntime' is not installed; pip install onnxruntime")
+    elif not ultralytics_available():
+        raise ModelUnavailableError(
+            f"the Python package 'ultralytics' is not installed (it runs .pt models; an exported .onnx needs only "
+            f"onnxruntime); {INSTALL_HINT}"
+        )
