@@ -7,6 +7,7 @@ decoded; a truncated file is an error, not a partial picture.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import warnings
 from dataclasses import dataclass
@@ -120,12 +121,22 @@ def register_heif() -> None:
         _HEIF_REGISTERED = True
 
 
+@contextlib.contextmanager
+def quiet_pillow():
+    """Pillow's warnings about damaged metadata ("Tag data larger than file") are not printed: what the
+    file is worth is decided by what decoding raises, and from a worker the warning would reach the
+    user's terminal as a stray line naming Pillow's source file."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def open_still(path: Path, max_pixels: int) -> Image.Image:
     """Open a still image lazily, refusing decompression bombs before decoding pixels."""
     register_heif()
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with warnings.catch_warnings():
+        with quiet_pillow():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -157,7 +168,7 @@ def verify_still(path: Path, max_pixels: int) -> MediaInfo:
     HEIC / HEIF / AVIF are not decoded: every item's data must lie inside the file (heif_layout.py).
     """
     probe = _still_probe(path)
-    with open_still(path, max_pixels) as image:
+    with open_still(path, max_pixels) as image, quiet_pillow():
         width, height = image.size
         try:
             orientation = image.getexif().get(0x0112)
@@ -188,7 +199,7 @@ def verify_still(path: Path, max_pixels: int) -> MediaInfo:
 def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
     """Decode a still image fully, apply EXIF orientation, return BGR pixels and media info."""
     probe = _still_probe(path)
-    with open_still(path, max_pixels) as image:
+    with open_still(path, max_pixels) as image, quiet_pillow():
         try:
             image.load()
             orientation = image.getexif().get(0x0112)

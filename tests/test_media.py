@@ -119,3 +119,24 @@ def test_verify_still_finds_a_truncated_jpeg(tmp_path: Path):
     path.write_bytes(noisy.getvalue()[: len(noisy.getvalue()) // 2])
     with pytest.raises(CorruptMediaError):
         verify_still(path, 10_000_000)
+
+
+def test_damaged_exif_tag_is_not_printed_as_a_pillow_warning(tmp_path: Path):
+    import warnings
+
+    # given a JPEG whose EXIF Make tag claims 16 million characters (found by bench/fuzz_inputs.py:
+    # Pillow's "Tag data larger than file" warning reached stderr from the scan's workers)
+    exif = Image.Exif()
+    exif[0x010F] = "ExampleCam"
+    data = bytearray(image_bytes("JPEG", exif=exif))
+    count_at = data.index(b"\x01\x0f\x00\x02") + 4  # tag 271, type ASCII, then the count
+    data[count_at : count_at + 4] = (0xFFFFFF).to_bytes(4, "big")
+    path = tmp_path / "long_make.jpg"
+    path.write_bytes(bytes(data))
+    # when it is verified and decoded with every warning turned into an error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        info = verify_still(path, 10_000_000)
+        frame, _ = decode_still(path, 10_000_000)
+    # then both succeed quietly: the picture itself is whole
+    assert (info.width, info.height) == (32, 16) and frame.pixels.shape == (16, 32, 3)
