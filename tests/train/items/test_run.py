@@ -1,0 +1,75 @@
+"""`media-screen train --items` end to end, offline, on a tiny labelled folder made from the repository's samples."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from media_screen.detectors.police_items import LinearHead
+from media_screen.errors import ModelUnavailableError, UsageError
+from media_screen.train.items.card import render_card
+from media_screen.train.items.run import default_settings, train_items
+
+SAMPLES = Path(__file__).resolve().parents[3] / "sample_media" / "detectors"
+
+
+def tiny_eval_folder(root: Path) -> Path:
+    """police_real with the sample car as a marked vehicle and variants of the other samples as negatives."""
+    folder = root / "police_real"
+    rows = []
+    for index in range(4):
+        for source, category in (("marked_car.jpg", "police_vehicles"), ("clean_cat.jpg", "negatives_people"),
+                                 ("astronaut_patch.jpg", "negatives_uniform")):  # fmt: skip
+            picture = cv2.imread(str(SAMPLES / source))
+            picture = cv2.flip(picture, 1) if index % 2 else picture
+            picture = cv2.resize(picture, None, fx=1 - 0.1 * index, fy=1 - 0.1 * index)
+            (folder / category).mkdir(parents=True, exist_ok=True)
+            name = f"{category}/{index}_{source}"
+            cv2.imwrite(str(folder / name), picture)
+            rows.append({"file": name, "category": category, "label": "", "boxes": "", "country_or_region": ""})
+    with (folder / "ground_truth.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("items")
+    settings = default_settings(root / "work", tiny_eval_folder(root / "eval"), root / "head.npz")
+    settings = replace(settings, drawn_insignia=6)
+    try:
+        return settings, train_items(settings)
+    except ModelUnavailableError as exc:  # the backbones' packages are missing here
+        pytest.skip(str(exc))
+
+
+def test_training_writes_a_head_the_detector_can_load(trained):
+    settings, report = trained
+    # then the head file holds the four classes with an operating threshold each, and loads as the detector loads it
+    head = LinearHead.load(settings.output)
+    assert head.classes == ("background", "police_officer", "police_vehicle", "insignia")
+    assert np.all((head.thresholds > 0) & (head.thresholds <= 1))
+    assert np.allclose(head.weights, report.head.weights)
+    # and no photo of the held-back part was trained on
+    assert report.training_photos == sum(p.part.value != "holdout" for p in report.photos)
+
+
+def test_the_card_lists_operating_points_figures_designs_and_data(trained):
+    settings, report = trained
+    card = render_card(report, settings, "media-screen train --items")
+    for heading in ("## Operating points", "## Held-back figures", "## Designs compared", "## Data"):
+        assert heading in card
+    assert "Ranking AUC on the holdout" in card and "police_real / police_vehicles" in card
+
+
+def test_a_folder_without_labelled_photos_is_a_usage_error(tmp_path):
+    settings = default_settings(tmp_path / "work", tmp_path / "empty", tmp_path / "head.npz")
+    with pytest.raises(UsageError):
+        train_items(settings)
