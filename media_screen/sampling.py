@@ -180,6 +180,9 @@ def read_packets(
             check("video reading")
             if packet.size == 0:
                 continue  # the demuxer's end-of-stream marker
+            if packet.is_corrupt:
+                progress.error = f"damaged packet at {_packet_time(packet, timing):.3f} s (truncated file?)"
+                break
             if first is None:
                 first = next(iter(packet.decode()), None)
             if packet.pts is not None:
@@ -218,6 +221,16 @@ class _Decoder:
         self.frames: Iterator[av.VideoFrame] | None = None
         self.position_s: float | None = None  # time of the last decoded frame
         self.can_seek = bool(timing.keyframes_s)
+        self.damaged_at_s: float | None = None  # a packet the demuxer flagged as corrupt
+
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        """What container.decode does, noting packets the demuxer flags as corrupt (cut short by the end
+        of the file). Frame-threaded decoding drops such a packet, and the frames queued before it,
+        without raising: the stream would seem to end early but cleanly."""
+        for packet in self.container.demux(self.stream):
+            if packet.is_corrupt and self.damaged_at_s is None:
+                self.damaged_at_s = _packet_time(packet, self.timing)
+            yield from packet.decode()
 
     def seek_towards(self, point_s: float, keyframes: list[float]) -> None:
         """Seek to the keyframe before `point_s` when that skips enough frames."""
@@ -246,7 +259,7 @@ class _Decoder:
 
     def next(self) -> tuple[av.VideoFrame | None, float]:
         if self.frames is None:
-            self.frames = self.container.decode(self.stream)
+            self.frames = self._decode()
         try:
             frame = next(self.frames, None)
         except av.error.FFmpegError as exc:
@@ -254,6 +267,8 @@ class _Decoder:
             self.progress.transient = isinstance(exc, OSError)
             return None, 0.0
         if frame is None:
+            if self.damaged_at_s is not None and self.progress.error is None:
+                self.progress.error = f"damaged packet at {self.damaged_at_s:.3f} s (truncated file?)"
             return None, 0.0
         if frame.pts is not None:
             time_s = float((frame.pts - self.timing.start_pts) * self.timing.time_base)
@@ -264,6 +279,11 @@ class _Decoder:
         end = time_s + self.timing.frame_s
         self.progress.decoded_to_s = max(self.progress.decoded_to_s or 0.0, end)
         return frame, time_s
+
+
+def _packet_time(packet: av.Packet, timing: StreamTiming) -> float:
+    pts = packet.pts if packet.pts is not None else packet.dts
+    return float((pts - timing.start_pts) * timing.time_base) if pts is not None else 0.0
 
 
 def luma_histogram(frame: av.VideoFrame) -> np.ndarray:

@@ -188,6 +188,19 @@ def test_truncated_clip_without_pixel_detectors_is_still_an_error(tmp_path):
     assert "read to 00:00:0" in result.error and "of 00:00:06.000" in result.error
 
 
+@pytest.mark.parametrize("pixel_detectors", [True, False])
+def test_clip_cut_inside_its_last_packets_is_an_error(tmp_path, pixel_detectors):
+    # given the 2-second sample clip cut inside one of its last packets (found by bench/fuzz_inputs.py:
+    # frame-threaded decoding dropped the cut packet and the frames queued before it without an error, and
+    # the 1 s that decoded was within the end tolerance of a 5 fps clip, so the scan said DO_NOT_POST, not ERROR)
+    clip = tmp_path / "cut.mp4"
+    clip.write_bytes((SAMPLES / "video" / "location_loci_hq.mp4").read_bytes()[:3438])
+    # when it is screened, with or without a pixel detector
+    result = screen(clip, detectors=None if pixel_detectors else [])
+    # then it is an error that names the damaged packet
+    assert result.error is not None and "damaged packet at 1.400 s" in result.error
+
+
 class CountdownDeadline:
     """Runs out after a number of checks (a per-file time bound, made deterministic)."""
 
