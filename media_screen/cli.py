@@ -29,6 +29,7 @@ from media_screen.cli_protect import protect_app
 from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
+from media_screen.inputs import collect_inputs
 from media_screen.media import sha256_of
 from media_screen.model import Audience, Verdict
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
@@ -296,6 +297,9 @@ def redact(
         _fail(str(exc))
     if missing:
         stderr.print("warning: no detector finds " + ", ".join(sorted(k.value for k in missing)))
+    skipped = collect_inputs(paths, hidden).skipped
+    if skipped:  # found in folders, neither named nor made like a photo or video: no copy, no effect on the exit code
+        stderr.print(f"{skipped_line(len(skipped))}: no copy written", highlight=False)
     reports = []
     audit, versions = AuditLog(), detector_versions(loaded, ScanOptions())
     try:

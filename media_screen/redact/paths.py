@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from media_screen.errors import UsageError
-from media_screen.pipeline import iter_media_paths
+from media_screen.inputs import collect_inputs
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class PlannedCopy:
 def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) -> list[PlannedCopy]:
     """Every input file and the path of its copy. Raises UsageError when --out is unsafe.
 
-    A folder input `photos/` is mirrored as `OUT/photos/...`; a file input goes to `OUT/<name>`.
+    A folder input `photos/` is mirrored as `OUT/photos/...`; a file input goes to `OUT/<name>`. What a
+    folder holds that is not a photo or video (inputs.py: neither its name nor its content) gets no copy.
     Refused: --out being an input folder or inside one (the copies would be walked as inputs on
     the next run, and could land on inputs), --out being a file, and any copy that would be an input.
     """
@@ -37,7 +38,7 @@ def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) 
                 raise UsageError(
                     f"--out {out} is the input folder {path} or inside it; choose a folder outside every input"
                 )
-            for source in iter_media_paths([path], include_hidden):
+            for source in collect_inputs([path], include_hidden).files:
                 copies.append(PlannedCopy(source, out / (folder.name or "root") / source.relative_to(path)))
         else:
             copies.append(PlannedCopy(path, out / path.name))

@@ -38,6 +38,18 @@ def redact(*args: str):
     return runner.invoke(app, ["redact", *args])
 
 
+def test_what_a_folder_holds_that_is_not_media_gets_no_copy_and_no_error(photos, tmp_path):
+    # given a note and an edit sidecar beside the photos
+    (photos / "README.txt").write_text("open day\n")
+    (photos / "IMG_0001.AAE").write_bytes(b'<?xml version="1.0"?><plist version="1.0"><dict/></plist>')
+    # when the folder is redacted / then the photos are copied, the rest is said to be skipped, and all is well
+    result = redact(str(photos), "--out", str(tmp_path / "out"), "--format", "json")
+    assert result.exit_code == ExitStatus.OK, result.output
+    assert json.loads(result.stdout)["summary"]["status"]["written"] == 2
+    assert "skipped 2 files that are not photos or videos" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file()) == ["dirty.jpg", "plain.png"]
+
+
 def test_json_report_lists_copies_and_removed_metadata_and_inputs_stay_identical(photos, tmp_path):
     before = hashes(photos)
     result = redact(str(photos), "--out", str(tmp_path / "out"), "--format", "json")

@@ -28,6 +28,13 @@ def test_folders_are_mirrored_and_files_go_to_the_top(tree):
     }
 
 
+def test_a_walked_file_that_is_not_media_gets_no_copy_but_a_named_one_does(tree):
+    (tree / "photos" / "notes.txt").write_text("not a photo")
+    (tree / "named.txt").write_text("not a photo either")
+    copies = plan_copies([tree / "photos", tree / "named.txt"], tree / "out")
+    assert sorted(c.source.name for c in copies) == ["a.jpg", "b.png", "named.txt"]  # named: fails closed, ERROR
+
+
 @pytest.mark.parametrize("out", ["photos", "photos/day1", "photos/new/deeper"])
 def test_out_inside_an_input_folder_is_refused(tree, out):
     with pytest.raises(UsageError, match="outside every input"):
