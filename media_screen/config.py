@@ -39,6 +39,7 @@ class SensitivePlace:
     lat: float
     lon: float
     radius_m: float
+    address: str = ""  # street address; metadata text naming the same street line is inside the place
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Profile:
     raw: Mapping[str, Any]  # the whole parsed document, for detector sections
     digest: str  # sha256 of the TOML text; part of cache keys
     approvers: tuple[Approver, ...] = ()  # whose signed approvals are honoured (none listed: no approval is)
+    text_field_rules: Mapping[str, str] = field(default_factory=dict)  # kind -> rule for metadata text and captions
 
     def detector_settings(self, name: str) -> Mapping[str, Any]:
         """The `[detectors.<name>]` table, empty when absent."""
@@ -77,12 +79,18 @@ class Profile:
         path = Path(relative).expanduser()
         return path if path.is_absolute() else self.base_dir / path
 
+    def resolve_asset(self, relative: str) -> Path:
+        """Like resolve(), but a relative file the profile's folder lacks comes from the built-in package
+        (an edited copy written by `profile init` keeps using the shipped lexicon until given its own)."""
+        return _asset_path(relative, self.base_dir)
+
 
 @dataclass(frozen=True)
 class ScanOptions:
     """Everything one scan needs to know, bundled once by the CLI (or a library caller)."""
 
     audience: Audience = Audience.PERSONAL
+    caption: str | None = None  # text to be posted with every file, screened with it (besides FILE.caption.txt)
     detectors: tuple[str, ...] | None = None  # None: all registered detectors
     include_hidden: bool = False
     file_timeout_s: float | None = None  # None: the profile's limit
@@ -120,13 +128,19 @@ def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile
     try:
         rules = {name: _parse_rule(name, table) for name, table in doc.get("rules", {}).items()}
         detection_rules = {str(k): str(v) for k, v in doc.get("detection_rules", {}).items()}
-        for kind, rule in detection_rules.items():
+        text_field_rules = {str(k): str(v) for k, v in doc.get("text_field_rules", {}).items()}
+        for kind, rule in [*detection_rules.items(), *text_field_rules.items()]:
             if rule not in rules:
                 raise ProfileError(f"{origin}: detection kind {kind!r} maps to unknown rule {rule!r}")
         places = tuple(
-            SensitivePlace(str(p["name"]), float(p["lat"]), float(p["lon"]), float(p["radius_m"]))
+            SensitivePlace(
+                str(p["name"]), float(p["lat"]), float(p["lon"]), float(p["radius_m"]), str(p.get("address", ""))
+            )
             for p in doc.get("sensitive_places", [])
         )
+        lexicon = doc.get("detectors", {}).get("text", {}).get("derogatory_lexicon")
+        if lexicon and not _asset_path(str(lexicon), base_dir).is_file():
+            raise ProfileError(f"{origin}: derogatory_lexicon {lexicon!r} is not a file (relative to {base_dir})")
         limits = doc.get("limits", {})
         department = doc.get("department", {})
         return Profile(
@@ -142,9 +156,18 @@ def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile
             raw=MappingProxyType(doc),
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             approvers=_parse_approvers(doc.get("approvers", []), origin),
+            text_field_rules=MappingProxyType(text_field_rules),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{origin}: invalid value: {exc}") from exc
+
+
+def _asset_path(relative: str, base_dir: Path) -> Path:
+    path = Path(relative).expanduser()
+    if path.is_absolute() or (base_dir / path).is_file():
+        return path if path.is_absolute() else base_dir / path
+    built_in = Path(str(resources.files("media_screen"))) / path
+    return built_in if built_in.is_file() else base_dir / path
 
 
 def _parse_approvers(tables: Any, origin: str) -> tuple[Approver, ...]:

@@ -65,6 +65,8 @@ class Section(str, enum.Enum):
     B3 = "B.3"  # investigation material on personal accounts
     B4 = "B.4 / A.4.c"  # confidential information, photos included
     B5 = "B.5"  # sexual, violent, derogatory material
+    B7 = "B.7"  # coworker disciplinary actions and internal investigations
+    A4B = "A.4.b"  # official statements about the innocence or guilt of a suspect or arrestee
     B10 = "B.10"  # covert officers: nothing that identifies them as police
     OTHER = "-"  # informational, no section applies
 
@@ -88,6 +90,9 @@ class DetectionKind(str, enum.Enum):
     INVESTIGATION_TEXT = "investigation_text"  # EVIDENCE, CRIME SCENE, case numbers
     CONFIDENTIAL_TEXT = "confidential_text"  # CONFIDENTIAL, LES, FOUO
     TEXT = "text"  # any other legible text
+    INTERNAL_TEXT = "internal_text"  # INTERNAL AFFAIRS, IA case numbers, letter of reprimand (B.7)
+    DEROGATORY_TEXT = "derogatory_text"  # a slur, hate slogan or numeric hate code from the lexicon (B.5)
+    GUILT_STATEMENT = "guilt_statement"  # "confessed", "guilty", "the killer" in a caption or description (A.4.b)
     INSIGNIA = "insignia"  # an enrolled department mark (badge, patch, decal, logo)
     BADGE = "badge"
     PATCH = "patch"
@@ -192,6 +197,9 @@ class FactKind(str, enum.Enum):
     SOFTWARE = "software"
     CAPTURE_TIME = "capture_time"
     THUMBNAIL = "thumbnail"
+    TEXT = "text"  # any other text field (IPTC caption, XMP any namespace, PNG text, QuickTime user data)
+    PLACE_TEXT = "place_text"  # a place written as text: IPTC City / Sub-location, XMP Location, a street address
+    PLACE_SENSITIVE = "place_sensitive"  # a place text that resolves to a sensitive place of the profile
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,19 @@ photos, the coffee cup, the page scan, the cat):
   evidence_plate.jpg        an evidence bag label with a case number and a licence plate on a brick wall
   confidential_page.jpg     the scanned page stamped CONFIDENTIAL / LAW ENFORCEMENT SENSITIVE
   clean_cat.jpg             the cat photo, untouched apart from scaling: nothing to find
+  internal_affairs_memo.jpg the scanned page headed INTERNAL AFFAIRS with an IA case number (B.7)
+  hate_graffiti.jpg         a brick wall sprayed with a numeric hate code and a hate slogan (B.5)
 
 Each photo's expected verdicts (from policy.py and the default profile), sections and
 detection kinds go into sample_media/expected.json; only this script's keys are replaced.
 
-Run:  ~/.venvs/media-screen/bin/python scripts/make_detector_samples.py
+Run:  ~/.venvs/media-screen/bin/python scripts/make_detector_samples.py [--only NAME ...]
+(--only writes just the named photos and their expected.json keys, not the references.)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -166,6 +170,29 @@ def confidential_page() -> np.ndarray:
     return add_noise(photo)
 
 
+def internal_affairs_memo() -> np.ndarray:
+    page = upscale(data.page(), 900)
+    photo = cv2.copyMakeBorder(page, 160, 60, 0, 0, cv2.BORDER_CONSTANT, value=(236, 236, 236))
+    header = Image.new("RGBA", (900, 150), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(header)
+    art.centered_text(draw, (450, 45), "INTERNAL AFFAIRS", 60, (20, 20, 20, 255))
+    art.centered_text(draw, (450, 115), "IA CASE # 24-118", 44, (20, 20, 20, 255))
+    paste_warped(photo, rgba_to_bgra(header), [(0, 10), (900, 10), (900, 160), (0, 160)], light=(1.0, 1.0), blur=0.5)
+    return add_noise(photo)
+
+
+def hate_graffiti() -> np.ndarray:
+    wall = cv2.cvtColor(upscale(data.brick(), 900), cv2.COLOR_BGR2HSV)
+    wall[:, :, 0], wall[:, :, 1] = 12, 70
+    photo = cv2.cvtColor(wall, cv2.COLOR_HSV2BGR)
+    paint = Image.new("RGBA", (700, 300), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(paint)
+    art.centered_text(draw, (350, 80), "1488", 120, (15, 15, 15, 255))
+    art.centered_text(draw, (350, 220), "WHITE POWER", 80, (15, 15, 15, 255))
+    paste_warped(photo, rgba_to_bgra(paint), [(100, 150), (780, 170), (770, 470), (95, 450)], light=(1.0, 0.9), blur=0.8)
+    return add_noise(photo)
+
+
 def clean_cat() -> np.ndarray:
     return add_noise(upscale(data.chelsea(), 800))
 
@@ -176,7 +203,8 @@ def clean_cat() -> np.ndarray:
 # info / permission / permission (official / personal / covert) under B.2, and a face
 # with them is a covert BLOCK (B.10); identifying text is info / review / block (B.10);
 # plates review / review / block (B.10); investigation material review / block / block
-# (B.3); confidential information blocks everyone (B.4 / A.4.c).
+# (B.3); confidential information blocks everyone (B.4 / A.4.c); internal matters (B.7) and
+# derogatory wording (B.5) block everyone.
 
 SAMPLES: dict[str, tuple[Callable[[], np.ndarray], dict]] = {
     "astronaut_patch.jpg": (astronaut_patch, {
@@ -204,6 +232,16 @@ SAMPLES: dict[str, tuple[Callable[[], np.ndarray], dict]] = {
         "sections": ["B.4 / A.4.c"], "detections": ["confidential_text"],
         "note": "CONFIDENTIAL stamp and LAW ENFORCEMENT SENSITIVE header on a scanned page",
     }),
+    "internal_affairs_memo.jpg": (internal_affairs_memo, {
+        "official": "DO_NOT_POST", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
+        "sections": ["B.7"], "detections": ["internal_text", "investigation_text"],
+        "note": "INTERNAL AFFAIRS header and an IA case number (also a case number, B.3) on a scanned page",
+    }),
+    "hate_graffiti.jpg": (hate_graffiti, {
+        "official": "DO_NOT_POST", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
+        "sections": ["B.5"], "detections": ["derogatory_text"],
+        "note": "numeric hate code 1488 and the slogan WHITE POWER sprayed on a brick wall (derogatory lexicon)",
+    }),
     "clean_cat.jpg": (clean_cat, {
         "official": "CLEAR", "personal": "CLEAR", "covert": "CLEAR",
         "sections": [], "detections": [],
@@ -224,10 +262,16 @@ def update_expected(entries: dict[str, dict]) -> None:
     EXPECTED.write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n", "utf-8")
 
 
-def main() -> int:
-    write_references()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=sorted(SAMPLES), help="write only these photos")
+    args = parser.parse_args(argv)
+    if not args.only:
+        write_references()
     entries = {}
     for filename, (make, expectation) in SAMPLES.items():
+        if args.only and filename not in args.only:
+            continue
         path = OUT / filename
         write_jpeg(path, make())
         entries[f"detectors/{filename}"] = {**expectation, "detectors": "all"}

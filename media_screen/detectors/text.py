@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from media_screen.config import Profile
 from media_screen.detectors import ocr
 from media_screen.detectors.base import DetectorInfo
-from media_screen.detectors.text_rules import TextMatch, TextRules, rules_from_settings
+from media_screen.detectors.text_rules import TextMatch, TextRules, rules_from_profile
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
@@ -23,6 +23,8 @@ KIND_LABELS = {
     DetectionKind.PLATE: "licence plate",
     DetectionKind.INVESTIGATION_TEXT: "investigation text",
     DetectionKind.CONFIDENTIAL_TEXT: "confidential marking",
+    DetectionKind.INTERNAL_TEXT: "internal-matters text",
+    DetectionKind.DEROGATORY_TEXT: "derogatory text",
     DetectionKind.TEXT: "text",
 }
 _LABEL_TEXT = 60
@@ -30,7 +32,8 @@ _UNIT_NUMBER_REACH = 4.0  # a number counts as a unit number within this many po
 
 
 class TextDetector:
-    """OCR plus the profile's text rules: police wording, numbers and names, plates, investigation and confidential text."""
+    """OCR plus the profile's text rules: police wording, numbers and names, plates, investigation, confidential,
+    internal-matters and derogatory text."""
 
     name = NAME
 
@@ -60,7 +63,7 @@ class TextDetector:
     def from_profile(cls, profile: Profile) -> "TextDetector":
         settings = profile.detector_settings(NAME)
         engine = shared_ocr_engine(settings)
-        rules = rules_from_settings(settings, profile.department, profile.city)
+        rules = rules_from_profile(profile)
         return cls(engine, rules, bool(settings.get("report_other_text", False)))
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:

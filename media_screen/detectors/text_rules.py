@@ -10,13 +10,21 @@ Keywords at least `fuzzy_min_length` long also match with one further error ("PO
 unless the line holds one of `not_keywords` ("POLICY"). Short keywords ("K-9", "FOUO")
 must stand as a word of their own. Regular-expression patterns run on the upper-cased
 line, and again on a copy whose number-like words have look-alike letters turned into digits.
+
+Text fields (metadata, captions) are read by `fields=True` rules: the same tables plus the
+profile's `[detectors.text.fields]` extras (e-mail addresses, phone numbers, ranks and units
+that identify a person), exact matching only (no OCR errors to forgive), no plates or bare
+unit numbers, and the `[detectors.text.statements]` rules on what is said about a suspect's
+guilt. The derogatory lexicon (a plain text file the profile points at) is matched in both,
+always as whole words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 from media_screen.model import DetectionKind
 
@@ -62,19 +70,26 @@ class TextRules:
     plate: PlateRule | None
     unit_number: re.Pattern[str] | None  # a bare number near police wording is a unit or car number
     not_unit_numbers: frozenset[str]
+    statements: "StatementRules | None" = None  # text fields only: statements about a suspect's guilt
 
     def classify(self, text: str) -> list[TextMatch]:
         """Every rule the line satisfies, at most one match per kind (the surest)."""
         patterned = self._pattern_matches(text)
         keywords = self._keyword_matches(text)
         matches = keywords + patterned
+        if self.statements is not None:
+            matches += self.statements.find(text)
         if self.plate is not None and not patterned:  # "UNIT 12", "CASE NO 24-0123" are not plates
             words = [canonical(m.matched) for m in keywords]  # "SHER1FF", "EV1DENCE" are keywords, not plates
-            plates = [p for p in plate_candidates(text, self.plate) if not any(w in canonical(p) for w in words)]
+            plates = [
+                p for p in plate_candidates(text, self.plate)  # nor is a part of one ("AFFA1RS")
+                if not any(w in canonical(p) or canonical(p) in w for w in words)
+            ]
             matches += [TextMatch(DetectionKind.PLATE, "plate", p) for p in plates]
         best: dict[DetectionKind, TextMatch] = {}
-        for match in matches:
-            if match.kind not in best or match.weight > best[match.kind].weight:
+        for match in matches:  # the surest; of equally sure ones the longest ("DET. JANE ROE" over "DET")
+            held = best.get(match.kind)
+            if held is None or (match.weight, len(match.matched)) > (held.weight, len(held.matched)):
                 best[match.kind] = match
         return list(best.values())
 
@@ -87,11 +102,13 @@ class TextRules:
 
     def _keyword_matches(self, text: str) -> list[TextMatch]:
         line = canonical(text, keep_spaces=True)
+        # "!" and "|" read as I inside a word (P0L!CE), as punctuation at its ends ("SIEG HEIL!")
+        punctuated = canonical(_WORD_END_MARKS.sub(" ", text), keep_spaces=True)
         compact = line.replace(" ", "")
         guarded = any(word in compact for word in self.not_keywords)
         matches = []
         for keyword in self.keywords:
-            found = keyword.pattern.search(line)
+            found = keyword.pattern.search(line) or (punctuated != line and keyword.pattern.search(punctuated))
             if found:
                 matches.append(TextMatch(keyword.kind, f"keyword {keyword.word}", keyword.word))
             elif keyword.fuzzy and not guarded:
@@ -110,6 +127,55 @@ class TextRules:
             if found:
                 matches.append(TextMatch(kind, name, max(found, key=len)))
         return matches
+
+
+@dataclass(frozen=True)
+class StatementRules:
+    """Statements about the innocence or guilt of a suspect or arrestee (GO 07.08 A.4.b).
+
+    A sentence holding a guilt word ("confessed", "guilty", "the killer", "innocent") is a
+    statement; when the same sentence also holds an arrest word ("arrested", "suspect",
+    "charged"), the capitalised names in it are reported as the person it is about.
+    """
+
+    guilt: tuple[re.Pattern[str], ...]
+    arrest: tuple[re.Pattern[str], ...]
+    not_names: frozenset[str] = frozenset()  # capitalised words that are not a person's name
+
+    def find(self, text: str) -> list[TextMatch]:
+        matches = []
+        for sentence in _sentences(text):
+            upper = sentence.upper()
+            words = [m.group(0) for pattern in self.guilt for m in [pattern.search(upper)] if m]
+            if not words:
+                continue
+            quote = " ".join(sentence.split())
+            quote = quote if len(quote) <= _QUOTE else quote[: _QUOTE - 1] + "…"
+            names = self.names(sentence) if any(p.search(upper) for p in self.arrest) else []
+            rule = "guilt statement (" + ", ".join(dict.fromkeys(w.lower() for w in words)) + ")"
+            if names:
+                rule += " naming " + ", ".join(names)
+            matches.append(TextMatch(DetectionKind.GUILT_STATEMENT, rule, quote))
+        return matches[:1]  # one per field: the first statement is quoted
+
+    def names(self, sentence: str) -> list[str]:
+        """Two or three capitalised words in a row ("Jane Doe", "John Q. Public"), minus known non-names."""
+        found = []
+        for match in _NAME.finditer(sentence):
+            words = [w for w in match.group(0).replace(".", " ").split() if len(w) > 1]
+            if len(words) >= 2 and not any(w.upper() in self.not_names for w in words):
+                found.append(match.group(0))
+        return list(dict.fromkeys(found))
+
+
+_QUOTE = 160
+_WORD_END_MARKS = re.compile(r"[!|]+(?=\s|$)|(?:(?<=\s)|^)[!|]+")
+_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’-]+){1,2}\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“'])|[\r\n]+")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def canonical(text: str, keep_spaces: bool = False) -> str:
@@ -200,8 +266,18 @@ def plate_string(text: str) -> str:
     return canonical(text)
 
 
-def rules_from_settings(settings: Mapping[str, Any], department: str = "", city: str = "") -> TextRules:
-    """Build the rule table from a `[detectors.text]` table (see default_profile.toml)."""
+def rules_from_settings(
+    settings: Mapping[str, Any],
+    department: str = "",
+    city: str = "",
+    lexicon: Iterable[str] = (),
+    fields: bool = False,
+) -> TextRules:
+    """Build the rule table from a `[detectors.text]` table (see default_profile.toml).
+
+    `lexicon`: derogatory terms (see `read_lexicon`). `fields`: rules for metadata text and
+    captions rather than OCR lines (see the module doc).
+    """
     keywords: list[_Keyword] = []
     table = dict(settings.get("keywords", {}))
     names = list(table.pop("department_names", []))
@@ -209,19 +285,29 @@ def rules_from_settings(settings: Mapping[str, Any], department: str = "", city:
         names.append(f"{city.upper()} POLICE")
     if department:
         names.append(department)
-    fuzzy_min = int(settings.get("fuzzy_min_length", 6))
-    for kind_name, words in [("police_text", names), *table.items()]:
+    extras = dict(settings.get("fields", {})) if fields else {}
+    fuzzy_min = 10**6 if fields else int(settings.get("fuzzy_min_length", 6))
+    keyword_tables = [("police_text", names), *table.items(), *dict(extras.get("keywords", {})).items()]
+    for kind_name, words in keyword_tables:
         kind = DetectionKind(kind_name)
         for word in dict.fromkeys(str(w) for w in words):
             keywords.append(_keyword(kind, word, fuzzy_min))
     patterns = []
-    for kind_name, sources in dict(settings.get("patterns", {})).items():
-        kind = DetectionKind(kind_name)
-        for index, source in enumerate(sources, 1):
-            patterns.append((kind, f"pattern {kind_name} #{index}", re.compile(str(source))))
+    pattern_tables = [dict(settings.get("patterns", {})), dict(extras.get("patterns", {}))]
+    for origin, pattern_table in zip(("pattern", "field pattern"), pattern_tables):
+        for kind_name, sources in pattern_table.items():
+            kind = DetectionKind(kind_name)
+            for index, source in enumerate(sources, 1):
+                patterns.append((kind, f"{origin} {kind_name} #{index}", re.compile(str(source))))
+    for term in dict.fromkeys(lexicon):
+        if any(c.isalpha() for c in term):
+            keywords.append(_keyword(DetectionKind.DEROGATORY_TEXT, term, fuzzy_min, whole_word=True))
+        else:  # a numeric code ("1488", "14/88") is not a part of a longer number, a date or a price
+            source = rf"(?<![\w.,:/#-]){re.escape(term.upper())}(?![\w.,:/%-]|\s\d)"
+            patterns.append((DetectionKind.DEROGATORY_TEXT, f"lexicon {term}", re.compile(source)))
     plate_settings = settings.get("plate", {})
     plate = None
-    if plate_settings.get("enabled", True):
+    if plate_settings.get("enabled", True) and not fields:
         plate = PlateRule(
             int(plate_settings.get("min_chars", 5)),
             int(plate_settings.get("max_chars", 8)),
@@ -234,17 +320,49 @@ def rules_from_settings(settings: Mapping[str, Any], department: str = "", city:
         patterns=tuple(patterns),
         not_keywords=tuple(canonical(w) for w in settings.get("not_keywords", [])),
         plate=plate,
-        unit_number=re.compile(str(unit_source)) if unit_source else None,
+        unit_number=re.compile(str(unit_source)) if unit_source and not fields else None,
         not_unit_numbers=frozenset(str(n) for n in settings.get("not_unit_numbers", [])),
+        statements=_statement_rules(settings.get("statements", {}), names) if fields else None,
     )
 
 
-def _keyword(kind: DetectionKind, word: str, fuzzy_min: int) -> _Keyword:
+def rules_from_profile(profile: Any, fields: bool = False) -> TextRules:
+    """The text rules of a Profile: its `[detectors.text]` table and the lexicon file that names."""
+    settings = profile.detector_settings("text")
+    lexicon_path = settings.get("derogatory_lexicon")
+    lexicon = read_lexicon(profile.resolve_asset(str(lexicon_path))) if lexicon_path else ()
+    return rules_from_settings(settings, profile.department, profile.city, lexicon, fields)
+
+
+def read_lexicon(path: Path) -> tuple[str, ...]:
+    """Terms of a lexicon file: one a line; blank lines and lines starting with # are skipped.
+
+    A missing or unreadable file raises ValueError: a department that points at a lexicon
+    must not silently screen without it.
+    """
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"derogatory lexicon {path} cannot be read: {exc}") from exc
+    terms = (line.strip() for line in text.splitlines())
+    return tuple(t for t in terms if t and not t.startswith("#"))
+
+
+def _statement_rules(settings: Mapping[str, Any], department_names: list[str]) -> StatementRules | None:
+    guilt = tuple(re.compile(str(p)) for p in settings.get("guilt", []))
+    if not guilt:
+        return None
+    not_names = {w.upper() for name in department_names for w in name.split()}
+    not_names |= {str(w).upper() for w in settings.get("not_names", [])}
+    return StatementRules(guilt, tuple(re.compile(str(p)) for p in settings.get("arrest", [])), frozenset(not_names))
+
+
+def _keyword(kind: DetectionKind, word: str, fuzzy_min: int, whole_word: bool = False) -> _Keyword:
     folded = canonical(word)
     if not folded:
         raise ValueError(f"keyword {word!r} has no letters or digits")
     body = r"[^A-Z0-9]*".join(re.escape(c) for c in folded)
-    if len(folded) <= _SHORT_KEYWORD:
+    if len(folded) <= _SHORT_KEYWORD or whole_word:
         body = rf"(?<![A-Z0-9]){body}(?![A-Z0-9])"
-    return _Keyword(kind, word, folded, re.compile(body), fuzzy=len(folded) >= fuzzy_min)
+    return _Keyword(kind, word, folded, re.compile(body), fuzzy=len(folded) >= fuzzy_min and not whole_word)
 

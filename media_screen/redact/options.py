@@ -33,6 +33,8 @@ TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
             DetectionKind.IDENTIFYING_TEXT,
             DetectionKind.INVESTIGATION_TEXT,
             DetectionKind.CONFIDENTIAL_TEXT,
+            DetectionKind.INTERNAL_TEXT,
+            DetectionKind.DEROGATORY_TEXT,
         }
     ),
     RedactTarget.PLATES: frozenset({DetectionKind.PLATE}),

@@ -1,0 +1,135 @@
+"""The text rules added for issue 14: text fields (metadata, captions), internal matters, the derogatory lexicon and
+statements about guilt. (The OCR rule table itself is in test_text.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from media_screen.detectors.text_rules import read_lexicon, rules_from_profile, rules_from_settings
+from media_screen.model import DetectionKind
+
+POLICE = DetectionKind.POLICE_TEXT
+IDENT = DetectionKind.IDENTIFYING_TEXT
+INVEST = DetectionKind.INVESTIGATION_TEXT
+INTERNAL = DetectionKind.INTERNAL_TEXT
+HATE = DetectionKind.DEROGATORY_TEXT
+GUILT = DetectionKind.GUILT_STATEMENT
+
+
+@pytest.fixture(scope="module")
+def field_rules(profile):
+    return rules_from_profile(profile, fields=True)
+
+
+@pytest.fixture(scope="module")
+def ocr_rules(profile):
+    return rules_from_profile(profile)
+
+
+# (a metadata field or caption, kinds the default profile's field rules must give)
+FIELD_TABLE = [
+    ("Det. Jane Roe, Concord PD Narcotics", {POLICE, IDENT}),  # police wording; a rank with a name, a unit
+    ("jroe@concordpd.org", {POLICE, IDENT}),  # the department's domain; an e-mail address
+    ("jane.roe@example.com", {IDENT}),
+    ("Undercover detective", {IDENT}),
+    ("Call (925) 671-3000", {IDENT}),
+    ("+1 925 671 3000", {IDENT}),
+    ("Sgt. Miller at the parade", {IDENT}),
+    ("1350 Galindo St", set()),  # a street address is a place (metadata/text_fields.py), not text-rule wording
+    ("2024:05:18 10:42:07", set()),  # dates are not phone numbers
+    ("EC100-4471209", set()),  # serials are not plates in a text field
+    ("Sunset over Mount Diablo", set()),
+    ("Office party", set()),  # no OCR-error matching in text fields: OFFICE is not OFFICER
+    ("Internal Affairs case IA 2024-031", {INTERNAL}),
+    ("Letter of reprimand for Officer Doe", {INTERNAL, IDENT}),
+    ("placed on administrative leave", {INTERNAL}),
+    ("Jane Doe, arrested Tuesday, confessed to the burglary.", {GUILT}),
+    ("The suspect is guilty.", {GUILT}),
+    ("An innocent bystander was not hurt.", set()),  # an innocent bystander is no statement about a suspect
+    ("Sieg heil", {HATE}),
+    ("keywords: sunset; 1488", {HATE}),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), FIELD_TABLE)
+def test_field_rule_table(field_rules, text, kinds):
+    # given a metadata field or caption, when the profile's field rules classify it, then exactly these kinds
+    assert {match.kind for match in field_rules.classify(text)} == kinds
+
+
+# (a line as OCR might read it, kinds the OCR rules must give): the new rules on on-image text
+OCR_TABLE = [
+    ("INTERNAL AFFAIRS", {INTERNAL}),
+    ("INTERNAL AFFA1RS", {INTERNAL}),  # OCR look-alikes
+    ("IA CASE # 24-118", {INTERNAL, INVEST}),  # an IA case number is a case number too
+    ("IAD NO. 1193", {INTERNAL}),
+    ("DES MOINES, IA 50309-1234", set()),  # Iowa and a ZIP+4 code are no IA case number
+    ("1488", {HATE}),
+    ("14/88", {HATE}),
+    ("WHITE POWER", {HATE}),
+    ("W H I T E  P O W E R", {HATE}),  # spacing and punctuation do not hide a slogan
+    ("CALL 555-1488", set()),  # a numeric code inside a phone number is not one
+    ("$14.88", set()),
+    ("TEL 925 671 3000", set()),  # on signs a phone number is a business's, not identifying
+    ("GUILTY", set()),  # statements are judged in captions and metadata only, not on a protest sign
+    ("POWERED BY WHITE LIGHT", set()),
+]
+
+
+@pytest.mark.parametrize(("line", "kinds"), OCR_TABLE)
+def test_ocr_rule_table(ocr_rules, line, kinds):
+    # given a line as OCR reads it, when the OCR rules classify it, then exactly these kinds
+    assert {match.kind for match in ocr_rules.classify(line)} == kinds
+
+
+def test_a_guilt_statement_quotes_the_sentence_and_names_the_arrestee(field_rules):
+    # given a caption with a statement about an arrestee among other sentences
+    caption = "Thanks to everyone who called in tips. Jane Doe, arrested Tuesday, confessed to the burglary."
+    # when it is classified
+    [match] = [m for m in field_rules.classify(caption) if m.kind == GUILT]
+    # then the sentence is quoted, and the words and the named person are given
+    assert match.matched == "Jane Doe, arrested Tuesday, confessed to the burglary."
+    assert match.rule == "guilt statement (confessed) naming Jane Doe"
+
+
+def test_a_guilt_statement_without_an_arrest_names_no_one(field_rules):
+    [match] = field_rules.classify("Concord Police say the killer is still at large.")[-1:]
+    assert match.kind == GUILT and "naming" not in match.rule and "the killer" in match.rule
+
+
+def test_the_rank_and_name_are_preferred_as_evidence_over_a_unit_word(field_rules):
+    # given a by-line with both a rank-and-name and a unit keyword (one match per kind is kept)
+    matches = {m.kind: m for m in field_rules.classify("Det. Jane Roe, Concord PD Narcotics")}
+    # then the longer, equally sure match is the one reported
+    assert matches[IDENT].matched.startswith("DET. JANE ROE")
+
+
+def test_lexicon_file_lists_terms_and_skips_comments(tmp_path: Path):
+    # given a department's lexicon with comments and blank lines
+    path = tmp_path / "lexicon.txt"
+    path.write_text("# codes\n\n1488\n  ZZTOP HATE  \n# slogans\n", "utf-8")
+    # when read, then only the terms remain
+    assert read_lexicon(path) == ("1488", "ZZTOP HATE")
+
+
+def test_a_missing_lexicon_is_an_error_not_an_empty_list(tmp_path: Path):
+    with pytest.raises(ValueError, match="cannot be read"):
+        read_lexicon(tmp_path / "nope.txt")
+
+
+def test_a_department_term_added_to_the_lexicon_is_matched_as_a_whole_word(profile):
+    # given the profile's text settings and an extended lexicon
+    rules = rules_from_settings(profile.detector_settings("text"), lexicon=("BADWORD",))
+    # then the term is found on its own and in punctuation, not inside another word
+    assert {m.kind for m in rules.classify("a BadWord!")} == {HATE}
+    assert {m.kind for m in rules.classify("|badword|")} == {HATE}
+    assert {m.kind for m in rules.classify("BADWORDS")} == set()
+
+
+def test_the_shipped_lexicon_is_compact_and_documents_its_sources(profile):
+    path = profile.resolve_asset(profile.detector_settings("text")["derogatory_lexicon"])
+    text = path.read_text("utf-8")
+    assert "ADL" in text and "Sources" in text
+    assert 10 <= len(read_lexicon(path)) <= 60
