@@ -35,6 +35,7 @@ from media_screen.model import FileReport, Verdict
 from media_screen.inputs import collect_inputs
 from media_screen.media import probe_file
 from media_screen.pipeline import Screener
+from media_screen.caption import captions_for
 from media_screen.policy import evaluate, verdict_of
 from media_screen.worker import WorkerSetup, scan_one, thread_environment, worker_main
 
@@ -61,7 +62,8 @@ class BatchResult:
 
 def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path: str | None = None) -> FileReport:
     """Apply the current policy to what an analysis observed (cached, or sent by a worker without findings)."""
-    findings = evaluate(report.metadata, report.detections, options.audience, profile)
+    captions = captions_for(path or report.path, options)
+    findings = evaluate(report.metadata, report.detections, options.audience, profile, captions)
     return dataclasses.replace(
         report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
     )

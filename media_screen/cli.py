@@ -115,6 +115,9 @@ def scan(
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Analyse every file again; neither read nor write the cache."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    caption: Optional[str] = typer.Option(
+        None, help="Text to be posted with the files, screened with each (as is a FILE.caption.txt beside a file)."
+    ),
 ) -> None:
     try:
         loaded = load_profile(profile)
@@ -130,6 +133,7 @@ def scan(
         sample_every_s=sample_every,
         max_frames=max_frames,
         reuse_unchanged_frames=not every_sample,
+        caption=caption,
     )
     reports, verdicts, skipped = [], [], []
     stream = output_format == OutputFormat.JSONL and output is None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
+from media_screen.caption import captions_for
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
 from media_screen.errors import (
@@ -129,7 +130,7 @@ class Screener:
         self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None,
         will_repeat=False,
     ) -> FileReport:
-        findings = evaluate(metadata, detections, self.options.audience, self.profile)
+        findings = evaluate(metadata, detections, self.options.audience, self.profile, captions_for(path, self.options))
         timings["total"] = time.perf_counter() - started
         return FileReport(
             path=str(path),

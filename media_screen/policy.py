@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from media_screen.config import Profile
+from media_screen.detectors.text_rules import TextRules, rules_from_profile
 from media_screen.model import (
     Audience,
     Detection,
@@ -21,6 +22,9 @@ from media_screen.model import (
 )
 
 DEPARTMENT_ITEM_RULE = "department_item"
+# Metadata facts whose text goes through the text rules (device makes, times and serials do not).
+TEXT_FACTS = (FactKind.TEXT, FactKind.PLACE_TEXT, FactKind.OWNER_NAME)
+_QUOTE = 120
 
 
 def evaluate(
@@ -28,13 +32,65 @@ def evaluate(
     detections: Iterable[Detection],
     audience: Audience,
     profile: Profile,
+    captions: Iterable[tuple[str, str]] = (),
 ) -> tuple[Finding, ...]:
-    """All findings for one file, most severe first."""
+    """All findings for one file, most severe first. `captions`: (source, text) posted with the file."""
     counted = [d for d in detections if d.score >= profile.threshold(d.kind.value)]
     findings = [*_location_findings(metadata, audience, profile)]
+    findings += _place_text_findings(metadata, audience, profile)
     findings += _device_findings(metadata, audience, profile)
     findings += _detection_findings(counted, audience, profile)
+    findings += _text_field_findings(metadata, tuple(captions), audience, profile)
     return tuple(sorted(findings, key=lambda f: (-f.severity, f.rule)))
+
+
+_field_rules: dict[tuple[str, str], TextRules] = {}
+
+
+def field_rules(profile: Profile) -> TextRules:
+    """The text rules for metadata text and captions of this profile, built once per profile."""
+    key = (profile.digest, str(profile.base_dir))
+    if key not in _field_rules:
+        _field_rules[key] = rules_from_profile(profile, fields=True)
+    return _field_rules[key]
+
+
+def _text_field_findings(
+    metadata: Metadata, captions: tuple[tuple[str, str], ...], audience: Audience, profile: Profile
+) -> list[Finding]:
+    """The text rules over every text field of the metadata and over the caption; one finding per rule and match."""
+    fields = [(f.key, f.value, f.source) for f in metadata.facts if f.kind in TEXT_FACTS]
+    fields += [("caption", text, source) for source, text in captions]
+    if not fields:
+        return []
+    rules = field_rules(profile)
+    findings, seen = [], set()
+    for key, value, source in fields:
+        for match in rules.classify(value):
+            rule_name = profile.text_field_rules.get(match.kind.value) or profile.detection_rules.get(match.kind.value)
+            if rule_name is None or (rule_name, match.matched.casefold()) in seen:
+                continue
+            seen.add((rule_name, match.matched.casefold()))
+            quoted = value if len(value) <= _QUOTE else value[: _QUOTE - 1] + "…"
+            if match.kind == DetectionKind.GUILT_STATEMENT:
+                quoted = match.matched
+            detail = f'{source}: "{quoted}" ({match.rule})'
+            evidence = {"kind": match.kind.value, "field": key, "source": source, "rule": match.rule,
+                        "matched": match.matched}
+            findings.append(_finding(profile, rule_name, audience, detail, **evidence))
+    return findings
+
+
+def _place_text_findings(metadata: Metadata, audience: Audience, profile: Profile) -> list[Finding]:
+    findings: list[Finding] = []
+    if "place_text" not in profile.rules or "place_sensitive" not in profile.rules:
+        return findings  # a profile written before these rules: `profile init` writes the current one
+    for fact in metadata.of_kind(FactKind.PLACE_TEXT):
+        detail = f'{fact.source}: "{fact.value}"'
+        findings.append(_finding(profile, "place_text", audience, detail, key=fact.key, source=fact.source))
+    for fact in metadata.of_kind(FactKind.PLACE_SENSITIVE):
+        findings.append(_finding(profile, "place_sensitive", audience, fact.value, key=fact.key, source=fact.source))
+    return findings
 
 
 def verdict_of(findings: Iterable[Finding], error: str | None = None) -> Verdict:

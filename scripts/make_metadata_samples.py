@@ -12,6 +12,14 @@ not by running the tool, so the sample test checks the tool against the rules:
   GPS block without a position (location_invalid):  info for everyone -> CLEAR
   unreadable file: ERROR for everyone (fail closed)
 
+Text fields (IPTC IIM, XMP, PNG text) go through the text rules (issue 14):
+  a place written as text (place_text):            official REVIEW, personal REVIEW, covert DO_NOT_POST (B.10)
+  ... that is a sensitive place (place_sensitive): DO_NOT_POST for every audience (B.10)
+  internal-affairs wording (internal_matters):     DO_NOT_POST for every audience (B.7)
+  a hate code of the lexicon (derogatory):          DO_NOT_POST for every audience (B.5)
+  a caption (FILE.caption.txt) saying a named arrestee confessed (guilt_statement):
+                                                    official REVIEW, personal DO_NOT_POST, covert DO_NOT_POST (A.4.b)
+
 Usage: python scripts/make_metadata_samples.py   (rewrites the files and this script's expected.json keys)
 """
 
@@ -19,6 +27,8 @@ from __future__ import annotations
 
 import io
 import json
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -39,6 +49,9 @@ GPS_REVIEW = {"official": "REVIEW", "personal": "REVIEW", "covert": "DO_NOT_POST
 BLOCKED = {"official": "DO_NOT_POST", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST", "sections": ["B.10"]}
 IDENTIFIERS = {"official": "CLEAR", "personal": "REVIEW", "covert": "REVIEW", "sections": ["B.10"]}
 CLEAR = {"official": "CLEAR", "personal": "CLEAR", "covert": "CLEAR", "sections": []}
+BLOCKED_B7 = {**BLOCKED, "sections": ["B.7"]}
+BLOCKED_B5 = {**BLOCKED, "sections": ["B.5"]}
+GUILT = {"official": "REVIEW", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST", "sections": ["A.4.b"]}
 ERROR = {"official": "ERROR", "personal": "ERROR", "covert": "ERROR", "sections": []}
 
 
@@ -109,6 +122,49 @@ def xmp_packet(lat_text: str, lon_text: str) -> bytes:
     ).encode("utf-8")
 
 
+def xmp_description(body: str) -> bytes:
+    """An XMP packet whose one rdf:Description holds `body` (dc, photoshop and Iptc4xmpCore declared)."""
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
+        ' xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/">\n'
+        f"{body}\n"
+        "  </rdf:Description>\n"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    ).encode("utf-8")
+
+
+def iptc_app13(datasets: list[tuple[int, str]]) -> bytes:
+    """A JPEG APP13 segment as photo editors write it: 'Photoshop 3.0', resource 8BIM 0x0404, IIM record 2 (UTF-8)."""
+    iim = b"\x1c\x01\x5a" + struct.pack(">H", 3) + b"\x1b%G"  # 1:90 coded character set = UTF-8
+    for number, value in datasets:
+        data = value.encode("utf-8")
+        iim += bytes([0x1C, 2, number]) + struct.pack(">H", len(data)) + data
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iim)) + iim
+    payload = b"Photoshop 3.0\x00" + resource + b"\x00" * (len(iim) & 1)
+    return b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def with_segment(path: Path, segment: bytes) -> None:
+    """Insert a segment right after the JPEG's APP0 (JFIF), where editors put APP13."""
+    jpeg = path.read_bytes()
+    app0_end = 4 + struct.unpack(">H", jpeg[4:6])[0]
+    path.write_bytes(jpeg[:app0_end] + segment + jpeg[app0_end:])
+
+
+def png_text_chunk(kind: bytes, keyword: str, text: str) -> bytes:
+    if kind == b"iTXt":
+        payload = keyword.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
+    else:
+        payload = keyword.encode("latin-1") + b"\x00" + text.encode("latin-1")
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
 def save_jpeg(name: str, seed: int, **save) -> Path:
     path = OUT / name
     scene(seed).save(path, "JPEG", quality=70, **save)
@@ -151,6 +207,51 @@ def make_samples() -> dict[str, dict]:
     path = save_jpeg("clean.jpg", 6)
     record(path, CLEAR, "no metadata at all")
 
+    # Issue 14's example: a covert detective's photo editor wrote who and where into IPTC IIM and XMP.
+    covert_xmp = xmp_description(
+        "   <dc:creator><rdf:Seq><rdf:li>Det. Jane Roe, Concord PD Narcotics</rdf:li></rdf:Seq></dc:creator>\n"
+        "   <photoshop:AuthorsPosition>Undercover detective</photoshop:AuthorsPosition>\n"
+        "   <Iptc4xmpCore:Location>1350 Galindo St</Iptc4xmpCore:Location>\n"
+        '   <Iptc4xmpCore:CreatorContactInfo rdf:parseType="Resource">'
+        "<Iptc4xmpCore:CiEmailWork>jroe@concordpd.org</Iptc4xmpCore:CiEmailWork></Iptc4xmpCore:CreatorContactInfo>"
+    )
+    path = save_jpeg("identity_text_covert.jpg", 9, xmp=covert_xmp)
+    with_segment(path, iptc_app13([(80, "Det. Jane Roe, Concord PD Narcotics"), (118, "jroe@concordpd.org")]))
+    record(path, BLOCKED, "IPTC By-line 'Det. Jane Roe, Concord PD Narcotics', IPTC Contact / XMP CreatorWorkEmail "
+           "'jroe@concordpd.org', XMP AuthorsPosition 'Undercover detective', XMP Location '1350 Galindo St' (the "
+           "headquarters' address: sensitive for everyone)")
+
+    path = save_jpeg("city_sensitive_iptc.jpg", 10)
+    with_segment(path, iptc_app13([(90, "Concord"), (95, "NH"), (101, "United States")]))
+    record(path, BLOCKED, "IPTC City 'Concord', Province-State 'NH': one GeoNames place, 217 m from the Concord NH "
+           "police station (a sensitive place of the default profile, radius 250 m)")
+
+    png = io.BytesIO()
+    scene(11).save(png, "PNG")
+    data = png.getvalue()
+    iend = data.rindex(b"IEND") - 4
+    chunks = png_text_chunk(b"tEXt", "Location", "Heather Farm Park, Walnut Creek") + png_text_chunk(
+        b"iTXt", "Description", "Sunset over the hills"
+    )
+    path = OUT / "place_text.png"
+    path.write_bytes(data[:iend] + chunks + data[iend:])
+    record(path, GPS_REVIEW, "PNG tEXt Location names a park (no GPS): a place written as text")
+
+    path = save_jpeg("internal_affairs_caption.jpg", 12)
+    with_segment(path, iptc_app13([(120, "Interview room B before the Internal Affairs hearing, IA case 2024-031")]))
+    record(path, BLOCKED_B7, "IPTC Caption-Abstract about an Internal Affairs hearing with an IA case number")
+
+    path = save_jpeg("hate_code_keywords.jpg", 13, xmp=xmp_description(
+        "   <dc:subject><rdf:Bag><rdf:li>sunset</rdf:li><rdf:li>1488</rdf:li></rdf:Bag></dc:subject>"
+    ))
+    record(path, BLOCKED_B5, "XMP dc:subject keyword 1488, a numeric hate code of the derogatory lexicon")
+
+    path = save_jpeg("arrest_caption.jpg", 14)
+    OUT.joinpath("arrest_caption.jpg.caption.txt").write_text(
+        "Jane Doe, arrested Tuesday on Galindo Street, confessed to the burglary.\n", "utf-8"
+    )
+    record(path, GUILT, "no metadata; its sidecar arrest_caption.jpg.caption.txt says a named arrestee confessed")
+
     path = save_jpeg("gps_zero.jpg", 7, exif=exif_block(gps=(0.0, 0.0)))
     record(path, CLEAR, "GPS IFD at 0/0 (no fix): reported as invalid GPS, not as a location")
 
@@ -162,11 +263,12 @@ def make_samples() -> dict[str, dict]:
 
     path = OUT / "empty.jpg"
     path.write_bytes(b"")
-    record(path, ERROR, "zero-byte file")
+    record(path, ERROR, "zero-byte file; named .jpg, so a folder scan reports it rather than skipping it")
 
     path = OUT / "not_an_image.jpg"
     path.write_text("These are meeting notes saved with a .jpg name; there is no picture here.\n", "utf-8")
-    record(path, ERROR, "a text file named .jpg (the type is read from the content)")
+    record(path, ERROR, "a text file named .jpg (the type is read from the content); a folder scan does not skip it: "
+           "its name claims a photo")
     return made
 
 

@@ -302,3 +302,16 @@ def test_audit_verify_of_a_log_it_cannot_read_says_what_is_damaged(private_home:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == ExitStatus.ERROR and "move it aside" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_a_caption_is_screened_with_the_photo_and_quoted(photos: Path):
+    # given a clean photo and a caption saying a named arrestee confessed
+    caption = "Jane Doe, arrested Tuesday, confessed to the burglary."
+    # when scanned for the official account with the caption
+    result = scan(str(photos / "clean.jpg"), "--caption", caption, "--audience", "official", "--format", "json",
+                  "--detectors", "metadata", "--no-cache")
+    [entry] = json.loads(result.stdout)["files"]
+    # then it is REVIEW (exit 1) under A.4.b, with the words quoted
+    assert result.exit_code == ExitStatus.FINDINGS and entry["verdict"] == "REVIEW"
+    [finding] = entry["findings"]
+    assert finding["section"] == "A.4.b" and caption in finding["message"]

@@ -83,3 +83,62 @@ def test_findings_come_worst_first(profile):
 @pytest.mark.parametrize("seconds, text", [(0, "00:00:00.000"), (3.2, "00:00:03.200"), (3723.5, "01:02:03.500")])
 def test_format_time(seconds, text):
     assert format_time(seconds) == text
+
+
+# --- text fields, places written as text and captions (issue 14) -----------------------------------------
+
+
+def text(key: str, value: str, kind: FactKind = FactKind.TEXT) -> MetadataFact:
+    return MetadataFact(kind, key, value, f"XMP {key}")
+
+
+TEXT_CASES = [
+    # metadata text, official, personal, covert
+    (text("photoshop:AuthorsPosition", "Undercover detective"), Verdict.CLEAR, Verdict.REVIEW, Verdict.DO_NOT_POST),
+    (text("IPTC Contact", "jroe@concordpd.org"), Verdict.CLEAR, Verdict.REVIEW, Verdict.DO_NOT_POST),
+    (text("IPTC Credit", "Concord PD"), Verdict.CLEAR, Verdict.REVIEW, Verdict.DO_NOT_POST),
+    (text("IPTC Caption-Abstract", "Internal Affairs hearing"), Verdict.DO_NOT_POST, Verdict.DO_NOT_POST,
+     Verdict.DO_NOT_POST),
+    (text("dc:subject", "sunset; 1488"), Verdict.DO_NOT_POST, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
+    (text("dc:description", "CONFIDENTIAL draft"), Verdict.DO_NOT_POST, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
+    (text("dc:description", "Evidence room tour"), Verdict.REVIEW, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
+    (text("IPTC City", "Walnut Creek", FactKind.PLACE_TEXT), Verdict.REVIEW, Verdict.REVIEW, Verdict.DO_NOT_POST),
+    (text("Iptc4xmpCore:Location", "HQ", FactKind.PLACE_SENSITIVE), Verdict.DO_NOT_POST, Verdict.DO_NOT_POST,
+     Verdict.DO_NOT_POST),
+    (text("dc:description", "Sunset over the hills"), Verdict.CLEAR, Verdict.CLEAR, Verdict.CLEAR),
+]
+
+
+@pytest.mark.parametrize("fact, official, personal, covert", TEXT_CASES)
+def test_metadata_text_verdict_per_audience(profile, fact, official, personal, covert):
+    # given one text field, when evaluated for each audience, then this verdict
+    metadata = Metadata(facts=(fact,))
+    for audience, expected in ((Audience.OFFICIAL, official), (Audience.PERSONAL, personal), (Audience.COVERT, covert)):
+        assert verdict_of(evaluate(metadata, [], audience, profile)) == expected, (audience, fact)
+
+
+def test_a_metadata_text_finding_names_the_field_quotes_it_and_the_rule(profile):
+    [finding] = evaluate(Metadata(facts=(text("IPTC Contact", "jroe@example.com"),)), [], Audience.COVERT, profile)
+    assert finding.rule == "identifying_text" and finding.section == Section.B10
+    assert 'XMP IPTC Contact: "jroe@example.com"' in finding.message
+    assert finding.evidence["field"] == "IPTC Contact" and finding.evidence["matched"] == "JROE@EXAMPLE.COM"
+
+
+def test_a_guilt_statement_in_the_caption_is_review_for_official_with_the_words_quoted(profile):
+    # given a caption naming an arrestee who "confessed"
+    captions = [("caption (--caption)", "Jane Doe, arrested Tuesday, confessed to the burglary.")]
+    # when evaluated for each audience
+    verdicts = {a: verdict_of(evaluate(NONE, [], a, profile, captions)) for a in Audience}
+    [finding] = evaluate(NONE, [], Audience.OFFICIAL, profile, captions)
+    # then official reviews it (A.4.b), personal and covert may not post it, and the words are quoted
+    assert verdicts == {Audience.OFFICIAL: Verdict.REVIEW, Audience.PERSONAL: Verdict.DO_NOT_POST,
+                        Audience.COVERT: Verdict.DO_NOT_POST}
+    assert finding.section == Section.A4B
+    assert '"Jane Doe, arrested Tuesday, confessed to the burglary."' in finding.message
+    assert "naming Jane Doe" in finding.message
+
+
+def test_the_same_match_in_two_fields_is_one_finding(profile):
+    facts = (text("IPTC Contact", "jroe@concordpd.org"), text("Iptc4xmpCore:CiEmailWork", "JROE@concordpd.org"))
+    findings = evaluate(Metadata(facts=facts), [], Audience.COVERT, profile)
+    assert sorted(f.rule for f in findings) == ["identifying_text", "police_text_in_metadata"]

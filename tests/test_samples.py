@@ -56,12 +56,14 @@ def test_sample_gets_its_expected_verdict_for_every_audience(profile, relative: 
 
 
 def test_a_scan_of_the_folder_skips_only_the_expectation_files_and_reports_every_broken_sample(profile):
-    # given the sample folder, with expected.json and redact_expected.json beside the media
+    # given the sample folder, with expected.json, redact_expected.json and caption sidecars beside the media
     # when it is walked as `media-screen scan sample_media` walks it (metadata only: the errors are decode errors)
     with BatchScan([SAMPLES], profile, ScanOptions(detectors=("metadata",)), jobs=0) as batch:
         reports = {Path(r.report.path).relative_to(SAMPLES).as_posix(): r.report for r in batch}
-    # then only the two JSON files are skipped, every sample is screened, and the broken ones are ERROR
-    assert [p.name for p in batch.skipped] == ["expected.json", "redact_expected.json"]
+    # then only the two JSON files and the caption sidecars are skipped, every sample is screened, and the broken
+    # ones are ERROR
+    sidecars = sorted(p.name for p in SAMPLES.rglob("*.caption.txt"))
+    assert sorted(p.name for p in batch.skipped) == sorted(["expected.json", "redact_expected.json", *sidecars])
     assert set(reports) == set(EXPECTED)
     broken = {name for name, entry in EXPECTED.items() if entry["personal"] == "ERROR"}
     assert {name for name, report in reports.items() if report.verdict == Verdict.ERROR} == broken

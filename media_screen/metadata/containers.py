@@ -20,10 +20,12 @@ from media_screen.model import MediaType
 
 MAX_BLOCK_BYTES = 4 << 20  # an EXIF block or XMP packet larger than this is not read
 MAX_SEGMENTS = 20_000  # JPEG segments / PNG chunks / RIFF chunks walked per file
+MAX_TEXTS = 256  # free-text chunks and comments kept per file
 
 _JPEG_EXIF = b"Exif\x00\x00"
 _JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 _JPEG_MPF = b"MPF\x00"
+_JPEG_PHOTOSHOP = b"Photoshop 3.0\x00"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_XMP_KEYWORDS = {b"XML:com.adobe.xmp", b"Raw profile type xmp"}
 _PNG_EXIF_KEYWORDS = {b"Raw profile type exif", b"Raw profile type APP1"}
@@ -46,6 +48,9 @@ class ContainerBlocks:
     xmp: bytes | None = None
     xmp_source: str | None = None
     previews: tuple[Preview, ...] = ()
+    iptc: bytes | None = None  # an IPTC IIM stream (JPEG APP13 resource 0x0404, TIFF tag 33723)
+    iptc_source: str | None = None
+    texts: tuple[tuple[str, str, str], ...] = ()  # other text: (source, key, value) of PNG text chunks, JPEG COM
 
 
 def read_container(path: Path, probe: Probe) -> ContainerBlocks:
@@ -69,6 +74,9 @@ class _Found:
         self.xmp: bytes | None = None
         self.xmp_source: str | None = None
         self.previews: list[Preview] = []
+        self.iptc: bytes | None = None
+        self.iptc_source: str | None = None
+        self.texts: list[tuple[str, str, str]] = []
 
     def add_exif(self, block: bytes, source: str) -> None:
         tiff = tiff_stream(block)
@@ -79,8 +87,19 @@ class _Found:
         if self.xmp is None and packet:
             self.xmp, self.xmp_source = packet, source
 
+    def add_iptc(self, stream: bytes | None, source: str) -> None:
+        if self.iptc is None and stream:
+            self.iptc, self.iptc_source = stream, source
+
+    def add_text(self, source: str, key: str, value: bytes) -> None:
+        if len(self.texts) < MAX_TEXTS and value.strip(b"\x00 \r\n\t"):
+            self.texts.append((source, key, value.decode("utf-8", errors="replace")))
+
     def freeze(self) -> ContainerBlocks:
-        return ContainerBlocks(self.exif, self.exif_source, self.xmp, self.xmp_source, tuple(self.previews))
+        return ContainerBlocks(
+            self.exif, self.exif_source, self.xmp, self.xmp_source, tuple(self.previews), self.iptc,
+            self.iptc_source, tuple(self.texts),
+        )
 
 
 def tiff_stream(block: bytes) -> bytes | None:
@@ -123,6 +142,14 @@ def _walk_jpeg(handle: BinaryIO, found: _Found) -> None:
                 found.add_xmp(payload[len(_JPEG_XMP) :], "JPEG APP1 XMP")
         elif marker == 0xE2 and _read_exact(handle, min(length, 4)) == _JPEG_MPF:
             found.previews.append(Preview("JPEG APP2 MPF", "MPF multi-picture block (preview or extra image)"))
+        elif marker == 0xED and length <= MAX_BLOCK_BYTES:
+            payload = _read_exact(handle, length)
+            if payload.startswith(_JPEG_PHOTOSHOP):
+                from media_screen.metadata.iptc import iptc_from_photoshop
+
+                found.add_iptc(iptc_from_photoshop(payload), "JPEG APP13")
+        elif marker == 0xFE and length <= MAX_BLOCK_BYTES:
+            found.add_text("JPEG COM", "Comment", _read_exact(handle, length).split(b"\x00", 1)[0])
         handle.seek(start + length)
 
 
@@ -149,6 +176,7 @@ def _walk_png(handle: BinaryIO, found: _Found) -> None:
 def _png_text(kind: bytes, data: bytes, found: _Found) -> None:
     keyword, _, rest = data.partition(b"\x00")
     if keyword not in _PNG_XMP_KEYWORDS and keyword not in _PNG_EXIF_KEYWORDS:
+        _png_free_text(kind, keyword, rest, found)
         return
     if kind == b"zTXt":  # compression method byte, then zlib data
         text = _inflate(rest[1:])
@@ -165,6 +193,19 @@ def _png_text(kind: bytes, data: bytes, found: _Found) -> None:
         found.add_xmp(text, source)
     else:
         found.add_exif(text, source)
+
+
+def _png_free_text(kind: bytes, keyword: bytes, rest: bytes, found: _Found) -> None:
+    """Author, Description, Comment, Location ... : tEXt and zTXt are Latin-1, iTXt UTF-8."""
+    if kind == b"zTXt":
+        text = _inflate(rest[1:]).decode("latin-1")
+    elif kind == b"iTXt":
+        compressed = rest[:1] == b"\x01"
+        body = rest[2:].split(b"\x00", 2)[-1]
+        text = (_inflate(body) if compressed else body).decode("utf-8", errors="replace")
+    else:
+        text = rest.decode("latin-1")
+    found.add_text(f"PNG {kind.decode()}", keyword.decode("latin-1"), text.encode("utf-8"))
 
 
 def _inflate(data: bytes) -> bytes:
@@ -215,6 +256,7 @@ def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
             warnings.simplefilter("ignore")  # bomb and "Corrupt EXIF" warnings: the pixel stage decides
             with Image.open(path) as image:
                 info = dict(image.info)
+                iptc = getattr(image, "tag_v2", {}).get(33723)  # TIFF IPTC-NAA tag
     except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError):
         return ContainerBlocks()  # the pixel stage reports an unreadable file
     except ImportError:  # once ultralytics is imported, Image.open tries to import pi_heif on unknown files
@@ -224,6 +266,8 @@ def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
         found.add_exif(info["exif"], f"{label} Exif item")
     if isinstance(info.get("xmp"), bytes):
         found.add_xmp(info["xmp"], "TIFF XMLPacket tag" if label == "TIFF" else "HEIF XMP item")
+    if isinstance(iptc, (bytes, bytearray)):
+        found.add_iptc(bytes(iptc), "TIFF IPTC-NAA tag")
     for size in info.get("thumbnails") or ():
         found.previews.append(Preview("HEIF thumbnail item", f"HEIF thumbnail ({size} px)"))
     return found.freeze()

@@ -147,6 +147,67 @@ def exif_facts(tags: Mapping[str, Any]) -> list[MetadataFact]:
     return facts
 
 
+# ASCII tags that are not free text: dates, times, versions and codes.
+_NOT_TEXT_TAGS = re.compile(r"DateTime|SubSecTime|OffsetTime|Version|InteroperabilityIndex|RelatedImageFileFormat")
+_XP_TAGS = {"XPTitle", "XPComment", "XPAuthor", "XPKeywords", "XPSubject"}  # Windows: UCS-2 in BYTE tags
+_USER_COMMENT = 0x9286
+
+
+def exif_text_facts(tags: Mapping[str, Any], block: bytes | None = None) -> list[MetadataFact]:
+    """TEXT facts for every free-text EXIF field not already a device, owner, software or time fact.
+
+    exifread skips UserComment when not asked for details, so that one is read from the raw
+    block (`block`, a TIFF stream) with Pillow.
+    """
+    from media_screen.metadata.text_fields import field_fact
+
+    facts = []
+    for key, tag in tags.items():
+        ifd, _, name = key.partition(" ")
+        name = name.strip()
+        if ifd not in ("Image", "EXIF") or key in _PLAIN_TAGS or name in _SERIAL_TAGS | _OWNER_TAGS:
+            continue
+        if name in _XP_TAGS and isinstance(getattr(tag, "values", None), list):
+            text = _ucs2(tag.values)
+        elif getattr(tag, "field_type", None) == 2 and not _NOT_TEXT_TAGS.search(name):
+            text = tag_text(tag)
+        else:
+            continue
+        fact = field_fact(FactKind.TEXT, name, text, f"EXIF {name}")
+        if fact is not None:
+            facts.append(fact)
+    comment = _user_comment(block) if block else ""
+    fact = field_fact(FactKind.TEXT, "UserComment", comment, "EXIF UserComment")
+    return facts + ([fact] if fact is not None else [])
+
+
+def _ucs2(values: list) -> str:
+    if not all(isinstance(v, int) and 0 <= v < 256 for v in values):
+        return ""
+    return bytes(values).decode("utf-16-le", errors="replace").split("\x00", 1)[0]
+
+
+def _user_comment(block: bytes) -> str:
+    """EXIF UserComment: an 8-byte character code (ASCII, UNICODE, JIS or undefined), then the text."""
+    from PIL import Image
+
+    try:
+        value = Image.Exif()
+        value.load(b"Exif\x00\x00" + block if not block.startswith(b"Exif") else block)
+        raw = value.get_ifd(0x8769).get(_USER_COMMENT)
+    except Exception:  # noqa: BLE001 - a hostile block: exifread has already judged it; the comment is lost
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if not isinstance(raw, (bytes, bytearray)) or len(raw) <= 8:
+        return ""
+    code, body = bytes(raw[:8]), bytes(raw[8:])
+    if code.startswith(b"UNICODE"):
+        encoding = "utf-16-be" if body[:1] == b"\x00" else "utf-16-le"
+        return body.decode(encoding, errors="replace").split("\x00", 1)[0]
+    return body.split(b"\x00", 1)[0].decode("utf-8", errors="replace")
+
+
 def tag_text(tag: Any) -> str:
     """A tag's value as text: ASCII as is, UNDEFINED bytes decoded up to the first NUL."""
     values = getattr(tag, "values", tag)

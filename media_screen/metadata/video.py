@@ -22,6 +22,7 @@ from media_screen.media import Probe
 from media_screen.metadata.bmff import Box, BoxReader
 from media_screen.metadata.geo import GpsReading
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_device_strings, gpmf_gps_fix
+from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MetadataFact
 from media_screen.sanitize import clean_text
@@ -65,6 +66,32 @@ KEYS_FACTS = {
     "com.apple.quicktime.artist": FactKind.OWNER_NAME,
 }
 LOCATION_KEYS = {"com.apple.quicktime.location.ISO6709", "location", "location-eng"}
+# Free text a person writes (titles, comments, descriptions, copyright, a place's name): run through the text rules.
+UDTA_FREE_TEXT = {
+    b"\xa9nam": FactKind.TEXT, b"\xa9cmt": FactKind.TEXT, b"\xa9des": FactKind.TEXT, b"\xa9inf": FactKind.TEXT,
+    b"\xa9key": FactKind.TEXT, b"\xa9dir": FactKind.TEXT, b"\xa9prd": FactKind.TEXT, b"\xa9wrt": FactKind.TEXT,
+    b"\xa9pub": FactKind.TEXT, b"\xa9src": FactKind.TEXT, b"\xa9com": FactKind.TEXT, b"\xa9alb": FactKind.TEXT,
+    b"\xa9grp": FactKind.TEXT, b"desc": FactKind.TEXT, b"ldes": FactKind.TEXT, b"titl": FactKind.TEXT,
+    b"dscp": FactKind.TEXT, b"perf": FactKind.TEXT, b"\xa9cpy": FactKind.OWNER_NAME, b"cprt": FactKind.OWNER_NAME,
+    b"\xa9loc": FactKind.PLACE_TEXT,
+}
+KEYS_FREE_TEXT = {
+    "com.apple.quicktime.title": FactKind.TEXT,
+    "com.apple.quicktime.description": FactKind.TEXT,
+    "com.apple.quicktime.comment": FactKind.TEXT,
+    "com.apple.quicktime.keywords": FactKind.TEXT,
+    "com.apple.quicktime.information": FactKind.TEXT,
+    "com.apple.quicktime.displayname": FactKind.TEXT,
+    "com.apple.quicktime.publisher": FactKind.TEXT,
+    "com.apple.quicktime.copyright": FactKind.OWNER_NAME,
+    "com.apple.quicktime.location.name": FactKind.PLACE_TEXT,
+    "com.apple.quicktime.location.body": FactKind.PLACE_TEXT,
+    "com.apple.quicktime.location.note": FactKind.PLACE_TEXT,
+}
+CONTAINER_FREE_TEXT = {
+    "title": FactKind.TEXT, "comment": FactKind.TEXT, "description": FactKind.TEXT, "synopsis": FactKind.TEXT,
+    "keywords": FactKind.TEXT, "subject": FactKind.TEXT, "copyright": FactKind.OWNER_NAME,
+}
 # Tags PyAV reports for AVI, Matroska / WebM, MPEG-TS.
 CONTAINER_TAGS = {
     "make": FactKind.DEVICE,
@@ -90,6 +117,11 @@ class _Found:
             return
         fact = MetadataFact(kind, clean_text(key), text, source)
         if fact not in self.facts:
+            self.facts.append(fact)
+
+    def text(self, kind: FactKind, key: str, value: str, source: str) -> None:
+        fact = field_fact(kind, key, value, source)
+        if fact is not None and fact not in self.facts:
             self.facts.append(fact)
 
     def iso6709(self, text: str, key: str, source: str) -> None:
@@ -181,6 +213,10 @@ def _udta_atom(reader: BoxReader, box: Box, found: _Found) -> None:
         payload = reader.read(box, TEXT_LIMIT)
         text = _qt_text(payload) if box.type[0] == 0xA9 else _3gpp_text(payload, box.type)
         found.fact(UDTA_TEXT[box.type], box.name, text, source)
+    elif box.type in UDTA_FREE_TEXT:
+        payload = reader.read(box, TEXT_LIMIT)
+        text = _qt_text(payload) if box.type[0] == 0xA9 else _3gpp_text(payload, box.type)
+        found.text(UDTA_FREE_TEXT[box.type], box.name, text, source)
 
 
 def _qt_text(payload: bytes) -> str:
@@ -270,6 +306,10 @@ def _ilst_value(reader: BoxReader, box: Box, parents: tuple[Box, ...], keys_of_m
         found.fact(KEYS_FACTS[key], key, text, source)
     elif item.type in UDTA_TEXT:
         found.fact(UDTA_TEXT[item.type], key, text, source)
+    elif key in KEYS_FREE_TEXT:
+        found.text(KEYS_FREE_TEXT[key], key, text, f"{source} {key}")
+    elif item.type in UDTA_FREE_TEXT:
+        found.text(UDTA_FREE_TEXT[item.type], key, text, f"{source} {key}")
 
 
 def parse_iso6709(text: str) -> tuple[float, float, float | None] | None:
@@ -428,3 +468,5 @@ def _read_container_tags(path: Path, found: _Found) -> None:
                 found.iso6709(str(value), key, source)
             elif name in CONTAINER_TAGS and where == "container":
                 found.fact(CONTAINER_TAGS[name], key, value, source)
+            elif name in CONTAINER_FREE_TEXT and where == "container":
+                found.text(CONTAINER_FREE_TEXT[name], key, str(value), source)

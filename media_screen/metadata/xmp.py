@@ -8,11 +8,13 @@ expressions instead, which see the same properties in their two common forms
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 from media_screen.metadata.geo import GpsReading
+from media_screen.metadata.text_fields import field_fact
 from media_screen.model import FactKind, MetadataFact
 from media_screen.sanitize import clean_text
 
@@ -74,16 +76,99 @@ def xmp_metadata(packet: bytes) -> tuple[list[MetadataFact], list[GpsReading]]:
             root = None
     if root is None:
         properties, groups = _scan_with_regex(text)
+        fields = _text_fields_with_regex(text)
     else:
         properties, groups = _scan_tree(root)
+        fields = _text_fields(root, _prefixes(text))
     facts = []
     for (namespace, name), value in properties:
         kind, key = _PROPERTIES[(namespace, name)]
         value = clean_text(value)
         if value and (kind not in _IDENTIFIERS or _MEANINGFUL.search(value)):
             facts.append(MetadataFact(kind, key, value, f"XMP {key}"))
+    known = {key for _, key in _PROPERTIES.values()}
+    for key, value in fields:
+        kind = FactKind.PLACE_TEXT if key.rpartition(":")[2] in _PLACE_NAMES else FactKind.TEXT
+        fact = None if key in known else field_fact(kind, key, value, f"XMP {key}")
+        if fact is not None:
+            facts.append(fact)
     readings = [_reading(group) for group in sorted(groups, key=lambda g: g.rank)]
     return facts, readings
+
+
+# Properties that name a place (photoshop:City, Iptc4xmpCore:Location, Iptc4xmpExt:Sublocation, the
+# creator's contact address ...), by local name in any namespace.
+_PLACE_NAMES = {
+    "City", "State", "Country", "CountryCode", "Location", "Sublocation", "ProvinceState", "CountryName",
+    "WorldRegion", "LocationName", "CiAdrExtadr", "CiAdrCity", "CiAdrRegion", "CiAdrPcode", "CiAdrCtry",
+}
+# Namespaces of identifiers, edit history and rendering settings: no free text a person writes.
+_NOT_TEXT_NAMESPACES = {
+    "http://ns.adobe.com/xap/1.0/mm/", "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+    "http://ns.adobe.com/xap/1.0/sType/ResourceRef#", "http://ns.adobe.com/camera-raw-settings/1.0/",
+    "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
+    "http://ns.adobe.com/xap/1.0/t/pg/", "http://ns.adobe.com/xap/1.0/sType/Font#", "adobe:ns:meta/",
+}
+_ID_VALUE = re.compile(r"^(?:(?:xmp|uuid|adobe)[.:]\S*|[A-Fa-f0-9-]{16,}|\d{4}[-:]\d\d[-:\dT+Z.\s]*)$")  # IDs, dates
+_NUMBER_VALUE = re.compile(r"^[\d\s.,:/+-]*$")
+_TECHNICAL_PREFIXES = ("exif:", "tiff:", "aux:", "exifEX:", "xmp:", "photoshop:ColorMode", "photoshop:Urgency")
+
+
+def _not_text(key: str, value: str) -> bool:
+    """Identifiers and dates anywhere; bare numbers where they are camera settings (a keyword '1488' is text)."""
+    return bool(_ID_VALUE.match(value)) or (key.startswith(_TECHNICAL_PREFIXES) and bool(_NUMBER_VALUE.match(value)))
+_MAX_FIELDS = 512
+
+
+def _prefixes(text: str) -> dict[str, str]:
+    """Namespace URI -> the prefix the packet declares for it (the names a user knows: photoshop:City)."""
+    return {uri: prefix for prefix, uri in re.findall(r"xmlns:([\w.-]+)\s*=\s*[\"']([^\"']+)[\"']", text)}
+
+
+def _text_fields(root: ElementTree.Element, prefixes: dict[str, str]) -> list[tuple[str, str]]:
+    """(prefix:name, text) of every text property in any namespace, array items joined with '; '."""
+    def name(tag: str) -> str | None:
+        namespace, local = _split(tag)
+        if namespace in (RDF, "") or namespace in _NOT_TEXT_NAMESPACES or (namespace == EXIF and local.startswith("GPS")):
+            return None
+        return f"{prefixes.get(namespace, namespace.rstrip('/#').rpartition('/')[2] or 'ns')}:{local}"
+
+    values: dict[str, list[str]] = {}
+
+    def add(key: str | None, value: str | None) -> None:
+        value = " ".join((value or "").split())
+        if key and value and not _not_text(key, value) and len(values) < _MAX_FIELDS:
+            if value not in values.setdefault(key, []):
+                values[key].append(value)
+
+    def walk(element: ElementTree.Element, owner: str | None) -> None:
+        for attribute, value in element.attrib.items():
+            add(name(attribute), value)
+        key = name(element.tag) or owner  # rdf:li, rdf:Bag ... belong to the property above them
+        children = list(element)
+        if not children:
+            if key is not None and element.tag != f"{{{RDF}}}Description":
+                add(key, element.text)
+            return
+        for child in children:
+            walk(child, key)
+
+    walk(root, None)
+    return [(key, "; ".join(texts)) for key, texts in values.items() if texts]
+
+
+def _text_fields_with_regex(text: str) -> list[tuple[str, str]]:
+    """The same from a packet the XML parser is not given: simple elements and attributes only."""
+    found: dict[str, list[str]] = {}
+    pattern = re.compile(r"<([\w.-]+:[\w.-]+)(?:\s[^>]*)?>([^<]+)</\1>|\s([\w.-]+:[\w.-]+)\s*=\s*\"([^\"]*)\"")
+    for match in pattern.finditer(text):
+        key, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        if key.startswith(("rdf:", "x:", "xmlns:", "xml:", "xmpMM:", "stEvt:", "stRef:", "crs:", "exif:GPS")):
+            continue
+        value = html.unescape(" ".join(value.split()))
+        if value and not _not_text(key, value) and len(found) < _MAX_FIELDS:
+            found.setdefault(key, []).append(value)
+    return [(key, "; ".join(dict.fromkeys(values))) for key, values in found.items()]
 
 
 def packet_text(packet: bytes) -> str | None:

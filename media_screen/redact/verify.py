@@ -1,10 +1,11 @@
 """Prove a copy is clean: scan it again and list what it still gives away.
 
 A copy fails when the re-scan cannot complete, when it still carries a GPS
-position or GPS block, a location track, a thumbnail, a device serial or an
-owner name (except an EXIF Copyright that `--keep-metadata copyright` kept), or
-when a detector still finds a selected object at or above the policy threshold
-(the full threshold, not the lower one used to draw masks).
+position or GPS block, a location track, a thumbnail, a device serial, an
+owner name, a free-text metadata field or a place written as text (except an
+EXIF Copyright that `--keep-metadata copyright` kept), or when a detector
+still finds a selected object at or above the policy threshold (the full
+threshold, not the lower one used to draw masks).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _FORBIDDEN_FACTS = {
     FactKind.THUMBNAIL: "a thumbnail",
     FactKind.DEVICE_SERIAL: "a device serial number",
     FactKind.OWNER_NAME: "an owner name",
+    FactKind.TEXT: "a metadata text field",
+    FactKind.PLACE_TEXT: "a place name or address",
+    FactKind.PLACE_SENSITIVE: "a place name or address",
 }
 
 

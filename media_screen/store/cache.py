@@ -53,6 +53,11 @@ ANALYSIS_MODULES = (
     "media_screen.metadata.video",
     "media_screen.metadata.bmff",
     "media_screen.metadata.telemetry",
+    "media_screen.metadata.containers",
+    "media_screen.metadata.exif",
+    "media_screen.metadata.xmp",
+    "media_screen.metadata.iptc",
+    "media_screen.metadata.text_fields",
 )
 
 _SCHEMA = """

@@ -128,3 +128,38 @@ def exif_with_thumbnail(thumbnail: bytes) -> bytes:
     tiff += struct.pack("<H", 2) + struct.pack("<HHII", 0x0201, 4, 1, thumbnail_at)
     tiff += struct.pack("<HHII", 0x0202, 4, 1, len(thumbnail)) + struct.pack("<I", 0)
     return b"Exif\x00\x00" + tiff + thumbnail
+
+
+def iptc_dataset(number: int, value: str, record: int = 2) -> bytes:
+    """One IIM dataset: 0x1C, record, dataset number, length, UTF-8 value."""
+    data = value.encode("utf-8")
+    return bytes([0x1C, record, number]) + struct.pack(">H", len(data)) + data
+
+
+def photoshop_app13(*datasets: bytes) -> bytes:
+    """A JPEG APP13 'Photoshop 3.0' segment whose resource 0x0404 holds the IIM datasets (declared UTF-8)."""
+    iim = iptc_dataset(90, "\x1b%G", record=1) + b"".join(datasets)
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iim)) + iim
+    return segment(0xED, b"Photoshop 3.0\x00" + resource + b"\x00" * (len(iim) & 1))
+
+
+IPTC_CORE = 'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"'
+
+
+def covert_detective_jpeg() -> bytes:
+    """The example of issue 14: a covert detective's photo whose editor wrote who and where into IPTC and XMP.
+
+    IPTC By-line "Det. Jane Roe, Concord PD Narcotics", IPTC Contact and XMP CreatorWorkEmail
+    "jroe@concordpd.org", XMP AuthorsPosition "Undercover detective", XMP Location "1350 Galindo St".
+    """
+    xmp = xmp_packet(
+        "<dc:creator><rdf:Seq><rdf:li>Det. Jane Roe, Concord PD Narcotics</rdf:li></rdf:Seq></dc:creator>"
+        "<photoshop:AuthorsPosition>Undercover detective</photoshop:AuthorsPosition>"
+        "<Iptc4xmpCore:Location>1350 Galindo St</Iptc4xmpCore:Location>"
+        '<Iptc4xmpCore:CreatorContactInfo rdf:parseType="Resource">'
+        "<Iptc4xmpCore:CiEmailWork>jroe@concordpd.org</Iptc4xmpCore:CiEmailWork>"
+        "</Iptc4xmpCore:CreatorContactInfo>",
+        IPTC_CORE,
+    )
+    iptc = photoshop_app13(iptc_dataset(80, "Det. Jane Roe, Concord PD Narcotics"), iptc_dataset(118, "jroe@concordpd.org"))
+    return insert_after_app0(jpeg_bytes(xmp=xmp), iptc)

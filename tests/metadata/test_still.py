@@ -9,11 +9,14 @@ import pytest
 from PIL import TiffImagePlugin, features
 from still_builders import (
     FORMATS,
+    covert_detective_jpeg,
     exif_with,
     exif_with_thumbnail,
     gps_tags,
     insert_after_app0,
+    iptc_dataset,
     jpeg_bytes,
+    photoshop_app13,
     picture,
     png_chunk,
     png_with_chunks_before_iend,
@@ -279,4 +282,60 @@ def test_png_text_chunk_that_inflates_without_end_is_cut_off(tmp_path: Path):
     path = tmp_path / "bomb.png"
     path.write_bytes(png_with_chunks_before_iend(plain.read_bytes(), png_chunk(b"zTXt", b"XML:com.adobe.xmp\x00\x00" + bomb)))
     # when its metadata is read, then nothing comes of it (inflation stops at the cap)
+    assert read(path) == ([], [])
+
+
+# --- text fields (issue 14) ----------------------------------------------------------------------------
+
+
+def test_the_issue_14_covert_detective_photo_gives_every_identity_and_place_field(tmp_path: Path):
+    # given issue 14's example: IPTC By-line and Contact, XMP AuthorsPosition, CreatorWorkEmail and Location
+    path = tmp_path / "covert.jpg"
+    path.write_bytes(covert_detective_jpeg())
+    # when its metadata is read
+    facts, _ = read(path)
+    found = {(f.kind, f.value) for f in facts}
+    # then the by-line, e-mail, position and address are all there (a value written twice is one fact)
+    assert (FactKind.OWNER_NAME, "Det. Jane Roe, Concord PD Narcotics") in found
+    assert (FactKind.TEXT, "jroe@concordpd.org") in found
+    assert (FactKind.TEXT, "Undercover detective") in found
+    assert (FactKind.PLACE_TEXT, "1350 Galindo St") in found
+
+
+def test_png_text_chunks_are_facts_and_a_location_chunk_is_a_place(tmp_path: Path):
+    png = (tmp_path / "plain.png")
+    picture().save(png, "PNG")
+    chunks = [png_chunk(b"tEXt", b"Author\x00Jane Roe"), png_chunk(b"tEXt", b"Location\x00Heather Farm Park"),
+              png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"Undercover detective")),
+              png_chunk(b"iTXt", b"Description\x00\x00\x00\x00\x00jroe@concordpd.org")]
+    path = tmp_path / "text.png"
+    path.write_bytes(png_with_chunks_before_iend(png.read_bytes(), *chunks))
+    facts, _ = read(path)
+    assert {(f.kind, f.key, f.value) for f in facts} == {
+        (FactKind.OWNER_NAME, "Author", "Jane Roe"),
+        (FactKind.PLACE_TEXT, "Location", "Heather Farm Park"),
+        (FactKind.TEXT, "Comment", "Undercover detective"),
+        (FactKind.TEXT, "Description", "jroe@concordpd.org"),
+    }
+
+
+def test_exif_free_text_jpeg_comment_and_iptc_are_facts(tmp_path: Path):
+    exif = exif_with(ifd0={0x010E: "Sgt. Miller's retirement", 0x9C9C: "Narcotics unit".encode("utf-16-le") + b"\0\0"},
+                     exif_ifd={0x9286: b"ASCII\x00\x00\x00call 925-671-3000"})
+    jpeg = jpeg_bytes(exif=exif.tobytes())
+    path = tmp_path / "text.jpg"
+    path.write_bytes(insert_after_app0(jpeg, segment(0xFE, b"Concord PD\x00"),
+                                       photoshop_app13(iptc_dataset(90, "Concord"))))
+    facts, _ = read(path)
+    found = {(f.source, f.value) for f in facts}
+    assert ("EXIF ImageDescription", "Sgt. Miller's retirement") in found
+    assert ("EXIF XPComment", "Narcotics unit") in found
+    assert ("EXIF UserComment", "call 925-671-3000") in found
+    assert ("JPEG COM Comment", "Concord PD") in found
+    assert ("JPEG APP13 IPTC City", "Concord") in found
+
+
+def test_a_broken_app13_segment_gives_no_iptc_and_no_error(tmp_path: Path):
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(insert_after_app0(jpeg_bytes(), segment(0xED, b"Photoshop 3.0\x008BIM\x04\x04\x00")))
     assert read(path) == ([], [])

@@ -369,3 +369,23 @@ def test_eval_video_locations(row, profile):
         assert "0/0" in " ".join(f.value for f in metadata.of_kind(FactKind.GPS_INVALID))
     else:
         assert metadata.location is None and not metadata.of_kind(FactKind.LOCATION_TRACK)
+
+
+# --- text fields (issue 14) ----------------------------------------------------------------------------
+
+
+def test_quicktime_user_data_and_keys_text_are_facts(tmp_path):
+    # given a MOV with a udta title and comment, and one with a QuickTime Keys description and place name
+    udta = clip(tmp_path, "udta.mov", "mov", {"title": "Narcotics unit raid", "comment": "jroe@concordpd.org"})
+    keys = clip(tmp_path, "keys.mov", "mov", {"com.apple.quicktime.description": "Det. Jane Roe",
+                                              "com.apple.quicktime.location.name": "1350 Galindo St"}, KEYS)
+    # when read, then each text is a fact, and the place name is a place
+    assert {(f.kind, f.value) for f in read(udta)[0]} >= {
+        (FactKind.TEXT, "Narcotics unit raid"), (FactKind.TEXT, "jroe@concordpd.org")}
+    assert {(f.kind, f.value) for f in read(keys)[0]} >= {
+        (FactKind.TEXT, "Det. Jane Roe"), (FactKind.PLACE_TEXT, "1350 Galindo St")}
+
+
+def test_clean_mov_has_no_text_facts(tmp_path):
+    facts, _ = read(clip(tmp_path, "clean.mov", "mov"))
+    assert not {FactKind.TEXT, FactKind.PLACE_TEXT} & kinds(facts)

@@ -136,3 +136,51 @@ def test_gps_time_without_coordinates_is_not_a_gps_block():
     packet = xmp_packet("<exif:GPSTimeStamp>2018-07-25T14:34:23Z</exif:GPSTimeStamp>")
     # when the packet is read, then there is no reading at all (nothing to call invalid)
     assert xmp_metadata(packet) == ([], [])
+
+
+# --- text properties of any namespace (issue 14) -------------------------------------------------------
+
+
+def test_text_properties_of_any_namespace_become_text_and_place_facts():
+    # given IPTC Core properties, a struct, an array and a property of a namespace nobody registered
+    packet = xmp_packet(
+        "<photoshop:AuthorsPosition>Undercover detective</photoshop:AuthorsPosition>"
+        "<Iptc4xmpCore:Location>1350 Galindo St</Iptc4xmpCore:Location>"
+        '<Iptc4xmpCore:CreatorContactInfo rdf:parseType="Resource">'
+        "<Iptc4xmpCore:CiEmailWork>jroe@concordpd.org</Iptc4xmpCore:CiEmailWork>"
+        "<Iptc4xmpCore:CiAdrCity>Concord</Iptc4xmpCore:CiAdrCity></Iptc4xmpCore:CreatorContactInfo>"
+        "<dc:subject><rdf:Bag><rdf:li>sunset</rdf:li><rdf:li>1488</rdf:li></rdf:Bag></dc:subject>"
+        "<acme:Note>call Sgt. Miller</acme:Note>",
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
+        'xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/" xmlns:acme="http://example.com/acme/1.0/"',
+    )
+    # when read
+    facts, _ = xmp_metadata(packet)
+    found = {f.key: (f.kind, f.value) for f in facts}
+    # then each is a fact named by the packet's own prefix; places are PLACE_TEXT; array items are joined
+    assert found["photoshop:AuthorsPosition"] == (FactKind.TEXT, "Undercover detective")
+    assert found["Iptc4xmpCore:Location"] == (FactKind.PLACE_TEXT, "1350 Galindo St")
+    assert found["Iptc4xmpCore:CiEmailWork"] == (FactKind.TEXT, "jroe@concordpd.org")
+    assert found["Iptc4xmpCore:CiAdrCity"] == (FactKind.PLACE_TEXT, "Concord")
+    assert found["dc:subject"] == (FactKind.TEXT, "sunset; 1488")
+    assert found["acme:Note"] == (FactKind.TEXT, "call Sgt. Miller")
+
+
+def test_identifiers_dates_camera_numbers_and_gps_are_not_text():
+    packet = xmp_packet(
+        "<xmpMM:DocumentID>xmp.did:0a1b2c3d</xmpMM:DocumentID><xmp:CreateDate>2024-05-18T10:42:07</xmp:CreateDate>"
+        "<exif:FNumber>28/10</exif:FNumber><exif:GPSLatitude>37,52.896N</exif:GPSLatitude>"
+        "<photoshop:DateCreated>2024-05-18</photoshop:DateCreated>",
+        'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"',
+    )
+    facts, _ = xmp_metadata(packet)
+    assert [f for f in facts if f.kind in (FactKind.TEXT, FactKind.PLACE_TEXT)] == []
+
+
+def test_text_properties_of_a_packet_with_a_doctype_are_read_without_the_parser():
+    packet = b'<!DOCTYPE x [<!ENTITY a "b">]>' + xmp_packet(
+        "<photoshop:City>Concord</photoshop:City>", 'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"'
+    )
+    facts, _ = xmp_metadata(packet)
+    assert ("photoshop:City", "Concord") in {(f.key, f.value) for f in facts if f.kind == FactKind.PLACE_TEXT}
