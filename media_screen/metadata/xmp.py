@@ -108,15 +108,18 @@ _NOT_TEXT_NAMESPACES = {
     "http://ns.adobe.com/xap/1.0/sType/ResourceRef#", "http://ns.adobe.com/camera-raw-settings/1.0/",
     "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
     "http://ns.adobe.com/xap/1.0/t/pg/", "http://ns.adobe.com/xap/1.0/sType/Font#", "adobe:ns:meta/",
+    "http://www.w3.org/XML/1998/namespace",  # xml:lang="x-default"
 }
 _ID_VALUE = re.compile(r"^(?:(?:xmp|uuid|adobe)[.:]\S*|[A-Fa-f0-9-]{16,}|\d{4}[-:]\d\d[-:\dT+Z.\s]*)$")  # IDs, dates
-_NUMBER_VALUE = re.compile(r"^[\d\s.,:/+-]*$")
-_TECHNICAL_PREFIXES = ("exif:", "tiff:", "aux:", "exifEX:", "xmp:", "photoshop:ColorMode", "photoshop:Urgency")
+_NUMBER_VALUE = re.compile(r"^[\d\s.,:;/+-]*$")
+# Namespaces of words people write (titles, keywords, captions, rights): a bare number there is text
+# ("1488" as a keyword); elsewhere (exif, tiff, a drone's or a camera's own) it is a measurement.
+_WORDS_PREFIXES = ("dc:", "photoshop:", "Iptc4xmpCore:", "Iptc4xmpExt:", "xmpRights:", "plus:", "lr:", "mwg-kw:")
 
 
 def _not_text(key: str, value: str) -> bool:
-    """Identifiers and dates anywhere; bare numbers where they are camera settings (a keyword '1488' is text)."""
-    return bool(_ID_VALUE.match(value)) or (key.startswith(_TECHNICAL_PREFIXES) and bool(_NUMBER_VALUE.match(value)))
+    """Identifiers and dates anywhere; bare numbers outside the namespaces of written words."""
+    return bool(_ID_VALUE.match(value)) or (not key.startswith(_WORDS_PREFIXES) and bool(_NUMBER_VALUE.match(value)))
 _MAX_FIELDS = 512
 
 

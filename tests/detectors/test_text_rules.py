@@ -39,6 +39,10 @@ FIELD_TABLE = [
     ("Sgt. Miller at the parade", {IDENT}),
     ("1350 Galindo St", set()),  # a street address is a place (metadata/text_fields.py), not text-rule wording
     ("2024:05:18 10:42:07", set()),  # dates are not phone numbers
+    ("+1.877.646.5375", {IDENT}),
+    ("5954.000 7023.000 7714.000 1438.000 1579.000", set()),  # a drone's raw readings are not a phone number
+    ("Employee no. 88213", {IDENT}),
+    ("http://example.org/RELids/id4711/ref2019.1", set()),  # "id4711" in a URL is no ID number
     ("EC100-4471209", set()),  # serials are not plates in a text field
     ("Sunset over Mount Diablo", set()),
     ("Office party", set()),  # no OCR-error matching in text fields: OFFICE is not OFFICER

@@ -170,9 +170,11 @@ def test_identifiers_dates_camera_numbers_and_gps_are_not_text():
     packet = xmp_packet(
         "<xmpMM:DocumentID>xmp.did:0a1b2c3d</xmpMM:DocumentID><xmp:CreateDate>2024-05-18T10:42:07</xmp:CreateDate>"
         "<exif:FNumber>28/10</exif:FNumber><exif:GPSLatitude>37,52.896N</exif:GPSLatitude>"
-        "<photoshop:DateCreated>2024-05-18</photoshop:DateCreated>",
+        "<photoshop:DateCreated>2024-05-18</photoshop:DateCreated>"
+        "<Camera:Irradiance>530.000000</Camera:Irradiance>"  # a camera's own namespace: measurements
+        '<dc:title><rdf:Alt><rdf:li xml:lang="x-default"></rdf:li></rdf:Alt></dc:title>',
         'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
-        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"',
+        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:Camera="http://pix4d.com/camera/1.0/"',
     )
     facts, _ = xmp_metadata(packet)
     assert [f for f in facts if f.kind in (FactKind.TEXT, FactKind.PLACE_TEXT)] == []
