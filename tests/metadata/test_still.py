@@ -339,3 +339,24 @@ def test_a_broken_app13_segment_gives_no_iptc_and_no_error(tmp_path: Path):
     path = tmp_path / "broken.jpg"
     path.write_bytes(insert_after_app0(jpeg_bytes(), segment(0xED, b"Photoshop 3.0\x008BIM\x04\x04\x00")))
     assert read(path) == ([], [])
+
+
+@pytest.mark.parametrize("fmt", SAVABLE)
+def test_xmp_text_is_found_in_every_format(tmp_path: Path, fmt: str):
+    # given the XMP packet a photo editor writes (WebP XMP chunk, HEIC/AVIF XMP item, PNG iTXt, TIFF tag 700 ...)
+    packet = xmp_packet("<photoshop:AuthorsPosition>Undercover detective</photoshop:AuthorsPosition>",
+                        'xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"')
+    path = write(tmp_path / f"xmp.{FORMATS[fmt]}", fmt, xmp=packet)
+    # when read, then the position is a text fact
+    facts, _ = read(path)
+    assert (FactKind.TEXT, "Undercover detective") in {(f.kind, f.value) for f in facts}
+
+
+def test_iptc_in_a_tiff_tag_is_found(tmp_path: Path):
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[33723] = iptc_dataset(80, "Det. Jane Roe")
+    info.tagtype[33723] = 7  # UNDEFINED: the IIM stream as bytes
+    path = tmp_path / "iptc.tif"
+    picture().save(path, "TIFF", tiffinfo=info)
+    facts, _ = read(path)
+    assert ("TIFF IPTC-NAA tag IPTC By-line", "Det. Jane Roe") in {(f.source, f.value) for f in facts}
