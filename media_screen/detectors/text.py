@@ -49,6 +49,9 @@ class TextDetector:
             model = f"{ocr.model_paths()[0]} (+ the cls and rec models beside it)"
         except ModelUnavailableError as exc:
             model, problem = ", ".join(ocr.MODEL_FILES), str(exc)
+        lexicon = profile.detector_settings(NAME).get("derogatory_lexicon")
+        if lexicon:  # named here so that the result cache's key follows edits of the department's lexicon
+            model += f", {profile.resolve_asset(str(lexicon))}"
         return DetectorInfo(
             name=NAME,
             description="OCR (RapidOCR PP-OCRv4) with the profile's text rules",

@@ -137,3 +137,21 @@ def test_the_shipped_lexicon_is_compact_and_documents_its_sources(profile):
     text = path.read_text("utf-8")
     assert "ADL" in text and "Sources" in text
     assert 10 <= len(read_lexicon(path)) <= 60
+
+
+def test_an_edited_lexicon_changes_the_cache_key_of_text_scans(tmp_path: Path):
+    # given a profile whose text detector points at the department's own lexicon
+    from media_screen.config import ScanOptions, default_profile_text, load_profile
+    from media_screen.store.cache import analysis_key
+
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("1488\n", "utf-8")
+    profile_path = tmp_path / "profile.toml"
+    text = default_profile_text().replace('"assets/derogatory_lexicon.txt"', f'"{lexicon}"')
+    profile_path.write_text(text, "utf-8")
+    options = ScanOptions(detectors=("text",))
+    before = analysis_key(load_profile(profile_path), options)
+    # when a term is added
+    lexicon.write_text("1488\nANOTHER TERM\n", "utf-8")
+    # then cached text detections are not reused
+    assert analysis_key(load_profile(profile_path), options) != before
