@@ -40,7 +40,7 @@ class ProtectedSettings:
 
     watchlist: str = ""  # empty: watchlist.bin in the user's data folder
     threshold: float = 0.5  # largest embedding distance that is a match (the profile holds the measured one)
-    min_face_px: float = 40.0  # faces shorter than this (frame pixels) are "too small to check"
+    min_face_px: float = 32.0  # faces shorter than this (frame pixels) are "too small to check"
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "ProtectedSettings":
