@@ -129,7 +129,7 @@ def load(path: Path, passphrase: bytes | None) -> Watchlist:
         raise WatchlistError(f"{path} is not a media-screen watchlist (or it is damaged)")
     if not passphrase:
         raise WatchlistPassphraseError(
-            f"the watchlist {path} is encrypted: set {PASSPHRASE_VARIABLE} or give the passphrase when asked"
+            f"the watchlist {path} is encrypted: set {PASSPHRASE_VARIABLE} (the protect commands also ask on a terminal)"
         )
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

@@ -71,3 +71,13 @@ def test_without_a_passphrase_and_no_terminal_enrolment_stops(tmp_path, astronau
     result = runner.invoke(app, ["protect", "enroll", "Officer A", str(astronaut_path), "--profile", str(profile)])
     assert result.exit_code == 2 and "MEDIA_SCREEN_WATCHLIST_PASSPHRASE" in result.output
     assert not watchlist.exists()
+
+
+def test_a_scan_with_a_watchlist_but_no_passphrase_stops_before_any_file(tmp_path, passphrase, astronaut_path,
+                                                                          monkeypatch):
+    profile, _ = write_profile(tmp_path)
+    assert runner.invoke(app, ["protect", "enroll", "Officer A", str(astronaut_path), "--profile", str(profile)]).exit_code == 0
+    monkeypatch.delenv("MEDIA_SCREEN_WATCHLIST_PASSPHRASE")
+    result = runner.invoke(app, ["scan", str(astronaut_path), "--profile", str(profile), "--detectors", "protected"])
+    assert result.exit_code == 3  # fail closed: never a scan without the check
+    assert "MEDIA_SCREEN_WATCHLIST_PASSPHRASE" in " ".join(result.output.split())
