@@ -47,7 +47,8 @@ def find_light_bars(pixels: np.ndarray) -> list[LightBar]:
     """Every red/blue lamp pair that passes the gates, strongest (widest) first."""
     height, width = pixels.shape[:2]
     scale = min(1.0, WORK_SIDE / max(height, width))
-    small = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else pixels
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a 1-pixel strip stays 1 pixel, not 0
+    small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA) if scale < 1 else pixels
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     red = ((hue <= RED_HUES[0]) | (hue >= RED_HUES[1])) & (sat >= MIN_SATURATION) & (val >= MIN_VALUE_RED)

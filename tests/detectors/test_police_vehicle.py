@@ -84,3 +84,12 @@ def test_the_fitted_weights_rank_the_cue_combinations():
     # a light bar alone is weak evidence; wording is strong; both together stronger; an enrolled decal decisive
     assert probability(0.0, 1.0, 0.0) < 0.5 < probability(0.95, 0.0, 0.0) < probability(0.95, 1.0, 0.0)
     assert probability(0.0, 0.0, 0.99) > 0.9
+
+
+@pytest.mark.parametrize("shape", [(1, 65535, 3), (65535, 1, 3)])
+def test_a_one_pixel_strip_has_no_light_bar_and_does_not_crash(shape):
+    # given a picture one pixel high (or wide) and 65,535 long (found by bench/fuzz_inputs.py: scaling it
+    # down made a 0-pixel image, and OpenCV's resize assertion ended the file in the pipeline's catch-all)
+    pixels = np.zeros(shape, dtype=np.uint8)
+    # when light bars are looked for, then there are none
+    assert find_light_bars(pixels) == []
