@@ -191,10 +191,13 @@ def _user_comment(block: bytes) -> str:
     """EXIF UserComment: an 8-byte character code (ASCII, UNICODE, JIS or undefined), then the text."""
     from PIL import Image
 
+    from media_screen.media import quiet_pillow
+
     try:
-        value = Image.Exif()
-        value.load(b"Exif\x00\x00" + block if not block.startswith(b"Exif") else block)
-        raw = value.get_ifd(0x8769).get(_USER_COMMENT)
+        with quiet_pillow():  # "Corrupt EXIF data", "Truncated File Read": stray lines on stderr from workers
+            value = Image.Exif()
+            value.load(b"Exif\x00\x00" + block if not block.startswith(b"Exif") else block)
+            raw = value.get_ifd(0x8769).get(_USER_COMMENT)
     except Exception:  # noqa: BLE001 - a hostile block: exifread has already judged it; the comment is lost
         return ""
     if isinstance(raw, str):

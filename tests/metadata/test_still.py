@@ -360,3 +360,21 @@ def test_iptc_in_a_tiff_tag_is_found(tmp_path: Path):
     picture().save(path, "TIFF", tiffinfo=info)
     facts, _ = read(path)
     assert ("TIFF IPTC-NAA tag IPTC By-line", "Det. Jane Roe") in {(f.source, f.value) for f in facts}
+
+
+def test_exif_block_cut_inside_its_user_comment_is_read_without_a_pillow_warning(tmp_path: Path):
+    import warnings
+
+    # given a JPEG whose EXIF block ends 40 bytes into its UserComment's text (found by bench/fuzz_inputs.py:
+    # Pillow's "Truncated File Read" warning from the UserComment reader reached stderr from scan workers)
+    exif = exif_with(ifd0={0x010F: "ExampleCam"}, exif_ifd={0x9286: b"ASCII\x00\x00\x00" + b"by-line " * 12})
+    block = exif.tobytes()[:-40]
+    path = tmp_path / "cut_comment.jpg"
+    path.write_bytes(insert_after_app0(jpeg_bytes(), segment(0xE1, block)))
+    # when its metadata is read, every warning recorded (an error would be swallowed by the reader)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        facts, _ = read(path)
+    # then it is read quietly, the make included
+    assert [str(w.message) for w in caught] == []
+    assert ("Make", "ExampleCam") in [(f.key, f.value) for f in facts]
