@@ -5,8 +5,9 @@ Two stages, so that look-alikes are told apart on what they look like close up:
 1. proposals: people and vehicles from a COCO detector (coco_ssd.py), from about a tenth of the
    frame's height up, plus the whole frame (a close-up of a badge or a patch is the whole frame);
 2. a linear head (trained by `media-screen train --items`, shipped as `assets/police_items_head.npz`)
-   over each crop's EfficientNet-Lite3 embedding (crop_features.py) says whether the person is a
-   uniformed police officer, the vehicle a marked police vehicle, the frame an insignia close-up.
+   over each crop's EfficientNet-Lite3 embedding (crop_features.py), beside the whole frame's, says
+   whether the person is a uniformed police officer, the vehicle a marked police vehicle, the frame an
+   insignia close-up.
 
 A person crop can only become `police_officer`, a vehicle crop only `police_vehicle`; the whole frame
 any of the three. Scores are calibrated per class so that 0.5 is the operating point chosen on
@@ -113,6 +114,9 @@ class FeatureSet(str, enum.Enum):
 
     AVERAGE = "average"  # the 1280 average-pooled features of the crop
     AVERAGE_MAX = "average+max"  # and the 1280 max-pooled ones
+    # the crop's average-pooled features and the whole frame's: where the person or vehicle is (a street
+    # with patrol cars, a parade ground, a flight deck) tells police from military and other uniforms
+    AVERAGE_CONTEXT = "average+context"
 
 
 AVERAGE_FEATURES = 1280
@@ -127,12 +131,18 @@ def crop_pixels(bgr: np.ndarray, crop: Crop) -> np.ndarray:
 
 
 def crop_inputs(embeddings: np.ndarray, crops: list[Crop], features: FeatureSet) -> np.ndarray:
-    """What the head reads per crop: the chosen embedding parts and a one-hot of the crop's group."""
+    """What the head reads per crop: the chosen embedding parts and a one-hot of the crop's group
+    (with AVERAGE_CONTEXT, the whole frame's average-pooled features too: the plan's first crop)."""
     groups = np.zeros((len(crops), len(GROUP_ORDER)), np.float32)
     for row, crop in enumerate(crops):
         groups[row, GROUP_ORDER.index(crop.group)] = 1.0
-    width = AVERAGE_FEATURES if features is FeatureSet.AVERAGE else embeddings.shape[1]
-    return np.concatenate([embeddings[:, :width], groups], axis=1).astype(np.float32)
+    if features is FeatureSet.AVERAGE_MAX:
+        return np.concatenate([embeddings, groups], axis=1).astype(np.float32)
+    parts = [embeddings[:, :AVERAGE_FEATURES], groups]
+    if features is FeatureSet.AVERAGE_CONTEXT:
+        whole = next(row for row, crop in enumerate(crops) if crop.group is CropGroup.WHOLE)
+        parts.append(np.repeat(embeddings[whole : whole + 1, :AVERAGE_FEATURES], len(crops), axis=0))
+    return np.concatenate(parts, axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,19 @@ def small_head(threshold: float = 0.8) -> LinearHead:
     )  # fmt: skip
 
 
+def test_with_context_every_crop_also_carries_the_whole_frames_features():
+    # given the whole frame and a person, with different embeddings
+    crops = plan_crops(proposals(((0, 0, 50, 400), 0.9, ObjectClass.PERSON)), 500, 400, CropPlanSettings())
+    embeddings = np.stack([np.full(2560, 1.0, np.float32), np.full(2560, 2.0, np.float32)])
+    # when the head's inputs are made with and without context
+    plain = crop_inputs(embeddings, crops, FeatureSet.AVERAGE)
+    with_context = crop_inputs(embeddings, crops, FeatureSet.AVERAGE_CONTEXT)
+    # then the context inputs are the plain ones followed by the whole frame's 1280 average features, for each crop
+    assert plain.shape == (2, 1280 + 4) and with_context.shape == (2, 1280 + 4 + 1280)
+    assert np.array_equal(with_context[:, : plain.shape[1]], plain)
+    assert np.all(with_context[:, plain.shape[1] :] == 1.0)
+
+
 def test_the_head_survives_a_round_trip_through_its_file(tmp_path: Path):
     head = small_head()
     head.save(tmp_path / "head.npz")

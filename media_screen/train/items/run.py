@@ -30,7 +30,7 @@ class ItemsSettings:
     l2: float = 0.05
     train_fraction: float = 1.0  # < 1: a learning-curve point (a fixed subset of the training photos)
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
-    features: FeatureSet = FeatureSet.AVERAGE
+    features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
 
 
 @dataclass(frozen=True)
