@@ -122,8 +122,10 @@ def test_malformed_packet_of_repeated_opening_tags_is_read_in_linear_time():
     # when the packet is read
     started = time.perf_counter()
     _, readings = xmp_metadata(broken)
-    # then it takes well under a second, and the longitude is still read
-    assert time.perf_counter() - started < 1.0
+    # then it ends (the quadratic reader took tens of minutes on this packet; the bound is a guard against
+    # that, far above the linear reader's time even on a loaded machine, not a speed figure), and the
+    # longitude is still read
+    assert time.perf_counter() - started < 30.0
     assert readings[0].lon == pytest.approx(-1.914167, abs=1e-6)
 
 
