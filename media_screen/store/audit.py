@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 FILE_NAME = "audit.jsonl"
 
 
+PROTECTED_RULE = "protected_person"  # the profile rule of a recognised watchlist face
+
 def default_path() -> Path:
     return data_dir() / FILE_NAME
 
@@ -103,6 +105,8 @@ class AuditLog:
                 "verdict": report.verdict.name,
                 "audience": audience.value,
                 "sections": sorted({f.section.value for f in report.findings if f.severity > 0}),
+                # that a protected face was recognised, never who or the embedding (issue 15's rule)
+                "protected_match": any(f.rule == PROTECTED_RULE and f.severity > 0 for f in report.findings),
                 "error": clean_text(report.error, 400) if report.error else None,
                 "cached": cached,
                 "approved_by": approval.approved_by if approval else None,

@@ -38,6 +38,22 @@ def test_each_scan_appends_one_line_with_who_what_and_which_versions(tmp_path: P
     assert "\x1b" not in first["path"]  # control characters never reach the log
 
 
+def test_a_protected_match_is_logged_as_a_fact_without_the_name_or_the_embedding(tmp_path: Path):
+    # given a report with a recognised protected face
+    match = Finding("protected_person", Section.B10, Severity.BLOCK, "protected person recognised: Jane Roe",
+                    {"distance": 0.41, "threshold": 0.549})  # fmt: skip
+    report = dataclasses.replace(REPORT, findings=(match,), verdict=Verdict.DO_NOT_POST)
+    path = tmp_path / "audit.jsonl"
+    # when the scan and a scan without one are logged
+    with AuditLog(path) as audit:
+        audit.scan(report, Audience.OFFICIAL, "p" * 64, {})
+        audit.scan(REPORT, Audience.OFFICIAL, "p" * 64, {})
+    # then the first line says a protected match happened, the second that none did, and no line names the person
+    first, second = read_events(path)
+    assert first["protected_match"] is True and second["protected_match"] is False
+    assert "Jane Roe" not in path.read_text("utf-8")
+
+
 def test_approvals_are_logged(tmp_path: Path):
     path = tmp_path / "audit.jsonl"
     with AuditLog(path) as audit:
