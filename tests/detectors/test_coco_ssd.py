@@ -27,8 +27,9 @@ from media_screen.errors import ModelUnavailableError
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media" / "detectors"
 
 
-def test_a_wide_frame_is_also_seen_in_two_overlapping_halves():
+def test_a_panorama_is_also_seen_in_two_overlapping_halves_and_a_16_by_9_frame_is_not():
     assert views(400, 300) == [(0, 0, 400, 300)]
+    assert views(1600, 900) == [(0, 0, 1600, 900)]
     whole, left, right = views(1000, 300)
     assert whole == (0, 0, 1000, 300) and left[0] == 0 and right[2] == 1000 and left[2] > right[0]
 

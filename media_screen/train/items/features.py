@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from media_screen.detectors.coco_ssd import CocoSsd
+from media_screen.detectors.coco_ssd import SPLIT_RATIO, CocoSsd
 from media_screen.detectors.crop_features import CropEmbedder
 from media_screen.detectors.police_items import GROUP_ORDER, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops
 from media_screen.errors import MediaScreenError
@@ -70,7 +70,7 @@ def decode_bgr(path: Path) -> np.ndarray | None:
 
 def _cache_name(path: Path, plan: CropPlanSettings) -> str:
     stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{sorted(asdict(plan).items())}|v3"
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{sorted(asdict(plan).items())}|split {SPLIT_RATIO}|v4"
     return hashlib.sha256(key.encode()).hexdigest()[:32] + ".npz"
 
 
