@@ -30,7 +30,7 @@ from media_screen import __version__
 from media_screen.store.approvals import Approval
 from media_screen.store.keys import fingerprint
 from media_screen.errors import StoreDamagedError
-from media_screen.model import Audience, FileReport
+from media_screen.model import Audience, DetectionKind, FileReport
 from media_screen.sanitize import clean_text
 from media_screen.userdirs import data_dir
 
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 FILE_NAME = "audit.jsonl"
 
 
-PROTECTED_RULE = "protected_person"  # the profile rule of a recognised watchlist face
 
 def default_path() -> Path:
     return data_dir() / FILE_NAME
@@ -106,7 +105,9 @@ class AuditLog:
                 "audience": audience.value,
                 "sections": sorted({f.section.value for f in report.findings if f.severity > 0}),
                 # that a protected face was recognised, never who or the embedding (issue 15's rule)
-                "protected_match": any(f.rule == PROTECTED_RULE and f.severity > 0 for f in report.findings),
+                "protected_match": any(
+                    f.evidence.get("kind") == DetectionKind.PROTECTED_PERSON.value and f.severity > 0 for f in report.findings
+                ),
                 "error": clean_text(report.error, 400) if report.error else None,
                 "cached": cached,
                 "approved_by": approval.approved_by if approval else None,

@@ -41,7 +41,7 @@ def test_each_scan_appends_one_line_with_who_what_and_which_versions(tmp_path: P
 def test_a_protected_match_is_logged_as_a_fact_without_the_name_or_the_embedding(tmp_path: Path):
     # given a report with a recognised protected face
     match = Finding("protected_person", Section.B10, Severity.BLOCK, "protected person recognised: Jane Roe",
-                    {"distance": 0.41, "threshold": 0.549})  # fmt: skip
+                    {"kind": "protected_person", "distance": 0.41, "threshold": 0.549})  # fmt: skip
     report = dataclasses.replace(REPORT, findings=(match,), verdict=Verdict.DO_NOT_POST)
     path = tmp_path / "audit.jsonl"
     # when the scan and a scan without one are logged
