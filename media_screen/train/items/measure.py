@@ -87,12 +87,12 @@ def separation(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, 
     It does not depend on the operating threshold, so learning-curve points that chose different
     thresholds on their own out-of-fold scores can still be compared."""
     held = [p for p in photos if p.part is Part.HOLDOUT and p.path in crops]
+    scores = {p.path: photo_scores(head, crops[p.path]) for p in held}
     result = {}
     for item, categories in LOOK_ALIKES.items():
         column = head.classes.index(item.value)
-        score = {p.path: float(photo_scores(head, crops[p.path])[column]) for p in held}
         result[item] = ranking_auc(
-            [score[p.path] for p in held if p.truth is item],
-            [score[p.path] for p in held if p.truth is ItemClass.BACKGROUND and p.category in categories],
+            [float(scores[p.path][column]) for p in held if p.truth is item],
+            [float(scores[p.path][column]) for p in held if p.truth is ItemClass.BACKGROUND and p.category in categories],
         )
     return result
