@@ -103,6 +103,7 @@ class DetectionKind(str, enum.Enum):
     EXPLICIT = "explicit"
     PROTECTED_PERSON = "protected_person"  # a face recognised as someone on the protected watchlist
     FACE_UNCHECKED = "face_unchecked"  # faces too small to check against the watchlist
+    WEAPON = "weapon"  # a handgun, long gun or knife (B.5, violent material)
 
 
 @dataclass(frozen=True)
