@@ -27,7 +27,7 @@ from media_screen.store.keys import PASSPHRASE_VARIABLE as _PASSPHRASE_VARIABLE
 from media_screen.batch import BatchScan, available_cores
 from media_screen.cli_protect import protect_app
 from media_screen.store.cache import ResultCache, detector_versions
-from media_screen.config import FailOn, ScanOptions, default_profile_text, load_profile
+from media_screen.config import FailOn, PublishTarget, ScanOptions, default_profile_text, load_profile
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.inputs import collect_inputs
 from media_screen.media import sha256_of
@@ -72,6 +72,11 @@ app.add_typer(protect_app, name="protect")
 stderr = Console(stderr=True)
 
 ProfileOption = typer.Option(None, "--profile", help="Department profile TOML (default: built-in Concord PD).")
+PublishOption = typer.Option(
+    None, "--publish", help="Where it will be posted: analyse (and redact writes) at the size that platform shows "
+    "(the profile's [publish]: facebook 2048, instagram 1080, x 4096 px long side); full: the original size. "
+    "Default: the profile's (facebook).",
+)
 
 
 def _fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> None:
@@ -118,6 +123,7 @@ def scan(
     caption: Optional[str] = typer.Option(
         None, help="Text to be posted with the files, screened with each (as is a FILE.caption.txt beside a file)."
     ),
+    publish: Optional[PublishTarget] = PublishOption,
 ) -> None:
     try:
         loaded = load_profile(profile)
@@ -134,6 +140,7 @@ def scan(
         max_frames=max_frames,
         reuse_unchanged_frames=not every_sample,
         caption=caption,
+        publish=publish,
     )
     reports, verdicts, skipped = [], [], []
     stream = output_format == OutputFormat.JSONL and output is None
@@ -282,6 +289,7 @@ def redact(
     profile: Optional[Path] = ProfileOption,
     output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
+    publish: Optional[PublishTarget] = PublishOption,
 ) -> None:
     try:
         if output_format == OutputFormat.HTML:
@@ -294,6 +302,7 @@ def redact(
             keep_audio=keep_audio,
             include_hidden=hidden,
             detect_every=detect_every,
+            publish=publish,
         )
         loaded = load_profile(profile)
         missing = uncovered_kinds(options.kinds, loaded)

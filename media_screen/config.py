@@ -25,6 +25,23 @@ class FailOn(str, enum.Enum):
     BLOCK = "block"
 
 
+class PublishTarget(str, enum.Enum):
+    """Where the media will be posted (`--publish`): the platform's long side is the size analysed."""
+
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    FULL = "full"  # the original size, and the full-resolution search
+
+
+# Long side each platform serves at most (pixels); a profile's [publish] table may change them.
+PUBLISH_LONG_SIDES: Mapping[PublishTarget, int] = MappingProxyType(
+    {PublishTarget.FACEBOOK: 2048, PublishTarget.INSTAGRAM: 1080, PublishTarget.X: 4096}
+)
+DEFAULT_PUBLISH = PublishTarget.FACEBOOK
+MIN_PUBLISH_SIDE = 64
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -67,6 +84,13 @@ class Profile:
     digest: str  # sha256 of the TOML text; part of cache keys
     approvers: tuple[Approver, ...] = ()  # whose signed approvals are honoured (none listed: no approval is)
     text_field_rules: Mapping[str, str] = field(default_factory=dict)  # kind -> rule for metadata text and captions
+    publish_sides: Mapping[PublishTarget, int] = field(default_factory=lambda: PUBLISH_LONG_SIDES)  # [publish]
+    publish_default: PublishTarget = DEFAULT_PUBLISH  # the department's default target
+
+    def publish_long_side(self, target: PublishTarget | None) -> int | None:
+        """Long side analysed for `target` (None: the profile's default); None means the original size."""
+        target = self.publish_default if target is None else PublishTarget(target)
+        return None if target == PublishTarget.FULL else self.publish_sides[target]
 
     def detector_settings(self, name: str) -> Mapping[str, Any]:
         """The `[detectors.<name>]` table, empty when absent."""
@@ -97,6 +121,7 @@ class ScanOptions:
     sample_every_s: float = 1.0  # video
     max_frames: int = 300  # video
     reuse_unchanged_frames: bool = True  # video: a sample unchanged from the last analysed one reuses its results
+    publish: PublishTarget | None = None  # analyse at this platform's size; None: the profile's default
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -157,6 +182,7 @@ def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             approvers=_parse_approvers(doc.get("approvers", []), origin),
             text_field_rules=MappingProxyType(text_field_rules),
+            **_parse_publish(doc.get("publish", {}), origin),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{origin}: invalid value: {exc}") from exc
@@ -168,6 +194,31 @@ def _asset_path(relative: str, base_dir: Path) -> Path:
         return path if path.is_absolute() else base_dir / path
     built_in = Path(str(resources.files("media_screen"))) / path
     return built_in if built_in.is_file() else base_dir / path
+
+
+def _parse_publish(table: Any, origin: str) -> dict[str, Any]:
+    """The [publish] table: a long side per platform and the default target (each optional)."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{origin}: [publish] must be a table")
+    sides = dict(PUBLISH_LONG_SIDES)
+    for key, value in table.items():
+        if key == "default":
+            continue
+        try:
+            target = PublishTarget(key)
+        except ValueError:
+            raise ProfileError(f"{origin}: [publish] {key!r} is no platform; known: facebook, instagram, x") from None
+        if target == PublishTarget.FULL or isinstance(value, bool) or not isinstance(value, int):
+            raise ProfileError(f"{origin}: [publish] {key} must be a long side in pixels (full is the original size)")
+        if value < MIN_PUBLISH_SIDE:
+            raise ProfileError(f"{origin}: [publish] {key} = {value}: at least {MIN_PUBLISH_SIDE} pixels")
+        sides[target] = value
+    try:
+        default = PublishTarget(str(table.get("default", DEFAULT_PUBLISH.value)))
+    except ValueError:
+        known = ", ".join(t.value for t in PublishTarget)
+        raise ProfileError(f"{origin}: [publish] default {table.get('default')!r}; choose from {known}") from None
+    return {"publish_sides": MappingProxyType(sides), "publish_default": default}
 
 
 def _parse_approvers(tables: Any, origin: str) -> tuple[Approver, ...]:

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
 from media_screen.model import Frame, MediaInfo, MediaType
+from media_screen.publish import dct_reduction, published_size, resize_to
 
 _HEIF_REGISTERED = False
 
@@ -196,11 +197,20 @@ def verify_still(path: Path, max_pixels: int) -> MediaInfo:
     )
 
 
-def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
-    """Decode a still image fully, apply EXIF orientation, return BGR pixels and media info."""
+def decode_still(path: Path, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:
+    """Decode a still image, apply EXIF orientation, return BGR pixels and media info.
+
+    `long_side`: decode to the published size (publish.py), never larger than the original: a JPEG
+    straight to about that size by DCT scaling, then an exact resize. The media info keeps the
+    original's (upright) size.
+    """
     probe = _still_probe(path)
     with open_still(path, max_pixels) as image, quiet_pillow():
         try:
+            coded_width, coded_height = image.size
+            reduction = dct_reduction(coded_width, coded_height, long_side)
+            if probe.media_type == MediaType.JPEG and reduction > 1:
+                image.draft("RGB", (coded_width // reduction, coded_height // reduction))
             image.load()
             orientation = image.getexif().get(0x0112)
             upright = ImageOps.exif_transpose(image)
@@ -208,12 +218,16 @@ def decode_still(path: Path, max_pixels: int) -> tuple[Frame, MediaInfo]:
         except (OSError, ValueError, SyntaxError) as exc:
             raise_system_error(exc)
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
+    width, height = coded_width, coded_height
+    if (rgb.width > rgb.height) != (width > height) and rgb.width != rgb.height:  # turned by the orientation
+        width, height = height, width
     pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    pixels = resize_to(pixels, published_size(width, height, long_side))
     info = MediaInfo(
         media_type=probe.media_type,
         format_name=probe.format_name,
-        width=rgb.width,
-        height=rgb.height,
+        width=width,
+        height=height,
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
     return Frame(pixels=pixels), info

@@ -255,6 +255,17 @@ class MediaInfo:
 
 
 @dataclass(frozen=True)
+class AnalysedSize:
+    """The picture the detectors saw: the size the platform publishes (`--publish`), never larger than the
+    original. Detection boxes are still given in original pixels."""
+
+    publish: str  # "facebook", "instagram", "x" or "full"
+    long_side: int | None  # the target's long side; None: the original size
+    width: int  # pixels analysed (after orientation)
+    height: int
+
+
+@dataclass(frozen=True)
 class Finding:
     """One reason for the verdict, tied to a section of GO 07.08."""
 
@@ -282,6 +293,7 @@ class FileReport:
     error: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
     frames_analysed: int | None = None
+    analysed: AnalysedSize | None = None  # the size the detectors saw (None: no pixel analysis)
     # The error comes from the content (unsupported, truncated, corrupt, a bomb), so the same bytes fail the
     # same way again and the report is cached like any result; False for time-outs, I/O errors, crashes.
     error_will_repeat: bool = False

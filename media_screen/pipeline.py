@@ -27,8 +27,9 @@ from media_screen.errors import (
 from media_screen.inputs import collect_inputs, iter_media_paths
 from media_screen.media import Probe, decode_still, probe_file, sha256_of, verify_still
 from media_screen.metadata import read_metadata
-from media_screen.model import Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
+from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
+from media_screen.publish import to_original
 from media_screen.timing import timed
 
 
@@ -61,6 +62,15 @@ class Screener:
     def detector_names(self) -> tuple[str, ...]:
         return registry.resolve_names(self.options.detectors)
 
+    @property
+    def long_side(self) -> int | None:
+        """Long side of the published size analysed (`--publish`); None: the original size."""
+        return self.profile.publish_long_side(self.options.publish)
+
+    def analysed_size(self, width: int, height: int) -> AnalysedSize:
+        target = self.options.publish or self.profile.publish_default
+        return AnalysedSize(target.value, self.long_side, width, height)
+
     def detectors(self) -> list[Detector]:
         if self._detectors is None:
             self._detectors = registry.load_detectors(self.detector_names, self.profile)
@@ -74,6 +84,7 @@ class Screener:
         metadata = Metadata()
         detections: tuple[Detection, ...] = ()
         frames_analysed = None
+        analysed = None
         partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
         partial_will_repeat = False
         try:
@@ -86,11 +97,11 @@ class Screener:
                 metadata = read_metadata(path, probe, self.profile)
             deadline.check("metadata")
             if probe.media_type == MediaType.VIDEO:
-                media, detections, frames_analysed, partial, partial_will_repeat = self._scan_video(
+                media, detections, frames_analysed, partial, partial_will_repeat, analysed = self._scan_video(
                     path, probe, deadline, timings
                 )
             else:
-                media, detections = self._scan_still(path, deadline, timings)
+                media, detections, analysed = self._scan_still(path, deadline, timings)
                 frames_analysed = 1
         except MediaScreenError as exc:
             return self._report(
@@ -104,31 +115,35 @@ class Screener:
             reason = f"analysis failed: {type(exc).__name__}: {exc}"
             return self._report(path, sha256, media, metadata, detections, timings, started, reason)
         return self._report(
-            path, sha256, media, metadata, detections, timings, started, partial, frames_analysed, partial_will_repeat
+            path, sha256, media, metadata, detections, timings, started, partial, frames_analysed, partial_will_repeat,
+            analysed,
         )
 
     def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
         if not self.detector_names:  # metadata sweep: prove the file decodes, keep no pixels
             with timed(timings, "decode"):
-                return verify_still(path, self.profile.max_image_pixels), ()
+                return verify_still(path, self.profile.max_image_pixels), (), None
         with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
-            frame, media = decode_still(path, self.profile.max_image_pixels)
+            frame, media = decode_still(path, self.profile.max_image_pixels, self.long_side)
         detections: list[Detection] = []
         for detector in self.detectors():
             deadline.check(detector.name)
             with timed(timings, detector.name):
                 detections.extend(detector.detect(frame))
-        return media, tuple(detections)
+        found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
+        return media, found, self.analysed_size(frame.width, frame.height)
 
     def _scan_video(self, path: Path, probe: Probe, deadline: Deadline, timings: dict[str, float]):
         from media_screen.video import screen_video  # imported only when a video shows up
 
-        result = screen_video(path, probe, self.detectors(), self.options, deadline, timings)
-        return result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat
+        result = screen_video(path, probe, self.detectors(), self.options, deadline, timings, self.long_side)
+        analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
+        return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,
+                analysed)
 
     def _report(
         self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None,
-        will_repeat=False,
+        will_repeat=False, analysed=None,
     ) -> FileReport:
         findings = evaluate(metadata, detections, self.options.audience, self.profile, captions_for(path, self.options))
         timings["total"] = time.perf_counter() - started
@@ -143,6 +158,7 @@ class Screener:
             error=error,
             timings={k: round(v, 4) for k, v in timings.items()},
             frames_analysed=frames_analysed,
+            analysed=analysed,
             error_will_repeat=bool(error) and will_repeat,
         )
 

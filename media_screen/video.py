@@ -30,6 +30,7 @@ from media_screen.frame_change import ChangeGate
 from media_screen.media import Probe
 from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.policy import format_time
+from media_screen.publish import published_size, to_original
 from media_screen.sampling import Progress, Sample, StreamTiming, read_packets, sample_frames
 from media_screen.timing import timed
 from media_screen.tracking import link_detections
@@ -50,6 +51,7 @@ class VideoResult:
     frames_decoded: int
     seeks: int
     frames_reused: int = 0  # sampled frames unchanged from an analysed one: its detections reused
+    analysed_size: tuple[int, int] | None = None  # (width, height) of the frames the detectors saw
     error: str | None = None  # the stream could not be decoded to its end: partial analysis
     error_will_repeat: bool = False  # the content stopped decoding (not a time-out or an I/O error)
 
@@ -61,10 +63,13 @@ def screen_video(
     options: ScanOptions,
     deadline,
     timings: dict[str, float],
+    long_side: int | None = None,
 ) -> VideoResult:
     """Sample, decode and screen one video. Raises CorruptMediaError when no frame can be decoded at all.
 
     Without pixel detectors the stream is only demuxed to its end (to notice truncation), which is fast.
+    `long_side`: frames are scaled once, while converted from the decoder's format, to the published size
+    (publish.py); detection boxes are mapped back to the frame's own pixels.
     """
     if options.max_frames < 1 or not options.sample_every_s > 0:
         raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
@@ -82,10 +87,11 @@ def screen_video(
         stream.thread_type = "AUTO"
         started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
         if detectors:
-            per_frame, size, reused = _screen_samples(container, stream, timing, detectors, options, deadline,
-                                                      timings, progress)
+            per_frame, size, reused, analysed_size = _screen_samples(
+                container, stream, timing, detectors, options, deadline, timings, progress, long_side
+            )
         else:
-            per_frame, size, reused = [], None, 0
+            per_frame, size, reused, analysed_size = [], None, 0, None
             try:
                 size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
@@ -118,26 +124,28 @@ def screen_video(
         frames_decoded=progress.frames_decoded,
         seeks=progress.seeks,
         frames_reused=reused,
+        analysed_size=analysed_size,
         error=(error := incomplete_reason(progress, timing)),
         error_will_repeat=error is not None and not progress.transient,
     )
 
 
-def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress):
+def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side=None):
     """Run every detector on every sampled frame that changed: (time, detections) per frame, the upright
-    frame size, and how many frames reused the detections of the last analysed one (frame_change.py).
+    frame size, how many frames reused the detections of the last analysed one (frame_change.py), and the
+    size the detectors saw (the published size, `long_side`).
 
     Running out of time ends the loop like a decoding error: what was analysed is kept.
     """
     per_frame: list[tuple[float, tuple[Detection, ...]]] = []
-    size = None
+    size = analysed_size = None
     samples = sample_frames(container, stream, timing, options.sample_every_s, options.max_frames,
                             deadline.check, progress)
     gate = ChangeGate()
     try:
         for sample in samples:
-            frame = upright_frame(sample)
-            size = (frame.width, frame.height)
+            frame, size = upright_frame(sample, long_side), _upright_size(sample.frame)
+            analysed_size = (frame.width, frame.height)
             earlier = gate.reusable(frame.pixels, sample.time_s) if options.reuse_unchanged_frames else None
             if earlier is not None:  # the picture has not changed since the detectors last ran
                 per_frame.append((sample.time_s, earlier))
@@ -147,11 +155,12 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
                 deadline.check(detector.name)
                 with timed(timings, detector.name):
                     found.extend(detector.detect(frame))
+            found = to_original(found, analysed_size, size)
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
             gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
         progress.error, progress.transient = str(exc), True
-    return per_frame, size, gate.reused
+    return per_frame, size, gate.reused, analysed_size
 
 
 def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> float:
@@ -248,8 +257,14 @@ def upright(pixels: np.ndarray, matrix: tuple[int, int, int, int] | None) -> np.
     return out if out is pixels else np.ascontiguousarray(out)
 
 
-def upright_frame(sample: Sample) -> Frame:
-    pixels = sample.frame.to_ndarray(format="bgr24")
+def upright_frame(sample: Sample, long_side: int | None = None) -> Frame:
+    """The sample as BGR pixels, turned upright; scaled to `long_side` by the same conversion (once)."""
+    coded = (sample.frame.width, sample.frame.height)
+    width, height = published_size(*coded, long_side)
+    if (width, height) == coded:
+        pixels = sample.frame.to_ndarray(format="bgr24")
+    else:
+        pixels = sample.frame.to_ndarray(format="bgr24", width=width, height=height, interpolation="AREA")
     matrix = display_matrix(sample.frame)
     if matrix is None and sample.frame.rotation:
         pixels = np.ascontiguousarray(np.rot90(pixels, k=int(sample.frame.rotation) // 90))

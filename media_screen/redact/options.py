@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from media_screen.config import Profile
+from media_screen.config import Profile, PublishTarget
 from media_screen.model import Audience, Detection, DetectionKind
 
 
@@ -85,9 +85,14 @@ class RedactOptions:
     margin: float = 0.15  # text, insignia, boxes: grow each side by this fraction of the region
     margin_px: int = 4  # ... and by at least this many pixels
     jpeg_quality: int = 92
+    # Copies are written, and re-scanned, at this platform's size (smaller media keep theirs); None: the
+    # profile's default; FULL: the original size. Fewer pixels also weaken the sensor-noise fingerprint.
+    publish: PublishTarget | None = None
 
     def __post_init__(self) -> None:
         # library callers may pass plain strings; the fields always hold enums
+        if self.publish is not None:
+            object.__setattr__(self, "publish", PublishTarget(self.publish))
         object.__setattr__(self, "targets", frozenset(RedactTarget(t) for t in self.targets))
         object.__setattr__(self, "keep_metadata", frozenset(KeepMetadata(k) for k in self.keep_metadata))
         object.__setattr__(self, "audience", Audience(self.audience))

@@ -64,7 +64,9 @@ class Redactor:
 
     def __post_init__(self) -> None:
         names = detector_names_for(self.options.kinds, self.profile)
-        self.screener = Screener(self.profile, ScanOptions(audience=self.options.audience, detectors=names))
+        self.screener = Screener(
+            self.profile, ScanOptions(audience=self.options.audience, detectors=names, publish=self.options.publish)
+        )
 
     def detectors(self):
         return self.screener.detectors()

@@ -40,7 +40,9 @@ class StillResult:
 def redact_still(
     path: Path, probe: Probe, detectors: Sequence[Detector], options: RedactOptions, profile: Profile
 ) -> StillResult:
-    frame, media = decode_still(path, profile.max_image_pixels)
+    # the copy is written at the published size (--publish; smaller photos keep theirs)
+    frame, media = decode_still(path, profile.max_image_pixels, profile.publish_long_side(options.publish))
+    resized = (frame.width, frame.height) != (media.width, media.height)
 
     def detect(pixels: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
         found = (d for det in detectors for d in det.detect(Frame(pixels=pixels)))
@@ -53,7 +55,7 @@ def redact_still(
         inventory: Stripped | None = strip_lossless(original, probe.media_type, kept)
     except NotLossless:
         inventory = None
-    if not detections and inventory is not None:
+    if not detections and inventory is not None and not resized:
         return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True))
 
     def check(pixels: np.ndarray) -> list[Detection]:
@@ -68,6 +70,8 @@ def redact_still(
     pixels, done = obscure_checked(frame.pixels, detections, options, check, view=as_encoded)
     data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
+    if resized:
+        method += f", resized from {media.width}x{media.height} to {frame.width}x{frame.height} (--publish)"
     if kept.orientation:
         removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
     obscured = tuple(_obscured(o) for o in done)

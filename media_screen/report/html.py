@@ -230,6 +230,8 @@ def _media_line(report: FileReport) -> str:
             bits.append(f"{media.width}x{media.height}")
         if media.duration_s is not None:
             bits.append(f"duration {format_time(media.duration_s)}")
+    if report.analysed:
+        bits.append(f"analysed at {report.analysed.width}x{report.analysed.height} (publish: {report.analysed.publish})")
     if report.frames_analysed and media and media.duration_s is not None:
         bits.append(f"{report.frames_analysed} frames analysed")
     if report.sha256:

@@ -67,6 +67,15 @@ def detection_dict(detection: Detection) -> dict:
     }
 
 
+def analysed_dict(report: FileReport) -> dict | None:
+    """The size the detectors saw (`--publish`); None when no pixel was analysed."""
+    analysed = report.analysed
+    if analysed is None:
+        return None
+    return {"publish": analysed.publish, "long_side": analysed.long_side, "width": analysed.width,
+            "height": analysed.height}
+
+
 def file_dict(report: FileReport) -> dict:
     media = report.media
     return {
@@ -78,6 +87,7 @@ def file_dict(report: FileReport) -> dict:
         "height": media.height if media else None,
         "duration_s": media.duration_s if media else None,
         "frames_analysed": report.frames_analysed,
+        "analysed": analysed_dict(report),
         "verdict": report.verdict.name,
         "error": clean_text(report.error, 400) if report.error else None,
         "location": location_dict(report.metadata.location),

@@ -47,6 +47,9 @@ def _detail(report: FileReport) -> str:
         parts.append(media.format_name)
         if media.width:
             parts.append(f"{media.width}x{media.height}")
+        analysed = report.analysed
+        if analysed and (analysed.width, analysed.height) != (media.width, media.height):
+            parts.append(f"(analysed at {analysed.width}x{analysed.height}, {analysed.publish})")
         if media.duration_s is not None:
             parts.append(format_time(media.duration_s))
         if media.media_type == MediaType.VIDEO and report.frames_analysed is not None:

@@ -165,6 +165,8 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         "detectors": detectors,
         "video": {"sample_every_s": options.sample_every_s, "max_frames": options.max_frames,
                   "reuse_unchanged_frames": options.reuse_unchanged_frames},
+        # the size analysed: a target name whose long side the profile changes gives another key
+        "publish": [(options.publish or profile.publish_default).value, profile.publish_long_side(options.publish)],
         "extra": dict(options.extra),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
