@@ -201,6 +201,8 @@ class FactKind(str, enum.Enum):
     TEXT = "text"  # any other text field (IPTC caption, XMP any namespace, PNG text, QuickTime user data)
     PLACE_TEXT = "place_text"  # a place written as text: IPTC City / Sub-location, XMP Location, a street address
     PLACE_SENSITIVE = "place_sensitive"  # a place text that resolves to a sensitive place of the profile
+    CREDENTIALS = "credentials"  # a Content Credentials (C2PA) manifest: claim generator, signer, edit history
+    CREDENTIAL_IDENTITY = "credential_identity"  # a creator or organisation named in a C2PA identity assertion
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ the library's own, set in the environment or in its settings file before its fir
   node id is given instead, so that address is never read;
 - Hugging Face libraries (if present) and any tool honouring DO_NOT_TRACK;
 - imageio (a scikit-image dependency) would fetch missing plugins from the internet;
-- matplotlib is kept on its file-only Agg backend, so no GUI backend connects to a display server.
+- matplotlib is kept on its file-only Agg backend, so no GUI backend connects to a display server;
+- c2pa-python (Content Credentials) reads no environment switch: its native library fetches a remote
+  manifest named in a file's XMP (`dcterms:provenance`) and can fetch certificate status (OCSP) unless
+  the settings of the Context it reads with say no. C2PA_READ_SETTINGS below is that Context's
+  settings (media_screen/metadata/c2pa.py builds the one Context every read uses); no trust list is
+  configured, so none is fetched either.
 
 torch and ai-edge-litert (LiteRT/TFLite) send nothing by themselves in their pip builds (LiteRT's
 metrics module is a no-op), so they need no switch; the system-call test
@@ -46,6 +51,12 @@ OFF_SWITCHES: dict[str, str] = {
     "DO_NOT_TRACK": "1",  # the consoledonottrack.com convention
     "IMAGEIO_NO_INTERNET": "1",  # imageio
     "MPLBACKEND": "Agg",  # matplotlib
+}
+# c2pa-python's settings for reading (c2pa-rs settings schema): never fetch a remote manifest, certificate
+# status or anything else over the network (an empty allowed-host list refuses every URL, whatever else asks).
+C2PA_READ_SETTINGS: dict = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+    "core": {"allowed_network_hosts": []},
 }
 # Read once at import, as it always was; media_screen.userdirs.cache_dir() reads it at call time.
 CACHE_DIR = cache_dir()

@@ -23,7 +23,7 @@ from media_screen.model import (
 
 DEPARTMENT_ITEM_RULE = "department_item"
 # Metadata facts whose text goes through the text rules (device makes, times and serials do not).
-TEXT_FACTS = (FactKind.TEXT, FactKind.PLACE_TEXT, FactKind.OWNER_NAME)
+TEXT_FACTS = (FactKind.TEXT, FactKind.PLACE_TEXT, FactKind.OWNER_NAME, FactKind.CREDENTIAL_IDENTITY)
 _QUOTE = 120
 
 
@@ -39,6 +39,7 @@ def evaluate(
     findings = [*_location_findings(metadata, audience, profile)]
     findings += _place_text_findings(metadata, audience, profile)
     findings += _device_findings(metadata, audience, profile)
+    findings += _credential_findings(metadata, audience, profile)
     findings += _detection_findings(counted, audience, profile)
     findings += _text_field_findings(metadata, tuple(captions), audience, profile)
     return tuple(sorted(findings, key=lambda f: (-f.severity, f.rule)))
@@ -134,6 +135,22 @@ def _device_findings(metadata: Metadata, audience: Audience, profile: Profile) -
         findings.append(_finding(profile, "device_identifiers", audience, detail, key=fact.key, source=fact.source))
     for fact in metadata.of_kind(FactKind.THUMBNAIL):
         findings.append(_finding(profile, "thumbnail", audience, fact.value, key=fact.key, source=fact.source))
+    return findings
+
+
+def _credential_findings(metadata: Metadata, audience: Audience, profile: Profile) -> list[Finding]:
+    """Content Credentials (C2PA): the manifest, and each creator or organisation it names. A profile written
+    before these rules reports a named identity as a device identifier, so that it is never dropped."""
+    findings = []
+    if "content_credentials" in profile.rules:
+        for fact in metadata.of_kind(FactKind.CREDENTIALS):
+            findings.append(_finding(profile, "content_credentials", audience, fact.value, key=fact.key,
+                                     source=fact.source))
+    identity_rule = "content_credentials_identity" if "content_credentials_identity" in profile.rules else (
+        "device_identifiers")
+    for fact in metadata.of_kind(FactKind.CREDENTIAL_IDENTITY):
+        detail = f"{fact.key} = {fact.value}"
+        findings.append(_finding(profile, identity_rule, audience, detail, key=fact.key, source=fact.source))
     return findings
 
 

@@ -2,7 +2,8 @@
 
 Each reader returns the facts it found and the raw GPS readings; `geo.locate`
 validates the readings and turns the first valid one into the file's Location;
-`text_fields.place_facts` checks places written as text against the sensitive places.
+`text_fields.place_facts` checks places written as text against the sensitive places;
+`c2pa.credential_facts` reads the Content Credentials (C2PA manifests) of any container.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from media_screen.config import Profile
 from media_screen.media import Probe
+from media_screen.metadata.c2pa import credential_facts, remote_reference_facts
 from media_screen.metadata.geo import locate
 from media_screen.metadata.text_fields import place_facts
 from media_screen.model import MediaType, Metadata
@@ -22,5 +24,6 @@ def read_metadata(path: Path, probe: Probe, profile: Profile) -> Metadata:
     else:
         from media_screen.metadata.still import read_still_metadata as reader
     facts, readings = reader(path, probe)
+    facts = [*facts, *credential_facts(path, probe), *remote_reference_facts(facts)]
     location, invalid = locate(readings, profile)
     return Metadata(facts=tuple(facts) + invalid + place_facts(facts, profile), location=location)

@@ -58,6 +58,7 @@ ANALYSIS_MODULES = (
     "media_screen.metadata.xmp",
     "media_screen.metadata.iptc",
     "media_screen.metadata.text_fields",
+    "media_screen.metadata.c2pa",
 )
 
 _SCHEMA = """
