@@ -315,3 +315,27 @@ def test_a_caption_is_screened_with_the_photo_and_quoted(photos: Path):
     assert result.exit_code == ExitStatus.FINDINGS and entry["verdict"] == "REVIEW"
     [finding] = entry["findings"]
     assert finding["section"] == "A.4.b" and caption in finding["message"]
+
+
+def test_publish_names_the_platform_whose_size_is_analysed_and_the_report_says_so(tmp_path, monkeypatch):
+    # given a 1600x1200 badge photo (the stub finds a badge in its middle half)
+    monkeypatch.setitem(registry.REGISTRY, "badge_stub", "fake_detectors:BadgeDetector")
+    photo = tmp_path / "badge.png"
+    Image.new("RGB", (1600, 1200), (0, 255, 0)).save(photo)
+    # when scanned for Instagram
+    result = scan(str(photo), "--format", "json", "--detectors", "badge_stub", "--jobs", "0", "--no-cache",
+                  "--publish", "instagram")
+    # then the JSON says it was analysed at 1080 px, and the badge's box is in the photo's own pixels
+    (entry,) = json.loads(result.stdout)["files"]
+    assert entry["analysed"] == {"publish": "instagram", "long_side": 1080, "width": 1080, "height": 810}
+    assert entry["width"] == 1600 and entry["detections"][0]["box"] == [400.0, 300.0, 1200.0, 900.0]
+    # and --publish full analyses the original
+    result = scan(str(photo), "--format", "json", "--detectors", "badge_stub", "--jobs", "0", "--no-cache",
+                  "--publish", "full")
+    (entry,) = json.loads(result.stdout)["files"]
+    assert entry["analysed"] == {"publish": "full", "long_side": None, "width": 1600, "height": 1200}
+
+
+def test_an_unknown_publish_target_is_a_usage_error(photos: Path):
+    result = scan(str(photos / "clean.jpg"), "--publish", "myspace")
+    assert result.exit_code == ExitStatus.USAGE and "facebook" in result.stderr

@@ -81,3 +81,37 @@ def test_the_same_key_listed_twice_is_a_profile_error():
     table = f'\n[[approvers]]\nname = "A"\nkey = "{APPROVER_KEY}"\n'
     with pytest.raises(ProfileError, match="listed twice"):
         parse_profile(default_profile_text() + table + table.replace('"A"', '"B"'), Path("."))
+
+
+def test_the_built_in_profile_publishes_at_facebook_size_by_default(profile):
+    # given the built-in profile / then each platform has its long side and facebook is the default
+    from media_screen.config import PublishTarget
+
+    assert profile.publish_default == PublishTarget.FACEBOOK
+    assert profile.publish_long_side(None) == 2048
+    assert [profile.publish_long_side(t) for t in PublishTarget] == [2048, 1080, 4096, None]
+
+
+def test_a_profile_may_change_a_platform_size_and_the_default():
+    from media_screen.config import PublishTarget
+
+    text = default_profile_text().replace('default = "facebook"\nfacebook = 2048', 'default = "x"\nfacebook = 1600')
+    edited = parse_profile(text, Path("."))
+    assert edited.publish_default == PublishTarget.X and edited.publish_long_side(None) == 4096
+    assert edited.publish_long_side(PublishTarget.FACEBOOK) == 1600
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ("myspace = 800", "no platform"),
+        ("facebook = 10", "at least 64"),
+        ('facebook = "big"', "long side in pixels"),
+        ("full = 4000", "long side in pixels"),
+        ('default = "tiktok"', "choose from"),
+    ],
+)
+def test_a_bad_publish_table_is_a_profile_error(table, message):
+    text = default_profile_text().replace('[publish]\ndefault = "facebook"\nfacebook = 2048\n', f"[publish]\n{table}\n")
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(text, Path("."))

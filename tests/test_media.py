@@ -140,3 +140,50 @@ def test_damaged_exif_tag_is_not_printed_as_a_pillow_warning(tmp_path: Path):
         frame, _ = decode_still(path, 10_000_000)
     # then both succeed quietly: the picture itself is whole
     assert (info.width, info.height) == (32, 16) and frame.pixels.shape == (16, 32, 3)
+
+
+def test_a_jpeg_is_decoded_straight_to_the_published_size_with_dct_scaling(tmp_path: Path, monkeypatch):
+    from PIL import JpegImagePlugin
+
+    # given a 4000x3000 JPEG, and Pillow's draft watched
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (4000, 3000), (20, 160, 60)).save(path, "JPEG")
+    drafts = []
+    real_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def watched(self, mode, size):
+        drafts.append(size)
+        return real_draft(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", watched)
+    # when decoded for a 2048 px long side
+    frame, info = decode_still(path, 100_000_000, long_side=2048)
+    # then the decoder was asked for half size, the frame has the exact published size, the info the original's
+    assert drafts == [(2000, 1500)]
+    assert (frame.width, frame.height) == (2048, 1536)
+    assert (info.width, info.height) == (4000, 3000)
+    assert abs(int(frame.pixels[768, 1024, 1]) - 160) <= 3  # colour kept (BGR)
+
+
+def test_an_upright_turned_photo_is_published_at_its_long_side(tmp_path: Path):
+    # given a 400x300 JPEG stored with orientation 6 (shown 300 wide, 400 high)
+    image = Image.new("RGB", (400, 300), (0, 0, 255))
+    exif = image.getexif()
+    exif[0x0112] = 6
+    path = tmp_path / "turned.jpg"
+    image.save(path, "JPEG", exif=exif)
+    # when decoded for a 200 px long side / then the frame is upright at 150x200 and the info says 300x400
+    frame, info = decode_still(path, 10_000_000, long_side=200)
+    assert (frame.width, frame.height) == (150, 200)
+    assert (info.width, info.height, info.orientation) == (300, 400, 6)
+
+
+def test_a_png_is_resized_to_the_published_size_and_a_small_photo_is_left_alone(tmp_path: Path):
+    path = tmp_path / "big.png"
+    Image.new("RGB", (3000, 1000), (10, 20, 30)).save(path, "PNG")
+    frame, info = decode_still(path, 10_000_000, long_side=1080)
+    assert (frame.width, frame.height, info.width, info.height) == (1080, 360, 3000, 1000)
+    small = tmp_path / "small.jpg"
+    Image.new("RGB", (640, 480), (10, 20, 30)).save(small, "JPEG")
+    frame, _ = decode_still(small, 10_000_000, long_side=1080)
+    assert (frame.width, frame.height) == (640, 480)

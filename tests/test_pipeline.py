@@ -127,3 +127,35 @@ def test_one_bad_file_does_not_stop_the_batch_and_inputs_are_unchanged(tmp_path:
     assert verdicts == [Verdict.CLEAR, Verdict.ERROR, Verdict.CLEAR]
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir()} == before
     assert good.exists() and also_good.exists()
+
+
+@pytest.mark.parametrize("publish, analysed", [(None, (2048, 1365)), ("instagram", (1080, 720)), ("full", (3000, 2000))])
+def test_a_photo_is_analysed_at_the_published_size_and_boxes_are_in_original_pixels(
+    tmp_path: Path, profile, monkeypatch, publish, analysed
+):
+    import numpy as np
+
+    from media_screen import detectors as registry
+    from media_screen.config import PublishTarget
+
+    monkeypatch.setitem(registry.REGISTRY, "marker", "video_support:MarkerDetector")
+    # given a 3000x2000 photo with a red square at (1500, 1000), 300 px wide
+    pixels = np.full((2000, 3000, 3), (140, 90, 40), np.uint8)
+    pixels[1000:1300, 1500:1800] = (0, 0, 255)  # BGR red
+    path = tmp_path / "big.png"
+    Image.fromarray(pixels[:, :, ::-1]).save(path)
+    # when screened for a platform (None: the profile's default, facebook)
+    options = ScanOptions(detectors=("marker",), publish=PublishTarget(publish) if publish else None)
+    report = Screener(profile, options).scan_file(path)
+    # then the report says what was analysed, and the square's box is in the original's pixels
+    assert (report.analysed.width, report.analysed.height) == analysed
+    assert report.analysed.publish == (publish or "facebook")
+    assert (report.media.width, report.media.height) == (3000, 2000)
+    (found,) = report.detections
+    assert found.box.x1 == pytest.approx(1500, abs=4) and found.box.x2 == pytest.approx(1800, abs=4)
+    assert found.box.y1 == pytest.approx(1000, abs=4) and found.box.y2 == pytest.approx(1300, abs=4)
+
+
+def test_a_metadata_sweep_analyses_no_pixels_and_says_no_size(tmp_path: Path, profile):
+    report = Screener(profile, METADATA_ONLY).scan_file(write_jpeg(tmp_path / "a.jpg"))
+    assert report.analysed is None and report.verdict == Verdict.CLEAR

@@ -343,3 +343,16 @@ def test_a_still_shot_reuses_detections_and_finds_the_same_as_analysing_every_sa
     assert reused.frames_reused >= 4 and every.frames_reused == 0
     assert reused.frames_analysed == every.frames_analysed == 6
     assert [(d.box, d.time_s, d.end_s) for d in reused.detections] == [(d.box, d.time_s, d.end_s) for d in every.detections]
+
+
+def test_frames_are_scaled_once_to_the_published_size_and_boxes_come_back_in_frame_pixels(tmp_path):
+    # given a 192x128 clip with a 16 px marker at (16, 16)
+    clip = marker_clip(tmp_path / "clip.mp4", seconds=2, size=(192, 128), position=(16, 16))
+    # when screened for a 96 px long side
+    result = screen_video(clip, probe_file(clip), [MarkerDetector()], ScanOptions(), Deadline(60), {}, long_side=96)
+    # then the detectors saw 96x64 frames, the media info keeps 192x128, and the marker's box is in clip pixels
+    assert result.analysed_size == (96, 64) and (result.media.width, result.media.height) == (192, 128)
+    (marker,) = result.detections
+    assert marker.box.x1 == pytest.approx(16, abs=3) and marker.box.x2 == pytest.approx(32, abs=3)
+    # and without a published size the frames are analysed as they are
+    assert screen(clip).analysed_size == (192, 128)

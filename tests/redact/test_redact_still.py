@@ -135,3 +135,32 @@ def test_a_broken_file_fails_alone(tmp_path, profile, no_detectors):
     assert reports["broken.jpg"].status == RedactionStatus.FAILED and reports["broken.jpg"].problems
     assert reports["fine.png"].status == RedactionStatus.WRITTEN
     assert sorted(p.name for p in (tmp_path / "out" / "in").iterdir()) == ["fine.png"]
+
+
+def test_a_copy_is_written_at_the_published_size_and_full_keeps_the_original(tmp_path, profile, marker_only):
+    # given a 3000x2000 photo with a red "face"
+    source = tmp_path / "big.jpg"
+    Image.fromarray(with_marker(solid(3000, 2000), 1400, 900, size=30)).save(source, "JPEG", quality=90)
+    # when redacted with the defaults (the profile's facebook size, 2048 px)
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    # then the copy is 2048 px wide, the face is gone, and the method says it was resized
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    copy = Image.open(report.output)
+    assert copy.size == (2048, 1365) and red_pixels(copy) == 0
+    assert "resized from 3000x2000 to 2048x1365" in report.method
+    assert report.rescan.analysed.width == 2048
+    # and with --publish full the copy keeps the original size
+    (full,) = redact_paths([source], tmp_path / "full", profile, RedactOptions(style="fill", publish="full"))
+    assert full.status == RedactionStatus.WRITTEN, full.problems
+    assert Image.open(full.output).size == (3000, 2000) and "resized" not in full.method
+
+
+def test_a_photo_without_regions_larger_than_the_published_size_is_resized_not_stripped(tmp_path, profile,
+                                                                                          no_detectors):
+    source = tmp_path / "big.jpg"
+    Image.fromarray(solid(2400, 1600)).save(source, "JPEG", quality=90)
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(publish="instagram"))
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert Image.open(report.output).size == (1080, 720) and not report.method.startswith("lossless")
+    (full,) = redact_paths([source], tmp_path / "full", profile, RedactOptions(publish="full"))
+    assert full.method.startswith("lossless")
