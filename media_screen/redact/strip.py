@@ -15,7 +15,12 @@ What a stripped copy no longer carries:
   secondary images (APP2 MPF and the images appended after EOI), Photoshop IRB
   thumbnails (APP13), anything else appended after the end of the image
   (vendor trailers, motion-photo videos);
-- free text: JPEG comments (COM), PNG tEXt / zTXt / iTXt, tIME.
+- free text: JPEG comments (COM), PNG tEXt / zTXt / iTXt, tIME;
+- who signed and edited it: Content Credentials (the C2PA manifest store with its claim generator,
+  signer, creator assertions, edit history and ingredient thumbnails) in JPEG APP11 JUMBF segments,
+  the PNG caBX chunk and the WebP C2PA chunk. HEIF and video copies are re-encoded into new
+  containers, which carry no BMFF `uuid` (C2PA) box; the re-scan of every copy checks that no
+  manifest store is left (tests/redact/test_strip_c2pa.py).
 
 How: an allowlist. Only what is needed to draw the picture is copied (JPEG
 DQT / SOF / DHT / DRI / SOS and the entropy-coded data, APP0 JFIF without its
@@ -164,7 +169,7 @@ def strip_lossless(data: bytes, media_type: MediaType, kept: KeptMetadata) -> St
 
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0..7: no length field
 _STRUCTURAL = {*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}  # SOFn, DHT, DAC, DQT, DNL, DRI, DHP, EXP
-SOS, EOI, APP0, APP2, APP14, COM = 0xDA, 0xD9, 0xE0, 0xE2, 0xEE, 0xFE
+SOS, EOI, APP0, APP2, APP11, APP14, COM = 0xDA, 0xD9, 0xE0, 0xE2, 0xEB, 0xEE, 0xFE
 
 
 _APP_NAMES = {
@@ -181,6 +186,8 @@ _APP_NAMES = {
 def _jpeg_app_name(marker: int, payload: bytes) -> str:
     if marker == COM:
         return "COM comment"
+    if marker == APP11 and payload[:2] == b"JP" and payload[12:16] == b"jumb":  # JPEG XT box: JUMBF
+        return "APP11 JUMBF (C2PA Content Credentials)" if b"c2pa" in payload[:64] else "APP11 JUMBF"
     ident = payload[:64].split(b"\x00", 1)[0]
     name = _APP_NAMES.get(ident) or clean_text(ident[:24].decode("latin-1"), 24) or "?"
     return f"APP{marker - APP0} {name}"
@@ -293,7 +300,7 @@ _PNG_KEEP = {
     b"cICP", b"mDCv", b"cLLi", b"acTL", b"fcTL", b"fdAT",
 }
 _PNG_NAMES = {b"eXIf": "EXIF", b"tEXt": "text", b"zTXt": "compressed text", b"iTXt": "international text",
-              b"tIME": "modification time", b"iCCP": "ICC profile"}
+              b"tIME": "modification time", b"iCCP": "ICC profile", b"caBX": "C2PA Content Credentials"}
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
@@ -360,7 +367,9 @@ def strip_webp(data: bytes, exif: bytes | None, keep_icc: bool) -> Stripped:
         if kind in _WEBP_KEEP or (kind == b"ICCP" and keep_icc):
             chunks.append((kind, payload))
         else:
-            removed.append(RemovedMetadata(f"{clean_text(kind.decode('latin-1').strip(), 8)} chunk", f"{size} bytes"))
+            name = clean_text(kind.decode("latin-1").strip(), 8)
+            what = "C2PA Content Credentials, " if kind == b"C2PA" else ""
+            removed.append(RemovedMetadata(f"{name} chunk", f"{what}{size} bytes"))
         pos += 8 + size + (size % 2)
     if not chunks:
         raise CorruptMediaError("WebP holds no image chunk")

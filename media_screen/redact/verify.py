@@ -26,6 +26,8 @@ _FORBIDDEN_FACTS = {
     FactKind.TEXT: "a metadata text field",
     FactKind.PLACE_TEXT: "a place name or address",
     FactKind.PLACE_SENSITIVE: "a place name or address",
+    FactKind.CREDENTIALS: "a Content Credentials (C2PA) manifest",
+    FactKind.CREDENTIAL_IDENTITY: "a Content Credentials identity",
 }
 
 
