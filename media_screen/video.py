@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from media_screen.config import ScanOptions
-from media_screen.detectors.base import Detector
+from media_screen.detectors.base import Detector, VideoSession
 from media_screen.errors import (
     AnalysisTimeoutError,
     CorruptMediaError,
@@ -38,6 +38,7 @@ from media_screen.tracking import link_detections
 MAX_FRAME_PIXELS = 100_000_000  # refuse larger frames before decoding one (a 16K x 6K frame is 100 MP)
 END_TOLERANCE_S = 0.5  # a stream may end this much before its declared duration (plus three frames)
 CONTAINER_END_TOLERANCE = 0.05  # of the duration, when only the container (audio included) gives one
+TRACK_GAP_SAMPLES = 2.5  # a track ends after this many sampling intervals unseen
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,11 @@ def screen_video(
         stream.thread_type = "AUTO"
         started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
         if detectors:
-            per_frame, size, reused, analysed_size = _screen_samples(
+            per_frame, size, reused, analysed_size, tracked = _screen_samples(
                 container, stream, timing, detectors, options, deadline, timings, progress, long_side
             )
         else:
-            per_frame, size, reused, analysed_size = [], None, 0, None
+            per_frame, size, reused, analysed_size, tracked = [], None, 0, None, ()
             try:
                 size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
@@ -105,7 +106,10 @@ def screen_video(
         raise error(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
                     f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
     with timed(timings, "tracking"):
-        detections = link_detections(per_frame, max_gap_s=2.5 * progress.sample_interval_s)
+        detections = link_detections(per_frame, max_gap_s=TRACK_GAP_SAMPLES * progress.sample_interval_s)
+        if tracked:  # found once per track by the detectors' video sessions
+            order = lambda d: (d.time_s, d.kind.value, d.box.x1, d.box.y1)  # noqa: E731 - as link_detections
+            detections = tuple(sorted(detections + tracked, key=order))
     width, height = size or coded_size
     media = MediaInfo(
         media_type=MediaType.VIDEO,
@@ -133,7 +137,8 @@ def screen_video(
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side=None):
     """Run every detector on every sampled frame that changed: (time, detections) per frame, the upright
     frame size, how many frames reused the detections of the last analysed one (frame_change.py), and the
-    size the detectors saw (the published size, `long_side`).
+    size the detectors saw (the published size, `long_side`); and the detections made once per tracked object
+    by detectors with a video session (base.VideoSession: protected faces), already spanning their tracks.
 
     Running out of time ends the loop like a decoding error: what was analysed is kept.
     """
@@ -142,25 +147,48 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
     samples = sample_frames(container, stream, timing, options.sample_every_s, options.max_frames,
                             deadline.check, progress)
     gate = ChangeGate()
+    sessions: dict[str, VideoSession] | None = None  # made at the first sample, once the interval is known
     try:
         for sample in samples:
+            if sessions is None:
+                sessions = _video_sessions(detectors, TRACK_GAP_SAMPLES * progress.sample_interval_s)
             frame, size = upright_frame(sample, long_side), _upright_size(sample.frame)
             analysed_size = (frame.width, frame.height)
             earlier = gate.reusable(frame.pixels, sample.time_s) if options.reuse_unchanged_frames else None
             if earlier is not None:  # the picture has not changed since the detectors last ran
                 per_frame.append((sample.time_s, earlier))
+                for session in sessions.values():
+                    session.repeat(sample.time_s)
                 continue
             found: list[Detection] = []
             for detector in detectors:
                 deadline.check(detector.name)
                 with timed(timings, detector.name):
-                    found.extend(detector.detect(frame))
+                    session = sessions.get(detector.name)
+                    found.extend(session.observe(frame) if session else detector.detect(frame))
             found = to_original(found, analysed_size, size)
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
             gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
         progress.error, progress.transient = str(exc), True
-    return per_frame, size, gate.reused, analysed_size
+    tracked: list[Detection] = []
+    try:
+        for name, session in (sessions or {}).items():
+            with timed(timings, name):
+                tracked.extend(session.finish(deadline.check))
+    except AnalysisTimeoutError as exc:  # the file is ERROR (partial), as for a time-out in the loop
+        progress.error, progress.transient = str(exc), True
+    return per_frame, size, gate.reused, analysed_size, tuple(to_original(tracked, analysed_size, size))
+
+
+def _video_sessions(detectors: Sequence[Detector], max_gap_s: float) -> dict[str, VideoSession]:
+    """The per-video state of every detector that decides once per tracked object."""
+    sessions = {}
+    for detector in detectors:
+        session = detector.video_session(max_gap_s) if hasattr(detector, "video_session") else None
+        if session is not None:
+            sessions[detector.name] = session
+    return sessions
 
 
 def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> float:

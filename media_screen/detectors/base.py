@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 from media_screen.config import Profile
 from media_screen.model import Detection, DetectionKind, Frame
@@ -44,4 +44,26 @@ class Detector(Protocol):
         ...
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        ...
+
+
+@runtime_checkable
+class VideoSession(Protocol):
+    """Optional: the per-video state of a detector that decides once per tracked object rather than per frame.
+
+    A detector offering it has `video_session(max_gap_s) -> VideoSession | None` (None: nothing to do in
+    this video); video.py then calls `observe` instead of `detect` on each analysed frame, `repeat` for a
+    sampled frame unchanged from the last analysed one, and `finish` once at the end, whose detections
+    already span their tracks (time_s .. end_s). The protected-faces detector is the one user.
+    """
+
+    def observe(self, frame: Frame) -> tuple[Detection, ...]:
+        """Follow what the frame shows; returns the per-frame detections (linked by tracking.py as usual)."""
+        ...
+
+    def repeat(self, time_s: float) -> None:
+        ...
+
+    def finish(self, check: Callable[[str], None]) -> tuple[Detection, ...]:
+        """The once-per-track detections; `check(stage)` raises AnalysisTimeoutError when out of time."""
         ...

@@ -10,6 +10,9 @@ runs once) and the policy counts ([thresholds] face) is:
 * smaller: counted in one FACE_UNCHECKED detection per frame, so the report says the check did not run
   on them.
 
+In a video each face is followed over the sampled frames instead and matched once, at its best view
+(detectors/protected_video.py): `video_session` gives the per-video state that video.py drives.
+
 Both numbers were measured (bench/eval_faceid.py, README "Protected faces"). The watchlist is decrypted
 with MEDIA_SCREEN_WATCHLIST_PASSPHRASE at load time; an encrypted watchlist without its passphrase stops
 the run before any file (fail closed), rather than scanning without the check.
@@ -25,9 +28,10 @@ from media_screen.config import Profile
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.faces import FaceDetector
 from media_screen.detectors.model_files import package_version
+from media_screen.detectors.protected_video import ProtectedVideoSession
 from media_screen.errors import ModelUnavailableError, WatchlistError
 from media_screen.faceid.embedder import FaceEmbedder, model_info, model_paths
-from media_screen.faceid.matching import closest
+from media_screen.faceid.matching import Match, closest
 from media_screen.model import Box, Detection, DetectionKind, Frame
 from media_screen.store import watchlist as store
 
@@ -41,13 +45,25 @@ class ProtectedSettings:
     watchlist: str = ""  # empty: watchlist.bin in the user's data folder
     threshold: float = 0.5  # largest embedding distance that is a match (the profile holds the measured one)
     min_face_px: float = 32.0  # faces shorter than this (frame pixels) are "too small to check"
+    # Faces at least large_face_px tall are matched within large_threshold instead (0 or less: one threshold):
+    # large faces' false matches lie closer, so one threshold set over all sizes lets more of them through.
+    large_face_px: float = 0.0
+    large_threshold: float = 0.0
+
+    def threshold_for(self, face_px: float) -> float:
+        """The distance threshold for a face `face_px` tall."""
+        if self.large_face_px > 0 and self.large_threshold > 0 and face_px >= self.large_face_px:
+            return float(self.large_threshold)
+        return float(self.threshold)
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "ProtectedSettings":
         known = {name: table[name] for name in cls.__dataclass_fields__ if name in table}
         settings = cls(**known)
-        if not 0.0 < float(settings.threshold) < 2.0 or float(settings.min_face_px) < 0:
-            raise ValueError(f"[detectors.protected] threshold must lie in (0, 2), min_face_px >= 0: {dict(table)}")
+        if not 0.0 < float(settings.threshold) < 2.0 or float(settings.min_face_px) < 0 or not (
+            0.0 <= float(settings.large_threshold) < 2.0
+        ):
+            raise ValueError(f"[detectors.protected] thresholds must lie in (0, 2), min_face_px >= 0: {dict(table)}")
         return settings
 
 
@@ -119,40 +135,63 @@ class ProtectedFacesDetector:
             )
         return cls(FaceDetector.from_profile(profile), FaceEmbedder.from_installed(), watchlist, settings, face_threshold)
 
+    @property
+    def embedder(self) -> FaceEmbedder | None:
+        return self._embedder
+
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
-        if not self.active or self._faces is None or self._embedder is None:
+        if not self.active or self._embedder is None:
             return ()
-        faces = [d for d in self._faces.detect(frame) if d.score >= self._face_threshold]
-        checkable = [d for d in faces if d.box.height >= self.settings.min_face_px]
-        too_small = [d for d in faces if d.box.height < self.settings.min_face_px]
+        checkable, too_small = self.faces_in(frame)
         found: list[Detection] = []
         if checkable:
             vectors = self._embedder.embed_many(frame.pixels, [d.box for d in checkable])
             for face, vector in zip(checkable, vectors):
-                match = closest(vector, self.watchlist, float(self.settings.threshold))
-                if match is not None and match.is_match:
-                    found.append(self._recognised(face, match, frame))
+                match = self.match(vector, face.box.height)
+                if match is not None:
+                    found.append(self.recognised(face.box, match, frame.time_s))
         if too_small:
-            found.append(self._unchecked(too_small, frame))
+            found.append(self.unchecked(too_small, frame))
         return tuple(found)
 
-    def _recognised(self, face: Detection, match, frame: Frame) -> Detection:
+    def video_session(self, max_gap_s: float) -> ProtectedVideoSession | None:
+        """The per-video state that matches each face once, at its best view; None when inactive."""
+        return ProtectedVideoSession(self, max_gap_s) if self.active and self._embedder is not None else None
+
+    def faces_in(self, frame: Frame) -> tuple[list[Detection], list[Detection]]:
+        """The frame's counted faces: (tall enough to check, too small to check)."""
+        if self._faces is None:
+            return [], []
+        faces = [d for d in self._faces.detect(frame) if d.score >= self._face_threshold]
+        checkable = [d for d in faces if d.box.height >= self.settings.min_face_px]
+        return checkable, [d for d in faces if d.box.height < self.settings.min_face_px]
+
+    def match(self, embedding, face_px: float) -> Match | None:
+        """The enrolled person within the threshold (for a face `face_px` tall) of this embedding, or None."""
+        found = closest(embedding, self.watchlist, self.settings.threshold_for(face_px))
+        return found if found is not None and found.is_match else None
+
+    def recognised(self, box: Box, match: Match, time_s: float | None, **track: float | int) -> Detection:
+        """The PROTECTED_PERSON detection; `track` adds a video track's end_s, best_time_s and frames."""
+        end_s = track.pop("end_s", None)
         return Detection(
             kind=DetectionKind.PROTECTED_PERSON,
             label=match.name,
             score=match.score,
-            box=face.box,
+            box=box,
             detector=self.name,
-            time_s=frame.time_s,
+            time_s=time_s,
+            end_s=end_s,
             evidence={
                 "name": match.name,
                 "distance": round(match.distance, 4),
-                "threshold": float(self.settings.threshold),
-                "face_px": round(face.box.height, 1),
+                "threshold": match.threshold,
+                "face_px": round(box.height, 1),
+                **track,
             },
         )
 
-    def _unchecked(self, faces: list[Detection], frame: Frame) -> Detection:
+    def unchecked(self, faces: list[Detection], frame: Frame) -> Detection:
         boxes = [d.box for d in faces]
         around = Box(
             min(b.x1 for b in boxes), min(b.y1 for b in boxes), max(b.x2 for b in boxes), max(b.y2 for b in boxes)

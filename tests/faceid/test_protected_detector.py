@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from media_screen.config import load_profile
-from media_screen.detectors.protected import ProtectedFacesDetector
+from media_screen.detectors.protected import ProtectedFacesDetector, ProtectedSettings
 from media_screen.errors import WatchlistError, WatchlistPassphraseError
 from media_screen.faceid.embedder import model_info
 from media_screen.faceid.enrolment import embed_enrolment_photos
@@ -106,3 +106,26 @@ def test_enrolment_refuses_photos_with_no_face_several_faces_or_a_tiny_face(tmp_
     assert "zidane.jpg: 2 faces" in message
     assert "tiny.png: the face is" in message
     assert "missing.jpg: cannot be read" in message
+
+
+@pytest.mark.parametrize("face_px, expected", [(79.0, 0.549), (80.0, 0.52), (400.0, 0.52), (40.0, 0.549)])
+def test_large_faces_are_matched_within_their_own_threshold(face_px, expected):
+    # given the settings the built-in profile ships
+    settings = ProtectedSettings.from_table(load_profile().detector_settings("protected"))
+    # when a face of this height is matched, then its size picks the threshold
+    assert settings.threshold_for(face_px) == pytest.approx(expected)
+
+
+def test_without_a_large_face_threshold_every_face_has_the_one_threshold():
+    settings = ProtectedSettings.from_table({"threshold": 0.5})
+    assert settings.threshold_for(30.0) == settings.threshold_for(500.0) == 0.5
+    with pytest.raises(ValueError):
+        ProtectedSettings.from_table({"threshold": 0.5, "large_threshold": 2.5})
+
+
+def test_a_recognised_face_reports_the_threshold_its_size_was_matched_at(enrolled, astronaut, hopper):
+    # given the enrolled astronaut, whose face in the scene is over 80 px tall
+    found = ProtectedFacesDetector.from_profile(enrolled).detect(Frame(scene(astronaut, hopper)))
+    match = next(d for d in found if d.kind == DetectionKind.PROTECTED_PERSON)
+    # then the evidence carries the large-face threshold
+    assert match.evidence["face_px"] >= 80 and match.evidence["threshold"] == pytest.approx(0.52)
