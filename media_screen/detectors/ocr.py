@@ -97,6 +97,18 @@ class OcrEngine:
                 lines.append(TextLine(text, min(max(score, 0.0), 1.0), corners))
         return tuple(lines)
 
+    def read_line(self, crop: np.ndarray) -> tuple[str, float]:
+        """The recogniser alone on a crop that holds one line (a plate's characters): (sanitized text, score).
+
+        The recogniser scales the crop to its input height itself, so a small line is read upscaled.
+        """
+        if crop.ndim != 3 or crop.shape[0] < 4 or crop.shape[1] < 4:
+            return "", 0.0
+        with self._lock:
+            results, _ = self._ocr.text_rec([np.ascontiguousarray(crop)])
+        text, score = clean_text(results[0][0]), float(results[0][1])
+        return (text, min(max(score, 0.0), 1.0)) if text else ("", 0.0)
+
     def _find_lines(self, pixels: np.ndarray) -> list[np.ndarray]:
         height, width = pixels.shape[:2]
         scale = min(1.0, self.detect_max_side / max(height, width))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from media_screen.config import Profile
-from media_screen.detectors import ocr
+from media_screen.detectors import ocr, plates
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.text_rules import TextMatch, TextRules, rules_from_profile
 from media_screen.errors import ModelUnavailableError
@@ -29,6 +29,7 @@ KIND_LABELS = {
 }
 _LABEL_TEXT = 60
 _UNIT_NUMBER_REACH = 4.0  # a number counts as a unit number within this many police-text heights
+PLATE_REGIONS_VERSION = "plate regions 1"  # detectors/plates.py: changes here change cached results
 
 
 class TextDetector:
@@ -37,10 +38,12 @@ class TextDetector:
 
     name = NAME
 
-    def __init__(self, engine: ocr.OcrEngine, rules: TextRules, report_other_text: bool = False) -> None:
+    def __init__(self, engine: ocr.OcrEngine, rules: TextRules, report_other_text: bool = False,
+                 plate_regions: int = plates.MAX_REGIONS) -> None:
         self.engine = engine
         self.rules = rules
         self.report_other_text = report_other_text
+        self.plate_regions = plate_regions  # plate regions read per frame (detectors/plates.py); 0: none
 
     @classmethod
     def describe(cls, profile: Profile) -> DetectorInfo:
@@ -57,7 +60,7 @@ class TextDetector:
             description="OCR (RapidOCR PP-OCRv4) with the profile's text rules",
             kinds=tuple(KIND_LABELS),
             model=model,
-            version=f"rapidocr-onnxruntime {ocr.version()}",
+            version=f"rapidocr-onnxruntime {ocr.version()}, {PLATE_REGIONS_VERSION}",
             available=problem is None,
             problem=problem,
         )
@@ -67,7 +70,9 @@ class TextDetector:
         settings = profile.detector_settings(NAME)
         engine = shared_ocr_engine(settings)
         rules = rules_from_profile(profile)
-        return cls(engine, rules, bool(settings.get("report_other_text", False)))
+        plate = dict(settings.get("plate", {}))
+        regions = int(plate.get("max_regions", plates.MAX_REGIONS)) if plate.get("regions", True) else 0
+        return cls(engine, rules, bool(settings.get("report_other_text", False)), regions)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         lines = ocr.read_lines(self.engine, frame.pixels)
@@ -86,7 +91,21 @@ class TextDetector:
                 for number in self.rules.unit_numbers(line.text):
                     match = TextMatch(DetectionKind.IDENTIFYING_TEXT, "unit number near police wording", number)
                     detections.append(_detection(frame, line, match))
-        return tuple(detections)
+        return tuple(self._with_plate_regions(frame, detections))
+
+    def _with_plate_regions(self, frame: Frame, detections: list[Detection]) -> list[Detection]:
+        """Plates read from plate-shaped regions (detectors/plates.py). Where a line read in the frame already
+        gave a plate inside the region, the surer of the two readings is kept."""
+        if self.rules.plate is None or self.plate_regions <= 0:
+            return detections
+        for reading in plates.read_plates(self.engine, frame.pixels, self.rules.plate, self.plate_regions):
+            region = reading.region.box
+            same = [d for d in detections if d.kind == DetectionKind.PLATE and _inside(d.box.center, region)]
+            if any(d.score >= reading.score for d in same):
+                continue
+            detections = [d for d in detections if all(d is not other for other in same)]
+            detections.append(_region_plate(frame, reading))
+        return detections
 
 
 def shared_ocr_engine(settings: Mapping[str, Any]) -> ocr.OcrEngine:
@@ -114,6 +133,31 @@ def _detection(frame: Frame, line: ocr.TextLine, match: TextMatch) -> Detection:
             "quad": line.quad_list(),
         },
     )
+
+
+def _region_plate(frame: Frame, reading: plates.PlateReading) -> Detection:
+    box = reading.region.box
+    return Detection(
+        kind=DetectionKind.PLATE,
+        label=f'{KIND_LABELS[DetectionKind.PLATE]} "{reading.plate}"',
+        score=round(reading.score, 4),
+        box=box.clip(frame.width, frame.height),
+        detector=NAME,
+        time_s=frame.time_s,
+        evidence={
+            "text": reading.text,
+            "rule": "plate region",
+            "matched": reading.plate,
+            "ocr_score": round(reading.score, 4),
+            "quad": [[round(x, 1), round(y, 1)] for x, y in
+                     ((box.x1, box.y1), (box.x2, box.y1), (box.x2, box.y2), (box.x1, box.y2))],
+            "characters": reading.region.blobs,
+        },
+    )
+
+
+def _inside(point: tuple[float, float], box: Box) -> bool:
+    return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
 
 
 def _near(box: Box, police: Box) -> bool:
