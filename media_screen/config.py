@@ -109,6 +109,23 @@ class Profile:
         return _asset_path(relative, self.base_dir)
 
 
+class Engine(str, enum.Enum):
+    """Where a batch scan screens its files."""
+
+    LOCAL = "local"  # worker processes on this machine (media_screen.batch)
+    RAY = "ray"  # Ray actors, on a cluster or a Ray instance started here (media_screen.cluster; `scan --ray`)
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """How a scan uses Ray (Engine.RAY). No field changes what a file's analysis observes."""
+
+    address: str | None = None  # None: RAY_ADDRESS if set, else a Ray instance started on this machine
+    cpus_per_worker: float | None = None  # CPUs per actor; None: the profile's [cluster] cpus_per_worker, else 1
+    ship_bytes: bool = False  # send file contents from this machine, for nodes without the shared mount
+    max_in_flight_bytes: int = 256 * 2**20  # with ship_bytes: contents sent and not yet answered, at most
+
+
 @dataclass(frozen=True)
 class ScanOptions:
     """Everything one scan needs to know, bundled once by the CLI (or a library caller)."""
@@ -123,6 +140,8 @@ class ScanOptions:
     reuse_unchanged_frames: bool = True  # video: a sample unchanged from the last analysed one reuses its results
     publish: PublishTarget | None = None  # analyse at this platform's size; None: the profile's default
     extra: Mapping[str, Any] = field(default_factory=dict)
+    engine: Engine = Engine.LOCAL  # batch scans: local worker processes or Ray actors
+    cluster: ClusterOptions = ClusterOptions()  # Engine.RAY only
 
 
 def default_profile_text() -> str:

@@ -21,7 +21,13 @@ the library's own, set in the environment or in its settings file before its fir
   manifest named in a file's XMP (`dcterms:provenance`) and can fetch certificate status (OCSP) unless
   the settings of the Context it reads with say no. C2PA_READ_SETTINGS below is that Context's
   settings (media_screen/metadata/c2pa.py builds the one Context every read uses); no trust list is
-  configured, so none is fetched either.
+  configured, so none is fetched either;
+- Ray (`scan --ray`, the `cluster` extra) sends usage statistics unless RAY_USAGE_STATS_ENABLED=0,
+  which its processes read at import. A Ray instance this process starts (`local_ray_environment()`)
+  is also kept on loopback (its node address is 127.0.0.1, so it never asks the route to 8.8.8.8 for
+  one, and nothing listens on another interface), and its helper processes get a dead loopback HTTP
+  proxy: the process Ray starts even without a dashboard asks cloud metadata addresses
+  (169.254.169.254, metadata.google.internal) which cloud it runs in, whatever the usage setting.
 
 torch and ai-edge-litert (LiteRT/TFLite) send nothing by themselves in their pip builds (LiteRT's
 metrics module is a no-op), so they need no switch; the system-call test
@@ -51,6 +57,16 @@ OFF_SWITCHES: dict[str, str] = {
     "DO_NOT_TRACK": "1",  # the consoledonottrack.com convention
     "IMAGEIO_NO_INTERNET": "1",  # imageio
     "MPLBACKEND": "Agg",  # matplotlib
+    "RAY_USAGE_STATS_ENABLED": "0",  # ray: no usage report
+    "RAY_USAGE_STATS_PROMPT_ENABLED": "0",  # ray: nor the prompt about it
+}
+# For the processes of a Ray instance started on this machine (see the module doc); set while it starts.
+_NO_PROXY = "127.0.0.1,localhost,::1"
+DEAD_PROXY = "http://127.0.0.1:9"  # the discard port, where nothing listens: any non-loopback HTTP fails at once
+LOCAL_RAY_SWITCHES: dict[str, str] = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # Ray's "local only" mode: node address 127.0.0.1, no route probe
+    **{name: DEAD_PROXY for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")},
+    **{name: _NO_PROXY for name in ("no_proxy", "NO_PROXY")},
 }
 # c2pa-python's settings for reading (c2pa-rs settings schema): never fetch a remote manifest, certificate
 # status or anything else over the network (an empty allowed-host list refuses every URL, whatever else asks).
@@ -61,6 +77,16 @@ C2PA_READ_SETTINGS: dict = {
 # Read once at import, as it always was; media_screen.userdirs.cache_dir() reads it at call time.
 CACHE_DIR = cache_dir()
 ULTRALYTICS_SETTINGS_OFF = ("sync", "clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
+
+
+def ray_switches() -> dict[str, str]:
+    """The off switches a Ray worker process needs, given in its runtime environment (on any node)."""
+    return {name: value for name, value in OFF_SWITCHES.items()}
+
+
+def local_ray_environment() -> dict[str, str]:
+    """The environment a Ray instance started by this process inherits: off switches, loopback only."""
+    return {**OFF_SWITCHES, **LOCAL_RAY_SWITCHES}
 
 
 def ultralytics_config_dir() -> Path:
