@@ -49,7 +49,7 @@ from media_screen.store.approvals import ApprovalRegister  # noqa: E402
 from media_screen.store.audit import AuditLog  # noqa: E402
 from media_screen.batch import BatchScan, available_cores  # noqa: E402
 from media_screen.store.cache import ResultCache  # noqa: E402
-from media_screen.config import ScanOptions, load_profile  # noqa: E402
+from media_screen.config import PublishTarget, ScanOptions, load_profile  # noqa: E402
 
 SIZE = (4000, 3000)
 TILE = (SIZE[0] // 2, SIZE[1] // 2)
@@ -147,6 +147,22 @@ def report(label: str, seconds: float, results) -> float:
     return rate
 
 
+def cold_run(paths, profile, options, jobs, cache: Path, work: Path) -> None:
+    """One cold scan with every detector: wall time per photo (all workers busy) and where a worker's time goes."""
+    seconds, results = timed_scan(paths, profile, options, jobs, cache, work / "data")
+    report("cold scan, all detectors", seconds, results)
+    per_photo = [r.report.timings.get("total", 0.0) for r in results if not r.cached]
+    if len(per_photo) > 1:
+        print(f"{'':<34} median {statistics.median(per_photo):.3f} s per photo in a worker "
+              f"(p90 {statistics.quantiles(per_photo, n=10)[-1]:.3f} s); wall {seconds / len(results):.3f} s per photo")
+        stages: dict[str, list[float]] = {}
+        for r in results:
+            for stage, value in r.report.timings.items():
+                stages.setdefault(stage, []).append(value)
+        print(f"{'':<34} median per stage: "
+              + ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in stages.items() if k != "total"))
+
+
 def photo_runs(paths, profile, full, jobs, work) -> None:
     seconds, results = timed_scan(paths, profile, full, jobs, work / "full.sqlite3", work / "data")
     report("cold scan, all detectors", seconds, results)
@@ -231,6 +247,9 @@ def main() -> None:
     parser.add_argument("--warm-links", type=int, default=0, help="also time a real warm re-scan of N hard links")
     parser.add_argument("--warm-small", type=int, default=0,
                         help="also time a first and a warm scan of N small files (links to 50 small photos)")
+    parser.add_argument("--publish", nargs="+", choices=[t.value for t in PublishTarget], default=None,
+                        help="analyse at these platforms' sizes, one cold scan each (default: the profile's)")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold full scan(s) (issue 13 figures)")
     args = parser.parse_args()
 
     profile = load_profile()
@@ -242,6 +261,14 @@ def main() -> None:
     paths = sorted(photos.glob("mosaic_*.jpg"))[: args.count]
     print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
           f"detectors: {', '.join(detectors) or 'none'}")
+    if paths and args.cold_only:
+        for target in args.publish or [profile.publish_default.value]:
+            options = ScanOptions(detectors=detectors, publish=PublishTarget(target))
+            print(f"--publish {target} (long side {profile.publish_long_side(PublishTarget(target)) or 'original'}), "
+                  f"load average before {os.getloadavg()[0]:.1f}", flush=True)
+            cold_run(paths, profile, options, args.jobs, work / f"{target}.sqlite3", work)
+            print(f"{'':<34} load average after: {', '.join(f'{v:.1f}' for v in os.getloadavg())}", flush=True)
+        return
     if paths:
         photo_runs(paths, profile, full, args.jobs, work)
         if args.warm_links:
