@@ -1,6 +1,11 @@
 """Measure the pixel detectors on the real evaluation media in ../shared/eval and print the figures.
 
-    python bench/eval_detectors.py [--eval-dir DIR] [--sets police text_signs ...]
+    python bench/eval_detectors.py [--eval-dir DIR] [--sets police text_signs ...] [--publish TARGET]
+
+--publish facebook|instagram|x|full: every detector sees each image at that platform's size (as a scan
+does, issue 13; resized here from the decoded image rather than DCT-decoded) and its boxes are mapped
+back to the image's pixels before they are compared with the ground truth. Default: full (the images
+as they are), the figures before issue 13.
 
 One function per evaluation set; each prints its own figures. Skips cleanly when the
 evaluation folder is absent (a user's clone does not have it). Nothing is asserted:
@@ -40,6 +45,29 @@ def read_rows(set_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+LONG_SIDE: int | None = None  # --publish: the long side every detector sees (None: the image as it is)
+
+
+class AtPublishedSize:
+    """A detector that sees each frame at the published size; its boxes come back in the frame's pixels."""
+
+    def __init__(self, detector, long_side: int) -> None:
+        self._detector, self._long_side = detector, long_side
+        self.name = detector.name
+
+    def __getattr__(self, attribute):
+        return getattr(self._detector, attribute)
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        from media_screen.publish import published_size, resize_to, to_original
+
+        size = published_size(frame.width, frame.height, self._long_side)
+        if size == (frame.width, frame.height):
+            return self._detector.detect(frame)
+        small = Frame(resize_to(frame.pixels, size), frame.time_s, frame.index)
+        return to_original(self._detector.detect(small), size, (frame.width, frame.height))
+
+
 def load_named(names: Iterable[str], profile: Profile) -> list:
     """The named detectors that are registered (others are reported as missing and skipped)."""
     loaded = []
@@ -47,7 +75,8 @@ def load_named(names: Iterable[str], profile: Profile) -> list:
         if name not in registry.REGISTRY:
             print(f"  ({name}: not registered, skipped)")
             continue
-        loaded.append(registry.detector_class(name).from_profile(profile))
+        detector = registry.detector_class(name).from_profile(profile)
+        loaded.append(detector if LONG_SIDE is None else AtPublishedSize(detector, LONG_SIDE))
     return loaded
 
 
@@ -514,26 +543,64 @@ def eval_police_real(eval_dir: Path, profile: Profile) -> None:
     print_timings(timings)
 
 
+# --- hate symbols (issue 14 item 4): false hits of the drawn references on photos that show none ------------
+
+HATE_SYMBOL_SETS = ("text_signs", "police", "police_real")
+
+
+def eval_hate_symbols(eval_dir: Path, profile: Profile) -> None:
+    """Photos where the insignia detector names a hate symbol (kind hate_symbol, at the profile's threshold), on
+    sets that show none: signs and documents, police and look-alike photos. Every such hit is a false one."""
+    detectors = load_named(("insignia",), profile)
+    threshold = profile.threshold(DetectionKind.HATE_SYMBOL.value)
+    timings: dict[str, list[float]] = defaultdict(list)
+    print(f"hate symbols (false hits of the hate_symbol references; load average {os.getloadavg()[0]:.2f})")
+    for name in HATE_SYMBOL_SETS:
+        set_dir = eval_dir / name
+        if not (set_dir / "ground_truth.csv").is_file():
+            print(f"  {name}: folder missing, skipped")
+            continue
+        rows = read_rows(set_dir)
+        hits = []
+        for row in rows:
+            found = run_detectors(detectors, set_dir / row["file"], timings)
+            named = [d.evidence.get("reference", "") for d in found
+                     if d.kind == DetectionKind.HATE_SYMBOL and d.score >= threshold]
+            if named:
+                hits.append(f"{row['file']} ({', '.join(named)})")
+        print(f"  {name:12s} photos with a hate-symbol hit: {len(hits)} of {len(rows)}"
+              + (f": {'; '.join(hits)}" if hits else ""))
+    print_timings(timings)
+
+
 SETS: dict[str, Callable[[Path, Profile], None]] = {
     "faces": eval_faces,
     "police": eval_police,
     "text_signs": eval_text_signs,
     "police_trained": eval_trained_model,
     "police_real": eval_police_real,
+    "hate_symbols": eval_hate_symbols,
 }
-SET_FOLDERS = {"police_trained": "police"}  # measurements that read another set's folder
+SET_FOLDERS = {"police_trained": "police", "hate_symbols": "text_signs"}  # measurements that read another set's folder
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--sets", nargs="*", choices=sorted(SETS), default=list(SETS))
+    parser.add_argument("--publish", choices=["facebook", "instagram", "x", "full"], default="full",
+                        help="the platform size every detector sees (default: full, the images as they are)")
     args = parser.parse_args(argv)
     if not args.eval_dir.is_dir():
         print(f"evaluation folder {args.eval_dir} not found; nothing to measure")
         return 0
     profile = load_profile()
-    print(f"# eval_detectors {datetime.date.today().isoformat()} on {args.eval_dir}")
+    global LONG_SIDE
+    from media_screen.config import PublishTarget
+
+    LONG_SIDE = profile.publish_long_side(PublishTarget(args.publish))
+    print(f"# eval_detectors {datetime.date.today().isoformat()} on {args.eval_dir}; --publish {args.publish} "
+          f"(long side {LONG_SIDE or 'original'}); load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     for name in args.sets:
         if (args.eval_dir / SET_FOLDERS.get(name, name)).is_dir():
             SETS[name](args.eval_dir, profile)

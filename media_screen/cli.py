@@ -649,15 +649,23 @@ def train(
     items: bool = typer.Option(
         False, "--items", help="Train the police-item head (the police_items detector) instead of the YOLO model."
     ),
+    weapons: bool = typer.Option(
+        False, "--weapons", help="Train the weapons head (the weapons detector, B.5) instead of the YOLO model."
+    ),
     eval_dir: Optional[Path] = typer.Option(
-        None, "--eval-dir", help="With --items: the labelled photos (default: ../shared/eval beside the repository)."
+        None, "--eval-dir", help="With --items or --weapons: the labelled photos (default: ../shared/eval beside the repository)."
     ),
     output: Optional[Path] = typer.Option(
-        None, "--output", help="With --items: where the head (.npz) and its card (.md) go (default: the work folder)."
+        None, "--output", help="With --items or --weapons: where the head (.npz) and its card (.md) go (default: the work folder)."
     ),
 ) -> None:
+    if items and weapons:
+        _fail("give --items or --weapons, not both")
     if items:
         _train_items(work_dir, eval_dir, output)
+        return
+    if weapons:
+        _train_weapons(work_dir, eval_dir, output)
         return
     from media_screen.train import run_training
     from media_screen.train.card import render_summary
@@ -675,6 +683,25 @@ def train(
         _fail(str(exc))
     except MediaScreenError as exc:
         _fail(str(exc), ExitStatus.ERROR)
+    typer.echo(render_summary(report))
+
+
+def _train_weapons(work_dir: Optional[Path], eval_dir: Optional[Path], output: Optional[Path]) -> None:
+    from media_screen.train.weapons.card import render_card, render_summary
+    from media_screen.train.weapons.run import default_settings, train_weapons
+
+    settings = default_settings(work_dir, eval_dir, output)
+    command = "media-screen train --weapons" + (f" --eval-dir {eval_dir}" if eval_dir else "") + (
+        f" --output {output}" if output else ""
+    )
+    try:
+        report = train_weapons(settings, progress=lambda message: stderr.print(message))
+    except UsageError as exc:
+        _fail(str(exc))
+    except MediaScreenError as exc:
+        _fail(str(exc), ExitStatus.ERROR)
+    _write_atomically(settings.output.with_suffix(".md"), render_card(report, settings, command))
+    stderr.print(f"wrote {settings.output} and {settings.output.with_suffix('.md')}")
     typer.echo(render_summary(report))
 
 

@@ -22,6 +22,9 @@ from media_screen.model import (
 )
 
 DEPARTMENT_ITEM_RULE = "department_item"
+WEAPON_RULE = "weapon"
+# B.5: a weapon beside a face or a police item (a personal post showing an armed officer or suspect)
+WEAPON_WITH_PERSON_RULE = "weapon_with_face_or_police_item"
 # Metadata facts whose text goes through the text rules (device makes, times and serials do not).
 TEXT_FACTS = (FactKind.TEXT, FactKind.PLACE_TEXT, FactKind.OWNER_NAME, FactKind.CREDENTIAL_IDENTITY)
 _QUOTE = 120
@@ -170,6 +173,13 @@ def _detection_findings(detections: list[Detection], audience: Audience, profile
         detail = f"{len(faces)} face(s) with {items}"
         findings.append(
             _finding(profile, "department_item_with_face", audience, detail, faces=len(faces), items=items)
+        )
+    weapons = [d for d in detections if profile.detection_rules.get(d.kind.value) == WEAPON_RULE]
+    if weapons and (faces or department_items) and WEAPON_WITH_PERSON_RULE in profile.rules:
+        beside = ", ".join(sorted({d.label for d in department_items} | ({"face"} if faces else set())))
+        detail = f"{', '.join(sorted({d.label for d in weapons}))} with {beside}"
+        findings.append(
+            _finding(profile, WEAPON_WITH_PERSON_RULE, audience, detail, weapons=len(weapons), faces=len(faces), items=beside)
         )
     return findings
 

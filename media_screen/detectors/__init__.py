@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "explicit": "media_screen.detectors.explicit:ExplicitDetector",
     "police_items": "media_screen.detectors.police_items:PoliceItemsDetector",
     "protected": "media_screen.detectors.protected:ProtectedFacesDetector",
+    "weapons": "media_screen.detectors.weapons:WeaponsDetector",
     "yolo": "media_screen.detectors.yolo:YoloDetector",
 }
 # Registered but run only when named (--detectors, or a profile that lists them): the first trained
