@@ -19,7 +19,10 @@ below the "held-back" line comes from people the threshold never saw:
 Embeddings are cached under the user's cache folder (keyed by file content and model), so a rerun
 only recomputes what changed. Skips cleanly when the evaluation set is absent.
 
-Run:  ~/.venvs/media-screen/bin/python bench/eval_faceid.py [EVAL_DIR] [--no-shrink]
+With --variants it then shows what limits the false-match rate and measures the designs tried against it
+(bench/faceid_variants.py): one table, the same split.
+
+Run:  ~/.venvs/media-screen/bin/python bench/eval_faceid.py [EVAL_DIR] [--no-shrink] [--variants]
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import os
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +47,8 @@ import cv2  # noqa: E402
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors.faces import FaceDetector  # noqa: E402
 from media_screen.detectors.protected import ProtectedSettings  # noqa: E402
-from media_screen.faceid.embedder import FaceEmbedder, model_info  # noqa: E402
+from media_screen.faceid.embedder import FaceEmbedder, model_info, model_paths  # noqa: E402
+from media_screen.faceid.quality import FaceQuality  # noqa: E402
 from media_screen.model import Detection, Frame  # noqa: E402
 from media_screen.store.watchlist import Watchlist  # noqa: E402
 from media_screen.faceid.matching import closest  # noqa: E402
@@ -68,7 +72,8 @@ class Photo:
     file: str
     identity: str
     face_px: float  # height of the labelled face's box
-    embedding: np.ndarray
+    embedding: np.ndarray = field(repr=False)
+    quality: FaceQuality | None = None
 
 
 def labelled_face(faces: tuple[Detection, ...], width: int, height: int) -> Detection:
@@ -81,10 +86,11 @@ def labelled_face(faces: tuple[Detection, ...], width: int, height: int) -> Dete
 
 
 class Embeddings:
-    """Detect + embed each photo once; cached on disk by file content and model version."""
+    """Detect + embed each photo once; cached on disk by file content, model version and recipe (the
+    shipped recipe's key has no recipe part), with the face's quality beside it."""
 
-    def __init__(self, faces: FaceDetector, embedder: FaceEmbedder) -> None:
-        self.faces, self.embedder = faces, embedder
+    def __init__(self, faces: FaceDetector, embedder: FaceEmbedder, recipe: str = "") -> None:
+        self.faces, self.embedder, self.recipe = faces, embedder, recipe
         self.path = cache_dir() / "eval_faceid_embeddings.npz"
         self.tag = model_info().tag
         self.store: dict[str, np.ndarray] = {}
@@ -93,11 +99,13 @@ class Embeddings:
                 self.store = {key: data[key] for key in data.files}
         self.detect_s, self.embed_s, self.embed_cpu_s, self.embedded, self.photos = 0.0, 0.0, 0.0, 0, 0
 
-    def of(self, path: Path) -> tuple[float, np.ndarray] | None:
-        key = hashlib.sha256(self.tag.encode() + path.read_bytes()).hexdigest()
-        if key in self.store:
+    def of(self, path: Path) -> tuple[float, np.ndarray, FaceQuality] | None:
+        content = path.read_bytes()
+        key = hashlib.sha256(self.recipe.encode() + self.tag.encode() + content).hexdigest()
+        quality_key = "quality-" + hashlib.sha256(content).hexdigest()
+        if key in self.store and (self.store[key].size == 0 or quality_key in self.store):
             row = self.store[key]
-            return None if row.size == 0 else (float(row[0]), row[1:])
+            return None if row.size == 0 else (float(row[0]), row[1:], FaceQuality(*map(float, self.store[quality_key])))
         pixels = cv2.imread(str(path), cv2.IMREAD_COLOR)
         started = time.perf_counter()
         found = self.faces.detect(Frame(pixels))
@@ -107,13 +115,18 @@ class Embeddings:
             self.store[key] = np.zeros(0, np.float32)
             return None
         face = labelled_face(found, pixels.shape[1], pixels.shape[0])
+        aligned = self.embedder.align(pixels, face.box)
+        quality = aligned.quality
+        self.store[quality_key] = np.array([quality.face_px, quality.sharpness, quality.yaw], np.float32)
+        if key in self.store:  # embedded before the quality was kept
+            return float(self.store[key][0]), self.store[key][1:], quality
         started, cpu = time.perf_counter(), time.process_time()
-        vector = self.embedder.embed(pixels, face.box)
+        vector = self.embedder.embed_aligned([aligned])[0]
         self.embed_s += time.perf_counter() - started
         self.embed_cpu_s += time.process_time() - cpu
         self.embedded += 1
         self.store[key] = np.concatenate([[face.box.height], vector]).astype(np.float32)
-        return face.box.height, vector
+        return face.box.height, vector, quality
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -230,9 +243,10 @@ def shrinking(root: Path, photos: list[Photo], faces: FaceDetector, embedder: Fa
 
 
 def groups(root: Path, rows: list[dict], photos: list[Photo], faces: FaceDetector, embedder: FaceEmbedder,
-           threshold: float, min_face_px: float) -> None:
+           settings: ProtectedSettings) -> None:
     """Everyone who appears in any group photo enrolled at once (first three single photos each); every
-    face in every group photo checked against all of them."""
+    face in every group photo checked against all of them, at the profile's threshold for its size."""
+    min_face_px = float(settings.min_face_px)
     by_person: dict[str, list[Photo]] = defaultdict(list)
     for photo in sorted(photos, key=lambda p: p.file):
         by_person[photo.identity].append(photo)
@@ -253,7 +267,7 @@ def groups(root: Path, rows: list[dict], photos: list[Photo], faces: FaceDetecto
             if face.box.height < min_face_px:
                 small += 1
                 continue
-            match = closest(embedder.embed(pixels, face.box), watchlist, threshold)
+            match = closest(embedder.embed(pixels, face.box), watchlist, settings.threshold_for(face.box.height))
             if match.is_match:
                 recognised.append((face.box.x1, match.name, match.distance))
         recognised.sort()
@@ -274,6 +288,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--no-shrink", action="store_true", help="skip the shrinking test (the slow part)")
+    parser.add_argument("--variants", action="store_true",
+                        help="then what limits the false-match rate, and the designs tried (bench/faceid_variants.py)")
     args = parser.parse_args()
     truth = args.eval_dir / "ground_truth.csv"
     if not truth.is_file():
@@ -284,17 +300,7 @@ def main() -> int:
     settings = ProtectedSettings.from_table(profile.detector_settings("protected"))
     faces, embedder = FaceDetector.from_profile(profile), FaceEmbedder.from_installed()
     cache = Embeddings(faces, embedder)
-    halves: dict[str, list[Photo]] = defaultdict(list)
-    no_face = 0
-    for row in rows:
-        if not row["identity"]:
-            continue
-        result = cache.of(args.eval_dir / row["file"])
-        if result is None:
-            no_face += 1
-            continue
-        halves[split_of(row["identity"])].append(Photo(row["file"], row["identity"], *result))
-    cache.save()
+    halves, no_face = load_halves(args.eval_dir, rows, cache)
     print(f"model: {model_info().tag}; {len(rows)} rows, no face found in {no_face} photo(s)")
     if cache.embedded:
         print(f"speed (this run, {cache.photos} photos): CenterFace {1000 * cache.detect_s / cache.photos:.0f} ms per "
@@ -321,6 +327,14 @@ def main() -> int:
         print(f"  TMR at FMR {target:g}: {tmr:.4f} (distance {t:.4f}; {genuine} genuine, {impostor} impostor pairs)")
     tmr, fmr, _, _ = rates(distances, same, shipped)
     print(f"  at the profile's threshold {shipped}: TMR {tmr:.4f}, FMR {fmr:.5f}")
+    if settings.large_face_px > 0 and settings.large_threshold > 0:
+        by_size = np.where(smaller >= settings.large_face_px, settings.large_threshold, shipped)
+        matched = distances <= by_size
+        large = smaller >= settings.large_face_px
+        print(f"  at the profile's thresholds by size ({shipped}; {settings.large_threshold} for faces >= "
+              f"{settings.large_face_px:g} px): TMR {matched[same].mean():.4f}, FMR {matched[~same].mean():.5f}; "
+              f"faces >= {settings.large_face_px:g} px: TMR {matched[same & large].mean():.4f}, "
+              f"FMR {matched[~same & large].mean():.5f} ({int((~same & large).sum())} impostor pairs)")
     print("  by the smaller face's height (profile threshold):")
     for low, high in SIZE_BINS:
         inside = (smaller >= low) & (smaller < high)
@@ -338,8 +352,58 @@ def main() -> int:
     if not args.no_shrink:
         shrinking(args.eval_dir, held, faces, embedder, shipped)
     group_rows = [row for row in rows if row["file"].startswith("_groups/")]
-    groups(args.eval_dir, group_rows, halves["tune"] + held, faces, embedder, shipped, float(settings.min_face_px))
+    groups(args.eval_dir, group_rows, halves["tune"] + held, faces, embedder, settings)
+    if args.variants:
+        variants(args.eval_dir, rows, halves, faces, shipped)
     return 0
+
+
+def load_halves(eval_dir: Path, rows: list[dict], cache: Embeddings) -> tuple[dict[str, list[Photo]], int]:
+    """The labelled photos with a face, embedded (cached), by half; and how many had no face."""
+    halves: dict[str, list[Photo]] = defaultdict(list)
+    no_face = 0
+    for row in rows:
+        if not row["identity"]:
+            continue
+        result = cache.of(eval_dir / row["file"])
+        if result is None:
+            no_face += 1
+            continue
+        halves[split_of(row["identity"])].append(Photo(row["file"], row["identity"], *result))
+    cache.save()
+    return halves, no_face
+
+
+def variants(eval_dir: Path, rows: list[dict], halves: dict[str, list[Photo]], faces: FaceDetector,
+             shipped: float) -> None:
+    import faceid_variants as fv
+
+    tune, held = halves["tune"], halves["held-back"]
+    fv.what_limits(tune + held, held, shipped)
+    sample = sorted(held, key=lambda p: p.file)[:20]
+
+    def embedder_for(mirror: bool, jitters: int) -> FaceEmbedder:
+        return FaceEmbedder(*model_paths(), mirror=mirror, jitters=jitters)
+
+    def halves_of(embedder: FaceEmbedder, recipe: dict) -> tuple[list[Photo], list[Photo]]:
+        shipped_recipe = recipe == dict(mirror=True, jitters=0)
+        tag = "" if shipped_recipe else f"mirror={recipe['mirror']},jitters={recipe['jitters']};"
+        found, _ = load_halves(eval_dir, rows, Embeddings(faces, embedder, tag))
+        return found["tune"], found["held-back"]
+
+    def speed_of(embedder: FaceEmbedder) -> float:
+        chips = []
+        for photo in sample:
+            pixels = cv2.imread(str(eval_dir / photo.file), cv2.IMREAD_COLOR)
+            found = faces.detect(Frame(pixels))
+            chips.append(embedder.align(pixels, labelled_face(found, pixels.shape[1], pixels.shape[0]).box))
+        return fv.descriptor_ms(embedder, chips)
+
+    table = fv.recipe_rows(halves_of, embedder_for, speed_of)
+    table += fv.gate_rows(tune, held)
+    table.append(fv.size_threshold_row(tune, held))
+    table += fv.template_rows(tune, held, "shipped recipe")
+    fv.print_table(table)
 
 
 if __name__ == "__main__":
