@@ -45,6 +45,11 @@ CASES = [
     (NONE, [det(DetectionKind.INVESTIGATION_TEXT)], Verdict.REVIEW, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
     (NONE, [det(DetectionKind.PLATE)], Verdict.REVIEW, Verdict.REVIEW, Verdict.DO_NOT_POST),
     (NONE, [det(DetectionKind.BADGE, score=0.1)], Verdict.CLEAR, Verdict.CLEAR, Verdict.CLEAR),  # below threshold
+    # B.5 weapons: a seized-weapon photo is for review; beside a face or a police item, not for a personal post
+    (NONE, [det(DetectionKind.WEAPON)], Verdict.REVIEW, Verdict.REVIEW, Verdict.REVIEW),
+    (NONE, [det(DetectionKind.WEAPON), FACE], Verdict.REVIEW, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
+    (NONE, [det(DetectionKind.WEAPON), BADGE], Verdict.REVIEW, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
+    (NONE, [det(DetectionKind.WEAPON, score=0.3), FACE], Verdict.CLEAR, Verdict.CLEAR, Verdict.CLEAR),  # below threshold
 ]
 
 
@@ -142,3 +147,13 @@ def test_the_same_match_in_two_fields_is_one_finding(profile):
     facts = (text("IPTC Contact", "jroe@concordpd.org"), text("Iptc4xmpCore:CiEmailWork", "JROE@concordpd.org"))
     findings = evaluate(Metadata(facts=facts), [], Audience.COVERT, profile)
     assert sorted(f.rule for f in findings) == ["identifying_text", "police_text_in_metadata"]
+
+
+def test_a_weapon_beside_a_face_names_both_under_b5(profile):
+    # given a handgun and a face in one photo
+    weapon = Detection(DetectionKind.WEAPON, "handgun", 0.9, Box(0, 0, 10, 10), "weapons")
+    # when evaluated for a personal post
+    findings = evaluate(NONE, [weapon, FACE], Audience.PERSONAL, profile)
+    # then the combined finding blocks it under B.5 and says what appeared with what
+    combined = [f for f in findings if f.rule == "weapon_with_face_or_police_item"]
+    assert len(combined) == 1 and combined[0].section == "B.5" and "handgun with face" in combined[0].message
