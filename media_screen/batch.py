@@ -29,7 +29,7 @@ from media_screen.store.approvals import Approval, ApprovalRegister, honour_appr
 from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.codec import report_from_json
-from media_screen.config import Profile, ScanOptions
+from media_screen.config import Engine, Profile, ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs import collect_inputs
@@ -37,19 +37,9 @@ from media_screen.media import probe_file
 from media_screen.pipeline import Screener
 from media_screen.caption import captions_for
 from media_screen.policy import evaluate, verdict_of
-from media_screen.worker import WorkerSetup, scan_one, thread_environment, worker_main
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def hard_time_limit(seconds: float) -> float:
-    """When a stuck worker is killed: the cooperative deadline plus a short grace to report it itself."""
-    return seconds + min(5.0, max(0.5, seconds * 0.1))
+from media_screen.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
+    WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, worker_main,
+)
 
 
 @dataclass(frozen=True)
@@ -88,9 +78,11 @@ class BatchScan:
         self.paths = inputs.files
         self.skipped = inputs.skipped  # found in folders, not photos or videos: listed, never screened
         self.profile, self.options = profile, options
+        self.requested_jobs = jobs  # None: as many workers as the cores (or the Ray cluster's CPUs) allow
         self.jobs = available_cores() if jobs is None else max(0, jobs)
         self.cache, self.approvals, self.audit = cache, approvals, audit
         self.window = window or max(16, 4 * max(1, self.jobs))
+        self._window_given = window is not None
         self.key = analysis_key(profile, options) if cache else None
         self.versions = detector_versions(profile, options)
         self.time_limit = options.file_timeout_s or profile.file_timeout_s
@@ -192,9 +184,11 @@ class BatchScan:
         queue: deque[int] = deque()
         stats: dict[int, FileStat | None] = {}
         next_dispatch = next_out = 0
-        pool = _WorkerPool(self._setup(), self.jobs)
+        pool = self._pool()
         try:
             while next_out < total:
+                if not self._window_given:  # a Ray cluster's size is known once connected
+                    self.window = max(self.window, 4 * pool.size)
                 while next_dispatch < total and next_dispatch - next_out < self.window:
                     result, stats[next_dispatch] = self._from_cache(next_dispatch)
                     if result is None:
@@ -227,6 +221,14 @@ class BatchScan:
                         done[index] = self._error_report(index, f"analysis crashed the worker process ({event[2]})")
         finally:
             pool.shutdown()
+
+    def _pool(self):
+        """Worker processes here, or Ray actors (same interface, same worker setup, same events)."""
+        if self.options.engine == Engine.RAY:
+            from media_screen.cluster import RayPool
+
+            return RayPool(self._setup(), self.options.cluster, self.requested_jobs)
+        return _WorkerPool(self._setup(), self.jobs)
 
     def _setup(self) -> WorkerSetup:
         return WorkerSetup(

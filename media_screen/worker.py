@@ -35,6 +35,18 @@ THREAD_ENV = (
 )
 
 
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def hard_time_limit(seconds: float) -> float:
+    """When a stuck worker is killed: the cooperative deadline plus a short grace to report it itself."""
+    return seconds + min(5.0, max(0.5, seconds * 0.1))
+
+
 @dataclass(frozen=True)
 class WorkerSetup:
     """Everything a worker needs, pickled once when it starts."""
@@ -105,20 +117,30 @@ def scan_one(screener: Screener, cache: ResultCache | None, key: str | None, pat
     return False, report_to_json(dataclasses.replace(report, findings=()))
 
 
+def open_worker(setup: WorkerSetup) -> tuple[Screener, ResultCache | None]:
+    """A worker's screener with its models loaded, and the cache opened read-only (a local or a Ray worker)."""
+    registry.REGISTRY.update(setup.registry)
+    limit_threads(setup.threads)
+    screener = Screener(setup.profile, setup.options)
+    screener.detectors()
+    limit_threads(setup.threads)  # again: the models may have imported torch
+    cache = ResultCache(Path(setup.cache_path), read_only=True) if setup.cache_path else None
+    return screener, cache
+
+
+def setup_error(exc: Exception) -> str:
+    """What a worker that could not start reports to the parent, which stops the batch."""
+    if isinstance(exc, MediaScreenError):
+        return str(exc)
+    return f"worker could not start: {type(exc).__name__}: {exc}"
+
+
 def worker_main(conn, setup: WorkerSetup) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     try:
-        registry.REGISTRY.update(setup.registry)
-        limit_threads(setup.threads)
-        screener = Screener(setup.profile, setup.options)
-        screener.detectors()
-        limit_threads(setup.threads)  # again: the models may have imported torch
-        cache = ResultCache(Path(setup.cache_path), read_only=True) if setup.cache_path else None
-    except MediaScreenError as exc:
-        conn.send(("init_error", str(exc)))
-        return
+        screener, cache = open_worker(setup)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which stops the batch
-        conn.send(("init_error", f"worker could not start: {type(exc).__name__}: {exc}"))
+        conn.send(("init_error", setup_error(exc)))
         return
     conn.send(("ready",))
     while True:
