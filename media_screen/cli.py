@@ -27,7 +27,9 @@ from media_screen.store.keys import PASSPHRASE_VARIABLE as _PASSPHRASE_VARIABLE
 from media_screen.batch import BatchScan, available_cores
 from media_screen.cli_protect import protect_app
 from media_screen.store.cache import ResultCache, detector_versions
-from media_screen.config import FailOn, PublishTarget, ScanOptions, default_profile_text, load_profile
+from media_screen.config import (
+    ClusterOptions, Engine, FailOn, PublishTarget, ScanOptions, default_profile_text, load_profile,
+)
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.inputs import collect_inputs
 from media_screen.media import sha256_of
@@ -124,7 +126,21 @@ def scan(
         None, help="Text to be posted with the files, screened with each (as is a FILE.caption.txt beside a file)."
     ),
     publish: Optional[PublishTarget] = PublishOption,
+    ray: Optional[str] = typer.Option(
+        None, "--ray", metavar="[ADDRESS]", help="Screen on Ray actors: the cluster at ADDRESS (host:port, auto), "
+        "else RAY_ADDRESS, else a Ray instance started here (needs the cluster extra). --jobs: actors.",
+    ),
+    cpus_per_worker: Optional[float] = typer.Option(
+        None, "--cpus-per-worker", min=0.01, help="--ray: CPUs per actor (default: the profile's \\[cluster], else 1)."
+    ),
+    ship_bytes: bool = typer.Option(
+        False, "--ship-bytes", help="--ray: send file contents to the actors, for nodes without the shared mount."
+    ),
 ) -> None:
+    if ray is None and (cpus_per_worker is not None or ship_bytes):
+        _fail("--cpus-per-worker and --ship-bytes go with --ray")
+    if ray is not None and jobs == 0:
+        _fail("--ray screens on Ray actors; --jobs 0 (in this process) cannot go with it")
     try:
         loaded = load_profile(profile)
         names = tuple(n.strip() for n in detectors.split(",") if n.strip()) if detectors else None
@@ -141,6 +157,8 @@ def scan(
         reuse_unchanged_frames=not every_sample,
         caption=caption,
         publish=publish,
+        engine=Engine.LOCAL if ray is None else Engine.RAY,
+        cluster=ClusterOptions(address=ray or None, cpus_per_worker=cpus_per_worker, ship_bytes=ship_bytes),
     )
     reports, verdicts, skipped = [], [], []
     stream = output_format == OutputFormat.JSONL and output is None
@@ -737,5 +755,25 @@ def root(
     """Offline screening of photos and videos under GO 07.08."""
 
 
+def ray_flag_arguments(arguments: list[str]) -> list[str]:
+    """`--ray` may stand alone: it takes the next word only when that is a Ray address (host:port, auto, local,
+    ray://...) and no file of that name exists; alone it becomes `--ray=` (RAY_ADDRESS, else a local Ray)."""
+    result, rest = [], list(arguments)
+    while rest:
+        word = rest.pop(0)
+        if word != "--ray":
+            result.append(word)
+            continue
+        following = rest[0] if rest else ""
+        is_address = following in ("auto", "local") or following.startswith("ray://") or (
+            ":" in following and following.rsplit(":", 1)[1].isdigit()
+        )
+        if is_address and not Path(following).exists():
+            result.append(f"--ray={rest.pop(0)}")
+        else:
+            result.append("--ray=")
+    return result
+
+
 def main() -> None:
-    app()
+    app(args=ray_flag_arguments(sys.argv[1:]))
