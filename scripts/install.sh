@@ -8,7 +8,7 @@ VENV="${MEDIA_SCREEN_VENV:-$HOME/.venvs/media-screen}"
 PIP=("$VENV/bin/pip" install --quiet --disable-pip-version-check)
 # torch and torchvision as a matching pair (PyPI's torchvision does not load beside other torch builds).
 "${PIP[@]}" "torch==2.14.1" "torchvision==0.29.1"
-"${PIP[@]}" -e ".[dev,train]"
+"${PIP[@]}" -e ".[dev,train,cluster]"  # cluster: Ray, so the tests of `scan --ray` run with a local Ray
 # nudenet asks for opencv-python-headless, the others for opencv-python: both write the same cv2
 # package. Keep exactly one distribution (opencv-python) and restore its files.
 if "$VENV/bin/pip" show --quiet opencv-python-headless 2>/dev/null; then
