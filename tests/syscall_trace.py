@@ -1,6 +1,6 @@
 """Read an `strace -f -ttt` log: network system calls that are not local, and how long each process lived.
 
-Expected options: `-f -ttt -qq -s 256 -e trace=socket,connect,sendto,sendmsg,sendmmsg,execve`, so
+Expected options: `-f -ttt -qq -s 256 -e trace=socket,connect,sendto,sendmsg,sendmmsg,execve` (and bind), so
 each line is `PID EPOCH-SECONDS call(args) = result`, or `PID EPOCH-SECONDS +++ exited with N +++`.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 LOCAL_FAMILIES = frozenset({"AF_UNIX", "AF_LOCAL", "AF_NETLINK", "AF_UNSPEC"})  # AF_UNSPEC: a UDP disconnect
-NETWORK_CALLS = ("socket", "connect", "sendto", "sendmsg", "sendmmsg")
+NETWORK_CALLS = ("socket", "connect", "sendto", "sendmsg", "sendmmsg", "bind")
 
 _LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<time>\d+\.\d+)\s+(?P<rest>.*)$")
 _CALL = re.compile(r"^(?P<name>\w+)\((?P<args>.*)")
@@ -42,13 +42,19 @@ def _entries(lines: Iterable[str]):
 
 def _is_loopback(address: str) -> bool:
     try:
-        return ipaddress.ip_address(address).is_loopback
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return False
+    mapped = getattr(parsed, "ipv4_mapped", None)  # ::ffff:127.0.0.1, as a dual-stack socket names it
+    return parsed.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-def network_violations(lines: Iterable[str]) -> list[str]:
-    """Each socket() outside AF_UNIX/netlink, and each connect/send to an address that is not local."""
+def network_violations(lines: Iterable[str], inet_sockets: bool = False) -> list[str]:
+    """Each socket() outside AF_UNIX/netlink, and each connect/send/bind to an address that is not local.
+
+    `inet_sockets`: IP sockets themselves are allowed (Ray's processes talk over loopback TCP); every
+    address they connect, send or bind to must still be loopback.
+    """
     found = []
     for pid, _, rest in _entries(lines):
         call = _CALL.match(rest)
@@ -56,7 +62,7 @@ def network_violations(lines: Iterable[str]) -> list[str]:
             continue  # `<... resumed>` halves and signals: the call's own line carries its arguments
         args = call["args"]
         if call["name"] == "socket":
-            if args.split(",")[0].strip() not in LOCAL_FAMILIES:
+            if args.split(",")[0].strip() not in LOCAL_FAMILIES and not inet_sockets:
                 found.append(f"{pid} {rest}")
             continue
         for family in _FAMILY.finditer(args):

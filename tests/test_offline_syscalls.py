@@ -23,7 +23,7 @@ from syscall_trace import network_violations, processes
 TESTS = Path(__file__).resolve().parent
 SAMPLES = TESTS.parent / "sample_media"
 HOLD_S = 20.0
-STRACE = ["strace", "-f", "-ttt", "-q", "-s", "256", "-e", "trace=socket,connect,sendto,sendmsg,sendmmsg,execve"]
+STRACE = ["strace", "-f", "-ttt", "-q", "-s", "256", "-e", "trace=socket,connect,sendto,sendmsg,sendmmsg,bind,execve"]
 CLI = [sys.executable, "-m", "media_screen"]
 BADGE = SAMPLES / "detectors" / "coffee_badge.jpg"
 CACHED = [SAMPLES / "detectors", SAMPLES / "metadata" / "gps_exif.jpg"]  # scanned (and cached) by the driver first
@@ -152,3 +152,30 @@ def test_no_command_sends_anything_over_the_network_from_any_process(tmp_path: P
     written = {p.name for p in out.iterdir()}
     assert written >= {"r.json", "r.jsonl", "r.csv", "r.html", "redacted", "profile.toml"}
     assert (tmp_path / "train" / "out" / "tiny_police.onnx").is_file()
+
+
+def test_the_trace_reader_lets_loopback_ip_sockets_pass_only_when_asked_and_flags_wildcard_binds():
+    trace = [
+        "5 1.0 socket(AF_INET6, SOCK_STREAM, IPPROTO_IP) = 3",
+        '5 1.1 connect(3, {sa_family=AF_INET6, sin6_port=htons(35389), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
+        '5 1.2 bind(3, {sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
+    ]
+    wildcard = '5 1.3 bind(4, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("0.0.0.0")}, 16) = 0'
+    assert len(network_violations(trace)) == 1  # the IP socket itself, by default
+    assert network_violations(trace, inet_sockets=True) == []
+    assert len(network_violations([*trace, wildcard], inet_sockets=True)) == 1
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (.ci/run installs it)")
+def test_a_scan_on_ray_talks_over_loopback_only(tmp_path: Path):
+    pytest.importorskip("ray", reason="the cluster extra is not installed (scripts/install.sh installs it)")
+    # given `scan --ray` with no address: it starts its own Ray instance (GCS, raylet, helpers, actors)
+    command = [*CLI, "scan", str(BADGE), "--no-cache", "--format", "jsonl", "--ray"]
+    trace = _traced("scan --ray", command, tmp_path, {1})
+    # then every IP socket of every process connected, sent and listened on loopback only
+    assert network_violations(trace, inet_sockets=True) == []
+    # (and Ray did the work: its raylet and an actor ran)
+    commands = [p.command for p in processes(trace)]
+    assert any("raylet" in c for c in commands) and any("default_worker" in c for c in commands)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -60,6 +62,15 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def ray_temp_dir() -> str:
+    """Ray's session folder: under the temporary folder, unless that path is too long for Ray's sockets there.
+
+    A Unix socket path holds at most 107 bytes, and Ray's is about 75 bytes below this folder.
+    """
+    folder = os.path.join(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir(), "ray")
+    return folder if len(folder) <= 30 else "/tmp/ray"
+
+
 def start_local_ray(num_cpus: int, object_store_bytes: int, **init_options: Any) -> None:
     """`ray.init` of a new Ray instance on this machine: loopback only, no dashboard, no usage report.
 
@@ -75,6 +86,7 @@ def start_local_ray(num_cpus: int, object_store_bytes: int, **init_options: Any)
             include_dashboard=False,
             log_to_driver=False,  # the actors' own output stays in Ray's log files, off our stdout
             configure_logging=False,
+            _temp_dir=ray_temp_dir(),
             **init_options,
         )
 
@@ -87,14 +99,15 @@ class RaySession:
 
     @classmethod
     def open(cls, cluster: ClusterOptions, local_cpus: int) -> "RaySession":
-        ray = ray_module()
-        if ray.is_initialized():
+        imported = sys.modules.get("ray")  # not imported here yet: a local instance sets its switches first
+        if imported is not None and imported.is_initialized():
             return cls(started=False)
         address = cluster.address if cluster.address is not None else os.environ.get("RAY_ADDRESS", "")
         try:
             if address.strip() in LOCAL_ADDRESSES:
                 start_local_ray(local_cpus, 2 * cluster.max_in_flight_bytes)
             else:
+                ray = ray_module()
                 logging.getLogger("ray").setLevel(logging.WARNING)
                 ray.init(address=address.strip(), log_to_driver=False, configure_logging=False)
         except MediaScreenError:
