@@ -20,6 +20,9 @@ cache, approvals and audit log, as `media-screen scan` runs it):
 Goals on the 2-core machine: full screen <= 0.35 s median per 12 MP photo; warm re-scan of
 10,000 unchanged files <= 3 s. Figures are printed, not asserted.
 
+With --ray (issue 16): only a cold scan by the local pool and one by Ray actors on a local Ray instance, same
+folder, one run: images/s of each and the driver's own CPU per file.
+
 Run:  ~/.venvs/media-screen/bin/python bench/batch_speed.py [--count 500] [--jobs N] [--warm-links 10000]
                                                            [--warm-small 10000]
 """
@@ -239,6 +242,32 @@ def command_line_run(paths, detectors, work: Path) -> None:
           f"{len(paths) / seconds:>9.1f} images/s  (process start and imports included)")
 
 
+def ray_runs(paths, profile, detectors, jobs, work: Path) -> None:
+    """`--ray` (issue 16): the same cold scan by the local pool and by Ray actors on a local Ray instance, in one run.
+
+    images/s of each (the Ray instance is started first and timed apart; actors load their models inside the
+    timed scan, as local workers do), and the driver's own CPU per file (cache lookup, dispatch, result
+    handling, Ray's client threads): the process CPU time of this process during the scan over the files.
+    """
+    from media_screen.cluster import start_local_ray
+    from media_screen.config import Engine
+
+    started = time.perf_counter()
+    start_local_ray(available_cores(), 256 * 2**20)
+    print(f"local Ray instance started in {time.perf_counter() - started:.1f} s", flush=True)
+    rates = {}
+    for engine in (Engine.LOCAL, Engine.RAY):
+        options = ScanOptions(detectors=detectors, engine=engine)
+        load = os.getloadavg()[0]
+        cpu = time.process_time()
+        seconds, results = timed_scan(paths, profile, options, jobs, work / f"{engine.value}.sqlite3", work / "data")
+        driver_ms = (time.process_time() - cpu) / len(results) * 1000
+        rates[engine] = report(f"cold scan, {engine.value} ({jobs} workers)", seconds, results)
+        print(f"{'':<34} driver CPU {driver_ms:.2f} ms per file; load average before {load:.1f}, "
+              f"after {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"Ray's overhead: {100 * (1 - rates[Engine.RAY] / rates[Engine.LOCAL]):+.1f} % images/s against the local pool")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=500, help="12 MP photos in the folder (default 500; 0: none)")
@@ -250,6 +279,7 @@ def main() -> None:
     parser.add_argument("--publish", nargs="+", choices=[t.value for t in PublishTarget], default=None,
                         help="analyse at these platforms' sizes, one cold scan each (default: the profile's)")
     parser.add_argument("--cold-only", action="store_true", help="only the cold full scan(s) (issue 13 figures)")
+    parser.add_argument("--ray", action="store_true", help="only the cold scan by the local pool and by Ray (issue 16)")
     args = parser.parse_args()
 
     profile = load_profile()
@@ -261,6 +291,9 @@ def main() -> None:
     paths = sorted(photos.glob("mosaic_*.jpg"))[: args.count]
     print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
           f"detectors: {', '.join(detectors) or 'none'}")
+    if paths and args.ray:
+        ray_runs(paths, profile, detectors, args.jobs, work)
+        return
     if paths and args.cold_only:
         for target in args.publish or [profile.publish_default.value]:
             options = ScanOptions(detectors=detectors, publish=PublishTarget(target))
