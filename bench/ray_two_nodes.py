@@ -104,14 +104,21 @@ def stop_processes_of(temp: str) -> None:
     command line names this run's temp folder, by process id."""
     import signal
 
-    mine = []
+    mine, parents = [], {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
                 if temp.encode() in (entry / "cmdline").read_bytes():
                     mine.append(int(entry.name))
-            except OSError:
+            except (OSError, ValueError, IndexError):
                 continue
+    # and their children (Ray's agents rename themselves, so their command line no longer names the folder)
+    added = True
+    while added:
+        children = [pid for pid, parent in parents.items() if parent in mine and pid not in mine]
+        mine += children
+        added = bool(children)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in mine:
             try:
