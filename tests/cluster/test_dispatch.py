@@ -173,3 +173,26 @@ def test_cpus_per_worker_comes_from_the_option_then_the_profile_then_one(profile
     assert cpus_per_worker(ClusterOptions(), with_table) == 0.5
     with pytest.raises(MediaScreenError):
         cpus_per_worker(ClusterOptions(cpus_per_worker=0), profile)
+
+
+class _KeepsPool(BatchScan):
+    def _pool(self):
+        self.pool = super()._pool()
+        return self.pool
+
+
+def test_stopping_a_batch_midway_stops_its_actors_at_once(local_ray, fakes, profile, tmp_path: Path):
+    # given a batch whose second file hangs its actor for minutes
+    png(tmp_path / "1.png", (1, 1, 1))
+    png(tmp_path / "2-hangs.png", (255, 0, 255))
+    batch = _KeepsPool([tmp_path], profile, ScanOptions(engine=Engine.RAY, detectors=("slow",)), jobs=1)
+    results = iter(batch)
+    assert next(results).report.verdict == Verdict.CLEAR
+    # when it is closed with the second file in flight (what Ctrl-C does through the generator)
+    actors = [actor.handle for actor in batch.pool.actors]
+    batch.close()
+    # then its actors are gone, not left screening
+    assert actors and batch.pool.actors == []
+    for handle in actors:
+        with pytest.raises(local_ray.exceptions.RayActorError):
+            local_ray.get(handle.ready.remote(), timeout=30)
