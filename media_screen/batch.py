@@ -6,7 +6,8 @@ a worker that exceeds the per-file time bound is killed and replaced, and its fi
 ERROR. Untouched files are answered from the result cache in this process without
 starting any worker, and so are files whose first bytes are no format we analyse: workers
 start, and load their models, only for files that need pixel analysis. `jobs=0` screens in
-this process (no hard time bound; for debugging).
+this process (no hard time bound; for debugging). With `options.engine == Engine.RAY` the same loop
+hands its files to Ray actors instead (media_screen.cluster.RayPool, the same interface and events).
 """
 
 from __future__ import annotations

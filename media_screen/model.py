@@ -94,6 +94,7 @@ class DetectionKind(str, enum.Enum):
     DEROGATORY_TEXT = "derogatory_text"  # a slur, hate slogan or numeric hate code from the lexicon (B.5)
     GUILT_STATEMENT = "guilt_statement"  # "confessed", "guilty", "the killer" in a caption or description (A.4.b)
     INSIGNIA = "insignia"  # an enrolled department mark (badge, patch, decal, logo)
+    HATE_SYMBOL = "hate_symbol"  # an enrolled hate-symbol reference: swastika, SS runes, hate Celtic cross (B.5)
     BADGE = "badge"
     PATCH = "patch"
     UNIFORM = "uniform"

@@ -20,6 +20,7 @@ min_inliers = 12 leaves a margin; the enrolled marks in the sample photos reach 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import threading
@@ -37,7 +38,11 @@ from media_screen.errors import ModelUnavailableError, ProfileError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
 NAME = "insignia"
-KINDS = {"badge": DetectionKind.BADGE, "patch": DetectionKind.PATCH}  # anything else: INSIGNIA
+KINDS = {  # anything else: INSIGNIA
+    "badge": DetectionKind.BADGE,
+    "patch": DetectionKind.PATCH,
+    "hate_symbol": DetectionKind.HATE_SYMBOL,  # B.5; drawn by scripts/draw_hate_symbols.py
+}
 DEFAULTS: Mapping[str, Any] = {
     "min_inliers": 12,
     "ratio": 0.75,  # Lowe's ratio test
@@ -68,6 +73,7 @@ class Reference:
     area: float  # outline area, reference pixels
     template: np.ndarray  # the outline's grey levels at TEMPLATE_SIDE, float32, zero mean inside the mask
     template_mask: np.ndarray  # bool, where the mark is opaque
+    symmetry: int = 1  # copies of each of its keypoints the mark holds (a swastika's four arms: 4)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class InsigniaDetector:
     @classmethod
     def describe(cls, profile: Profile) -> DetectorInfo:
         entries = _reference_entries(profile)
-        missing = [str(path) for _, _, path in entries if not path.is_file()]
+        missing = [str(path) for _, _, path, _ in entries if not path.is_file()]
         problem = None
         if not entries:
             problem = "no reference images enrolled: add [[detectors.insignia.references]] to the profile"
@@ -110,8 +116,8 @@ class InsigniaDetector:
         return DetectorInfo(
             name=NAME,
             description=f"SIFT + RANSAC homography against {len(entries)} enrolled mark(s)",
-            kinds=(DetectionKind.INSIGNIA, DetectionKind.BADGE, DetectionKind.PATCH),
-            model=", ".join(name for name, _, _ in entries) or "no references",
+            kinds=(DetectionKind.INSIGNIA, DetectionKind.BADGE, DetectionKind.PATCH, DetectionKind.HATE_SYMBOL),
+            model=", ".join(name for name, _, _, _ in entries) or "no references",
             version=f"OpenCV {cv2.__version__} SIFT",
             available=problem is None,
             problem=problem,
@@ -158,9 +164,14 @@ class InsigniaDetector:
         self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, gray: np.ndarray
     ) -> list[InsigniaMatch]:
         shape = gray.shape
-        pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=2)
+        # Lowe's ratio test against the first neighbour beyond the mark's own symmetry: each corner of a
+        # swastika has three twins on the other arms, so its fifth-nearest frame keypoint is the first
+        # that cannot be the same corner. RANSAC then keeps the one consistent rotation.
+        copies = max(1, reference.symmetry)
+        pairs = self._matcher.knnMatch(reference.descriptors, descriptors, k=copies + 1)
         ratio = float(self.settings["ratio"])
-        good = [m[0] for m in pairs if len(m) == 2 and m[0].distance < ratio * m[1].distance]
+        good = [m[i] for m in pairs if len(m) == copies + 1 for i in range(copies)
+                if m[i].distance < ratio * m[copies].distance]
         found: list[InsigniaMatch] = []
         minimum = int(self.settings["min_inliers"])
         while len(good) >= minimum and len(found) < int(self.settings["max_instances"]):
@@ -215,7 +226,7 @@ def to_detection(match: InsigniaMatch, frame: Frame, score: float, detector: str
     reference = match.reference
     return Detection(
         kind=reference.kind,
-        label=f"enrolled mark: {reference.name}",
+        label=f"{'hate symbol' if reference.kind is DetectionKind.HATE_SYMBOL else 'enrolled mark'}: {reference.name}",
         score=round(score, 4),
         box=match.box.clip(frame.width, frame.height),
         detector=detector,
@@ -281,22 +292,27 @@ def shared_detector(profile: Profile) -> InsigniaDetector:
         if detector is None:
             settings = {**DEFAULTS, **{k: v for k, v in profile.detector_settings(NAME).items() if k != "references"}}
             side = int(settings["reference_side"])
-            references = tuple(_reference(name, kind, path, side) for name, kind, path in _reference_entries(profile))
+            references = tuple(
+                _reference(name, kind, path, side, symmetry) for name, kind, path, symmetry in _reference_entries(profile)
+            )
             detector = _detectors[profile.digest] = InsigniaDetector(references, settings)
         return detector
 
 
-def _reference_entries(profile: Profile) -> list[tuple[str, str, Path]]:
+def _reference_entries(profile: Profile) -> list[tuple[str, str, Path, int]]:
+    """(name, kind, path, symmetry) of each enrolled reference; `symmetry`: how many copies of each of its
+    corners the mark holds (4 for a swastika's arms), 1 when not given."""
     entries = []
     for entry in profile.detector_settings(NAME).get("references", []):
         try:
-            entries.append((str(entry["name"]), str(entry.get("kind", "insignia")), profile.resolve(str(entry["path"]))))
-        except (KeyError, TypeError) as exc:
+            entries.append((str(entry["name"]), str(entry.get("kind", "insignia")), profile.resolve(str(entry["path"])),
+                            max(1, int(entry.get("symmetry", 1)))))
+        except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"[[detectors.insignia.references]] entry needs name and path: {entry!r}") from exc
     return entries
 
 
-def _reference(name: str, kind: str, path: Path, side: int) -> Reference:
+def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1) -> Reference:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -308,7 +324,8 @@ def _reference(name: str, kind: str, path: Path, side: int) -> Reference:
     key = (str(path), sha256, side)
     if key not in _references:
         _references[key] = _describe_reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256, data, side)
-    return _references[key]
+    reference = _references[key]
+    return dataclasses.replace(reference, name=name, kind=KINDS.get(kind, DetectionKind.INSIGNIA), symmetry=symmetry)
 
 
 def _describe_reference(name: str, kind: DetectionKind, path: Path, sha256: str, data: bytes, side: int) -> Reference:

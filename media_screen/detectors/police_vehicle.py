@@ -50,7 +50,8 @@ NAME = "police_vehicle"
 # Fitted by bench/fit_police_vehicle.py on 2026-11-25 (see the module docstring); B_MARK set by hand.
 B0, B_TEXT, B_BAR, B_BOTH, B_MARK = -2.11, 2.96, 0.09, 0.64, 5.0
 MIN_REPORTED = 0.3  # fused regions below this probability are not reported at all
-WORN_MARKS = (DetectionKind.BADGE, DetectionKind.PATCH)  # marks worn by people are not vehicle cues
+# marks worn by people are not vehicle cues, nor is a hate symbol (not a department's mark at all)
+WORN_MARKS = (DetectionKind.BADGE, DetectionKind.PATCH, DetectionKind.HATE_SYMBOL)
 TEXT_REACH = (1.5, 3.0)  # a text line's vehicle region: its width x1.5 to each side, its height x3 up and down
 MARK_REACH = (1.0, 1.5)  # an enrolled mark's vehicle region, likewise
 

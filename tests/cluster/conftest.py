@@ -1,4 +1,4 @@
-"""One local Ray instance for every cluster test (2 CPUs, a small object store), started as `scan --ray` starts one."""
+"""One local Ray instance per test module (2 CPUs, a small object store), started as `scan --ray` starts one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_ray():
     ray = pytest.importorskip("ray", reason="the cluster extra is not installed (scripts/install.sh installs it)")
     from media_screen.cluster import start_local_ray
