@@ -1,0 +1,101 @@
+"""`media-screen train --weapons` end to end, offline, on a tiny labelled folder made from the repository's
+samples and the revolver scripts/draw_weapon.py draws."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from media_screen.cli import app
+from media_screen.detectors.weapons import WeaponHead
+from media_screen.errors import ModelUnavailableError, UsageError
+from media_screen.train.split import Part
+from media_screen.train.weapons.card import render_card
+from media_screen.train.weapons.run import default_settings, train_weapons
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "sample_media" / "detectors"
+
+
+def _revolver():
+    spec = importlib.util.spec_from_file_location("draw_weapon", REPO / "scripts" / "draw_weapon.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.revolver_picture
+
+
+def tiny_eval_folder(root: Path) -> Path:
+    """police_real with drawn revolvers as weapons, the cat as a look-alike and the marked car as an other category."""
+    folder = root / "police_real"
+    revolver = _revolver()
+    rows = []
+    for index in range(6):
+        for category, label, make in (
+            ("weapons", "handgun", lambda i: revolver(seed=i)),
+            ("negatives_weapons", "remote_control", lambda i: cv2.imread(str(SAMPLES / "clean_cat.jpg"))),
+            ("police_vehicles", "police_vehicle", lambda i: cv2.imread(str(SAMPLES / "marked_car.jpg"))),
+        ):
+            picture = make(index)
+            picture = cv2.flip(picture, 1) if index % 2 else picture
+            picture = cv2.resize(picture, None, fx=1 - 0.08 * index, fy=1 - 0.08 * index)
+            (folder / category).mkdir(parents=True, exist_ok=True)
+            name = f"{category}/{index}.jpg"
+            cv2.imwrite(str(folder / name), picture)
+            rows.append({"file": name, "category": category, "label": label, "description": "", "boxes": ""})
+    with (folder / "ground_truth.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("weapons")
+    settings = default_settings(root / "work", tiny_eval_folder(root / "eval"), root / "head.npz")
+    try:
+        return settings, train_weapons(settings)
+    except ModelUnavailableError as exc:  # the backbones' package is missing here
+        pytest.skip(str(exc))
+
+
+def test_training_writes_a_head_the_detector_can_load(trained):
+    settings, report = trained
+    # then the head loads as the detector loads it, with an operating threshold
+    head = WeaponHead.load(settings.output)
+    assert head.design is report.head.design and 0 < head.threshold <= 1
+    assert (head.weights == report.head.weights).all()
+    # and no held-back photo was trained on
+    assert report.training_photos == sum(p.part is Part.TRAIN for p in report.photos)
+    assert 0 < report.training_photos < len(report.photos)
+
+
+def test_the_card_lists_operating_point_figures_designs_and_data(trained):
+    settings, report = trained
+    card = render_card(report, settings, "media-screen train --weapons")
+    for heading in ("## Operating point", "## Held-back figures", "## Designs compared", "## Data", "## Licences"):
+        assert heading in card
+    assert "| weapons | recall |" in card and "look-alikes: phones and devices" in card
+
+
+def test_the_cli_trains_from_the_cached_features(trained, tmp_path):
+    settings, _ = trained
+    # when the command runs on the same folder (features come from the work folder's cache)
+    output = tmp_path / "cli_head.npz"
+    result = CliRunner().invoke(app, ["train", "--weapons", "--work-dir", str(settings.work_dir),
+                                      "--eval-dir", str(settings.eval_root), "--output", str(output)])  # fmt: skip
+    # then it writes the head and its card and prints the held-back figures
+    assert result.exit_code == 0, result.output
+    assert output.is_file() and output.with_suffix(".md").is_file()
+    assert "holdout" in result.stdout
+
+
+def test_a_folder_without_weapon_photos_is_a_usage_error(tmp_path):
+    settings = default_settings(tmp_path / "work", tmp_path / "empty", tmp_path / "head.npz")
+    with pytest.raises(UsageError):
+        train_weapons(settings)
