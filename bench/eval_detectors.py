@@ -573,6 +573,47 @@ def eval_hate_symbols(eval_dir: Path, profile: Profile) -> None:
     print_timings(timings)
 
 
+# --- weapons (issue 14 item 3): the held-back part of the weapons split --------------------------------------
+
+
+def eval_weapons(eval_dir: Path, profile: Profile) -> None:
+    """Per-photo figures of the weapons detector on the held-back part of its split (media_screen/train/weapons/
+    data.py: police_real, police, faces, text_signs, by file hash). A photo is flagged when a weapon detection
+    reaches the profile's threshold, as in a scan. Recall of weapon photos (all, per weapon type); false-positive
+    rate per negative kind (look-alikes: tools, phones and devices, toy guns; every other category)."""
+    from media_screen.train.items.features import decode_bgr
+    from media_screen.train.split import Part
+    from media_screen.train.weapons.data import load_photos
+
+    photos = [p for p in load_photos(eval_dir) if p.part is Part.HOLDOUT]
+    detectors = load_named(("weapons",), profile)
+    threshold = profile.threshold(DetectionKind.WEAPON.value)
+    timings: dict[str, list[float]] = defaultdict(list)
+    hits: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    load_before = os.getloadavg()[0]
+    for photo in photos:
+        pixels = decode_bgr(photo.path)
+        if pixels is None:
+            continue
+        frame = Frame(pixels)
+        flagged = False
+        for detector in detectors:
+            started = time.perf_counter()
+            flagged |= any(d.score >= threshold for d in detector.detect(frame))
+            timings[detector.name].append((time.perf_counter() - started) * 1000)
+        if photo.positive:
+            groups = [("recall", "all weapon photos"), ("recall", photo.group), ("recall", f"weapon type: {photo.weapon.value}")]
+        else:
+            groups = [("FP rate", "all negative photos"), ("FP rate", photo.group)]
+        for group in groups:
+            hits[group].append(flagged)
+    print(f"weapons (held-back part of the weapons split: {len(photos)} photos; load average {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after)")
+    for (measure, group), values in sorted(hits.items()):
+        print(f"  {group:58s} {measure:8s} {sum(values) / len(values):.2f} ({sum(values):>2d}/{len(values):<3d})")
+    print_timings(timings)
+
+
 SETS: dict[str, Callable[[Path, Profile], None]] = {
     "faces": eval_faces,
     "police": eval_police,
@@ -580,8 +621,9 @@ SETS: dict[str, Callable[[Path, Profile], None]] = {
     "police_trained": eval_trained_model,
     "police_real": eval_police_real,
     "hate_symbols": eval_hate_symbols,
+    "weapons": eval_weapons,
 }
-SET_FOLDERS = {"police_trained": "police", "hate_symbols": "text_signs"}  # measurements that read another set's folder
+SET_FOLDERS = {"police_trained": "police", "hate_symbols": "text_signs", "weapons": "police_real"}  # measurements that read another set's folder
 
 
 def main(argv: list[str] | None = None) -> int:
