@@ -304,6 +304,9 @@ def redact(
     ),
     keep_audio: bool = typer.Option(False, "--keep-audio", help="Video: keep the audio track (dropped by default)."),
     detect_every: int = typer.Option(5, min=1, help="Video: run detectors on every n-th frame, track in between."),
+    max_rounds: int = typer.Option(
+        3, min=1, help="Copies made at most: what a re-scan still finds is masked and the copy re-scanned."
+    ),
     profile: Optional[Path] = ProfileOption,
     output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
@@ -320,6 +323,7 @@ def redact(
             keep_audio=keep_audio,
             include_hidden=hidden,
             detect_every=detect_every,
+            max_rounds=max_rounds,
             publish=publish,
         )
         loaded = load_profile(profile)

@@ -370,6 +370,7 @@ class RedactionReport:
     rescan: FileReport | None = None  # the output scanned again
     frames_total: int | None = None  # video
     frames_unmasked: int | None = None  # video coverage check: frames where a tracked object had no mask
+    rounds: int = 0  # copies made and re-scanned: 1 when the first was clean; more when a re-scan found more to mask
     timings: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

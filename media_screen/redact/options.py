@@ -85,6 +85,7 @@ class RedactOptions:
     margin: float = 0.15  # text, insignia, boxes: grow each side by this fraction of the region
     margin_px: int = 4  # ... and by at least this many pixels
     jpeg_quality: int = 92
+    max_rounds: int = 3  # mask what the re-scan still finds and re-scan, at most this many times in all
     # Copies are written, and re-scanned, at this platform's size (smaller media keep theirs); None: the
     # profile's default; FULL: the original size. Fewer pixels also weaken the sensor-noise fingerprint.
     publish: PublishTarget | None = None
@@ -100,6 +101,8 @@ class RedactOptions:
             object.__setattr__(self, "style", RedactStyle(self.style))
         if self.detect_every < 1:
             raise ValueError("detect_every must be at least 1")
+        if self.max_rounds < 1:
+            raise ValueError("max_rounds must be at least 1")
         if KeepMetadata.NONE in self.keep_metadata and len(self.keep_metadata) > 1:
             raise ValueError("--keep-metadata none cannot be combined with other values")
 

@@ -3,6 +3,11 @@
 Inputs are only ever opened for reading. A copy is written to a hidden file
 beside its final path, scanned again, and renamed into place only when the
 re-scan is clean; otherwise it is deleted and the report says why.
+
+When the only problem of a re-scan is objects it still finds, the redactor masks them
+too (a video: along a track followed from where they were seen) and writes and re-scans
+the copy again, up to `RedactOptions.max_rounds` copies in all; the report says how many
+rounds it took. The re-scan is as strict in every round: only a clean last copy is kept.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from media_screen.redact.paths import (
     refuse_input_target,
     temporary_beside,
 )
-from media_screen.redact.verify import remaining_problems
+from media_screen.redact.verify import check_copy
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
@@ -86,45 +91,50 @@ class Redactor:
             probe = probe_file(source)
             metadata = read_metadata(source, probe, self.profile)
             report = replace(report, removed_facts=self._removed_facts(metadata))
-            tick = time.perf_counter()
-            if probe.media_type == MediaType.VIDEO:
-                from media_screen.redact.video import output_suffix, redact_video
+            missed: tuple = ()  # what the re-scans found, every round's
+            plan = None  # a video's tracks / a still's detections, from the first round
+            for round_number in range(1, self.options.max_rounds + 1):
+                tick = time.perf_counter()
+                if probe.media_type == MediaType.VIDEO:
+                    from media_screen.redact.video import output_suffix, redact_video
 
-                target = target.with_suffix(output_suffix(source))
-                claimed = _claim(target, inputs or {source.resolve()}, taken)
-                temporary = temporary_beside(target)
-                result = redact_video(source, probe, self.detectors(), self.options, self.profile, temporary)
-                report = replace(
-                    report,
-                    frames_total=result.frames_total,
-                    frames_unmasked=result.frames_unmasked,
-                )
-            else:
-                from media_screen.redact.still import redact_still
+                    if temporary is None:
+                        target = target.with_suffix(output_suffix(source))
+                        claimed = _claim(target, inputs or {source.resolve()}, taken)
+                        temporary = temporary_beside(target)
+                    result = redact_video(source, probe, self.detectors(), self.options, self.profile, temporary,
+                                          missed, plan)
+                    plan = result.plan
+                    report = replace(report, frames_total=result.frames_total, frames_unmasked=result.frames_unmasked)
+                else:
+                    from media_screen.redact.still import redact_still
 
-                result = redact_still(source, probe, self.detectors(), self.options, self.profile)
-                target = target.with_suffix(result.suffix)
-                claimed = _claim(target, inputs or {source.resolve()}, taken)
-                temporary = temporary_beside(target)
-                temporary.write_bytes(result.data)
-            timings["redact"] = time.perf_counter() - tick
-            report = replace(
-                report,
-                method=result.method,
-                obscured=result.obscured,
-                removed=result.removed,
-                kept=result.kept,
-            )
-            tick = time.perf_counter()
-            rescan = self.screener.scan_file(temporary)
-            timings["rescan"] = time.perf_counter() - tick
-            rescan = replace(rescan, path=str(target))
-            problems = remaining_problems(rescan, self.options, self.profile)
-            if report.frames_unmasked:
-                problems += (f"coverage check: {report.frames_unmasked} frame(s) showed a tracked object unmasked",)
-            report = replace(report, rescan=rescan, problems=problems)
+                    result = redact_still(source, probe, self.detectors(), self.options, self.profile, missed, plan)
+                    plan = result.found
+                    if temporary is None:
+                        target = target.with_suffix(result.suffix)
+                        claimed = _claim(target, inputs or {source.resolve()}, taken)
+                        temporary = temporary_beside(target)
+                    temporary.write_bytes(result.data)
+                timings["redact"] = timings.get("redact", 0.0) + time.perf_counter() - tick
+                report = replace(report, method=result.method, obscured=result.obscured, removed=result.removed,
+                                 kept=result.kept, rounds=round_number)
+                tick = time.perf_counter()
+                rescan = self.screener.scan_file(temporary)
+                timings["rescan"] = timings.get("rescan", 0.0) + time.perf_counter() - tick
+                rescan = replace(rescan, path=str(target))
+                check = check_copy(rescan, self.options, self.profile)
+                problems = check.problems
+                if report.frames_unmasked:
+                    problems += (f"coverage check: {report.frames_unmasked} frame(s) showed a tracked object unmasked",)
+                report = replace(report, rescan=rescan, problems=problems)
+                if not problems or not check.maskable or report.frames_unmasked:
+                    break
+                missed += check.missed  # masked in the next round
             if problems:
-                return self._finish(report, timings, started)
+                if check.maskable and not report.frames_unmasked:
+                    problems += (f"still found after {report.rounds} round(s) of masking and re-scanning",)
+                return self._finish(replace(report, problems=problems), timings, started)
             os.replace(temporary, target)
             temporary = claimed = None
             if taken is not None:

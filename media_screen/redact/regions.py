@@ -18,7 +18,8 @@ Irreversibility, per style:
   deconvolution has nothing to recover.
 
 After pixelate or blur the picture is searched again (`obscure_checked`): whatever a
-detector still recognises through the mosaic is filled.
+detector still recognises through the mosaic is filled. A detection marked FILL_FLAG (the
+re-scan of an earlier copy saw it through the chosen style) is filled from the start.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ PIXELATE_MAX_BLOCKS = 6
 PIXELATE_NOISE = 24  # +- this much per block and channel
 BLUR_NOISE = 6
 FILL_COLOUR = (0, 0, 0)
+FILL_FLAG = "redact_fill"  # evidence mark: a detector saw this object through the chosen style; fill it
 
 QUAD_KINDS = frozenset(
     {
@@ -239,8 +241,10 @@ def obscure_checked(
     detections at all, the check still runs: re-encoding alone can lift an object over a threshold.
     """
     style = options.effective_style
-    done = [Obscured(d, region_for(d, options), style) for d in detections]
-    out, _ = obscure(pixels, [o.region for o in done], style)
+    done = [Obscured(d, region_for(d, options), RedactStyle.FILL if d.evidence.get(FILL_FLAG) else style)
+            for d in detections]
+    out, _ = obscure(pixels, [o.region for o in done if o.style == style], style)
+    out, _ = obscure(out, [o.region for o in done if o.style != style], RedactStyle.FILL)
     for _ in range(rounds):
         seen = detect(view(out) if view else out)
         if not seen:

@@ -4,10 +4,15 @@ Without anything to obscure, JPEG, PNG and WebP are stripped losslessly (see str
 TIFF and HEIF have no lossless path here and are re-encoded from their pixels.
 With regions to obscure, the upright pixels (orientation baked in) are encoded
 in the input's format, carrying only the metadata `--keep-metadata` allows.
+
+A later round (redactor.py) passes the detections of the first (`earlier`, not searched for
+again) and what the re-scan of the earlier copy still found (`missed`): those are obscured too,
+and filled, with the region they lie in, when they lie under an earlier mask (seen through it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +26,7 @@ from media_screen.detectors.base import Detector
 from media_screen.media import Probe, decode_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
-from media_screen.redact.regions import Obscured, obscure_checked
+from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
 
 LOSSLESS = "lossless metadata strip (image data byte-identical)"
@@ -35,10 +40,17 @@ class StillResult:
     obscured: tuple[ObscuredRegion, ...]
     removed: tuple[RemovedMetadata, ...]
     kept: tuple[str, ...]
+    found: tuple[Detection, ...] = ()  # the detections of the first pass, for a later round
 
 
 def redact_still(
-    path: Path, probe: Probe, detectors: Sequence[Detector], options: RedactOptions, profile: Profile
+    path: Path,
+    probe: Probe,
+    detectors: Sequence[Detector],
+    options: RedactOptions,
+    profile: Profile,
+    missed: Sequence[Detection] = (),
+    earlier: Sequence[Detection] | None = None,
 ) -> StillResult:
     # the copy is written at the published size (--publish; smaller photos keep theirs)
     frame, media = decode_still(path, profile.max_image_pixels, profile.publish_long_side(options.publish))
@@ -48,7 +60,8 @@ def redact_still(
         found = (d for det in detectors for d in det.detect(Frame(pixels=pixels)))
         return [d for d in found if options.selects(d, profile, factor)]
 
-    detections = detect(frame.pixels)
+    found = tuple(detect(frame.pixels)) if earlier is None else tuple(earlier)
+    detections = with_missed(found, missed, options)
     kept = read_kept(path, options, profile.max_image_pixels)
     original = path.read_bytes()
     try:
@@ -56,7 +69,7 @@ def redact_still(
     except NotLossless:
         inventory = None
     if not detections and inventory is not None and not resized:
-        return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True))
+        return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True), found)
 
     def check(pixels: np.ndarray) -> list[Detection]:
         return detect(pixels, CHECK_THRESHOLD_FACTOR)
@@ -80,7 +93,30 @@ def redact_still(
         filled = sum(o.style != options.effective_style for o in done)
         if filled:
             method += f", {filled} filled as a detector still saw them"
-    return StillResult(data, suffix, method, obscured, tuple(removed), _kept_names(kept))
+    if missed:
+        method += f", {len(missed)} found by a re-scan"
+    return StillResult(data, suffix, method, obscured, tuple(removed), _kept_names(kept), found)
+
+
+def with_missed(found: Sequence[Detection], missed: Sequence[Detection], options: RedactOptions) -> list[Detection]:
+    """`found` and `missed` together; a missed object under another's region was seen through that mask, so
+    both are marked to be filled."""
+    every = list(found)
+    fill: set[int] = set()
+    for detection in missed:  # in the order the rounds found them
+        x, y = detection.box.center
+        under = {i for i, d in enumerate(every) if _inside(x, y, region_for(d, options).bounds)}
+        fill |= under | ({len(every)} if under else set())
+        every.append(detection)
+    return [_filled(d) if i in fill else d for i, d in enumerate(every)]
+
+
+def _inside(x: float, y: float, bounds) -> bool:
+    return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
+
+
+def _filled(detection: Detection) -> Detection:
+    return dataclasses.replace(detection, evidence={**detection.evidence, FILL_FLAG: True})
 
 
 def _kept_names(kept: KeptMetadata) -> tuple[str, ...]:

@@ -12,6 +12,11 @@ On each detection frame the obscured picture is searched again by the detectors
 that found something there; an object they still recognise through the mosaic
 or blur gets its whole track filled.
 
+Later rounds (redactor.py): when the re-scan of the copy still finds an object, pass 1 is not run
+again; the object is followed backwards and forwards from the frame it was seen in (follow.py) and
+masked along that track, or, when it lies under an existing track's mask (seen through it), that
+track is filled; then pass 2 writes the copy again.
+
 The copy is a new container (MP4 unless the input was MOV / MKV): H.264 (libx264,
 or MPEG-4 part 2 when this FFmpeg lacks it), rotation baked into the pixels, no
 container or stream tags, no location atoms, no data / telemetry / subtitle
@@ -40,15 +45,15 @@ from media_screen.errors import CorruptMediaError
 from media_screen.media import Probe
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
+from media_screen.redact.follow import FOLLOW_FACTOR, follow, near, seed_at
 from media_screen.redact.recheck import detect_near
-from media_screen.redact.regions import Region, Shape, corner_pair, obscure, obscure_checked, region_for
+from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
 from media_screen.tracking import assign
 from media_screen.sampling import Progress, Sample, StreamTiming
 from media_screen.video import display_matrix, incomplete_reason, upright_frame, video_stream
 
-FILL_FLAG = "redact_fill"  # evidence mark: a detector saw this object through the chosen style; fill its track
 MAX_MISSES = 2  # detection frames a track may go unseen before it ends
 BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or held box
 MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
@@ -72,6 +77,8 @@ class VideoRedaction:
     kept: tuple[str, ...]
     frames_total: int
     frames_unmasked: int
+    plan: "_Pass1 | None" = None  # the tracks masked, for the next round
+    followed: int = 0  # objects the re-scan of an earlier copy found, followed and masked in this one
 
 
 # --- tracks ---------------------------------------------------------------------------------------
@@ -87,11 +94,12 @@ class MaskTrack:
     misses: int = 0
     hold_before: int = 0  # frames masked before the first detection
     hold_after: int = 0  # ... and after the last
+    force_fill: bool = False  # a re-scan saw the object through its mask
 
     @property
     def fill(self) -> bool:
         """True when a detector recognised the object through the chosen style: the whole track is filled."""
-        return any(d.evidence.get(FILL_FLAG) for _, d in self.keys)
+        return self.force_fill or any(d.evidence.get(FILL_FLAG) for _, d in self.keys)
 
     @property
     def first(self) -> int:
@@ -292,8 +300,15 @@ def redact_video(
     options: RedactOptions,
     profile: Profile,
     destination: Path,
+    missed: Sequence[Detection] = (),
+    plan: _Pass1 | None = None,
 ) -> VideoRedaction:
-    first = _pass1(source, detectors, options, profile)
+    """Write the masked copy to `destination`. A later round passes the earlier round's `plan` and the
+    objects its re-scan still found (`missed`): those are followed and masked too."""
+    first = plan or _pass1(source, detectors, options, profile)
+    followed = 0
+    if missed:
+        first, followed = _with_missed(source, first, missed, detectors, options, profile)
     suffix = output_suffix(source)
     unmasked = 0
     drawn: dict[int, int] = {}
@@ -341,7 +356,51 @@ def redact_video(
              f"{options.detect_every}th frame, {len(first.tracks)} object(s) tracked and masked " \
              f"({options.effective_style.value})"
     kept = ("audio (copied)" if copy_audio else "audio (re-encoded to AAC)",) if audio_in is not None else ()
-    return VideoRedaction(suffix, method, obscured, removed, kept, first.frames, unmasked)
+    if followed:
+        method += f", {followed} of them found by a re-scan and followed"
+    return VideoRedaction(suffix, method, obscured, removed, kept, first.frames, unmasked, first, followed)
+
+
+def _with_missed(source: Path, first: _Pass1, missed: Sequence[Detection], detectors, options: RedactOptions,
+                 profile: Profile) -> tuple[_Pass1, int]:
+    """The plan with the objects a re-scan found added: a track seen through gets filled; any other object is
+    followed from its frame both ways (follow.py) and becomes a track of its own. -> (plan, objects followed)"""
+    tracks = [dataclasses.replace(t, keys=list(t.keys)) for t in first.tracks]
+    seeds = []
+    for detection in missed:
+        seed = seed_at(detection, first.times)
+        under = [t for t in tracks if _under_mask(t, seed.index, detection, options)]
+        for track in under:
+            track.force_fill = True
+        if not under:
+            seeds.append(seed)
+    duration = first.times[-1] - first.times[0] if len(first.times) > 1 else 0.0
+    fps = (len(first.times) - 1) / duration if duration > 0 else 30.0
+    detect = near(detectors, lambda d: options.selects(d, profile, FOLLOW_FACTOR))
+    for found in follow(_upright_frames(source), seeds, fps, detect):
+        track = MaskTrack(found.seed.detection.kind, found.seed.detection.detector, found.keys)
+        track.hold_before = max(options.detect_every, track.first - found.seed.first)
+        track.hold_after = min(max(options.detect_every, found.seed.last - track.last), first.frames - 1 - track.last)
+        tracks.append(track)
+    return dataclasses.replace(first, tracks=tracks), len(seeds)
+
+
+def _under_mask(track: MaskTrack, index: int, detection: Detection, options: RedactOptions) -> bool:
+    """The object's centre lies in the track's mask in frame `index`: it was seen through the mask."""
+    found = track.region_at(index, options)
+    if found is None or track.kind != detection.kind:
+        return False
+    bounds = found[0].bounds
+    x, y = detection.box.center
+    return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
+
+
+def _upright_frames(source: Path) -> Iterator[tuple[int, np.ndarray]]:
+    with av.open(str(source), metadata_errors="replace") as container:
+        stream = video_stream(container)
+        stream.thread_type = "AUTO"
+        for index, frame in enumerate(_decoded(container, stream)):
+            yield index, _upright_pixels(frame)[0]
 
 
 def _flush(stream) -> Iterator[av.VideoFrame]:

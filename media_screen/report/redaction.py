@@ -2,7 +2,7 @@
 
 JSON follows the `media-screen-redact/1` schema: per file the source, the copy,
 status, method, obscured regions (kind, box, frames), removed metadata, kept
-metadata, problems, and the re-scan of the copy in the `media-screen/1` shape.
+metadata, problems, the rounds of masking and re-scanning, and the re-scan of the copy in the `media-screen/1` shape.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def redaction_dict(report: RedactionReport) -> dict:
         "problems": [clean_text(p, 400) for p in report.problems],
         "frames_total": report.frames_total,
         "frames_unmasked": report.frames_unmasked,
+        "rounds": report.rounds,
         "rescan": file_dict(report.rescan) if report.rescan else None,
         "timings_s": dict(report.timings),
     }
@@ -134,6 +135,8 @@ def _changes(report: RedactionReport) -> Text:
         text.append("kept: " + ", ".join(report.kept) + "\n")
     if report.frames_total is not None:
         text.append(f"frames: {report.frames_total}, unmasked tracked frames: {report.frames_unmasked}\n")
+    if report.rounds > 1:
+        text.append(f"rounds: {report.rounds} (the re-scan found more to mask; the last copy was re-scanned)\n")
     text.rstrip()
     return text
 
