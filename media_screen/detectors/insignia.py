@@ -293,7 +293,8 @@ def shared_detector(profile: Profile) -> InsigniaDetector:
             settings = {**DEFAULTS, **{k: v for k, v in profile.detector_settings(NAME).items() if k != "references"}}
             side = int(settings["reference_side"])
             references = tuple(
-                _reference(name, kind, path, side, symmetry) for name, kind, path, symmetry in _reference_entries(profile)
+                _reference(name, kind, path, side, symmetry)
+                for name, kind, path, symmetry in _reference_entries(profile)
             )
             detector = _detectors[profile.digest] = InsigniaDetector(references, settings)
         return detector

@@ -130,7 +130,9 @@ def _rectangles(gray: np.ndarray) -> list[Box]:
             contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
             for contour in contours:
                 x, y, w, h = cv2.boundingRect(contour)
-                if w < _MIN_SIZE[0] or h < _MIN_SIZE[1] or w > _MAX_FRACTION[0] * width or h > _MAX_FRACTION[1] * height:
+                if w < _MIN_SIZE[0] or h < _MIN_SIZE[1]:
+                    continue
+                if w > _MAX_FRACTION[0] * width or h > _MAX_FRACTION[1] * height:
                     continue
                 if not _ASPECT[0] <= w / h <= _ASPECT[1]:
                     continue

@@ -3,6 +3,8 @@
 OCR is RapidOCR (PP-OCRv4 models inside the installed `rapidocr-onnxruntime` package),
 shared with the police-vehicle detector through `detectors/ocr.py`. What each line means
 comes from `detectors/text_rules.py`, configured by the profile's `[detectors.text]` table.
+Licence plates are also looked for as plate-shaped regions and read from a close-up
+(`detectors/plates.py`), which finds plates the line finder misses and vanity or all-digit plates.
 """
 
 from __future__ import annotations
