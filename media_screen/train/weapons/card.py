@@ -18,7 +18,7 @@ LICENCES = {
 }
 
 # The comparison of designs (bench/weapons_designs.py), measured before the shipped recipe was chosen;
-# the figures of each are in the README, section "Weapons (B.5)".
+# the figures of each are in the README, section "Weapons (issue 14, item 3: B.5 violent material)".
 DESIGNS = (
     "1. `imagenet`: the three ImageNet weapon-group log-probabilities of EfficientNet-Lite3's own classifier "
     "(revolver; rifle and assault rifle; cleaver and letter opener), the only learned part a 7-weight logistic layer;",
@@ -74,7 +74,7 @@ def render_card(report: WeaponsReport, settings: WeaponsTrainSettings, command: 
         *DESIGNS,
         "",
         "`bench/weapons_designs.py` trains each the same way and prints its held-back figures; the README section",
-        "\"Weapons (B.5)\" has the table and why the shipped one was kept.",
+        "\"Weapons (issue 14, item 3: B.5 violent material)\" has the table and why the shipped one was kept.",
         "",
         "## Data",
         "",

@@ -26,7 +26,7 @@ class WeaponsTrainSettings:
     work_dir: Path
     output: Path  # the head's .npz
     design: HeadDesign = HeadDesign.EMBEDDING_IMAGENET
-    views: Views = Views.WHOLE_TILES  # people measured: no better (README, "Weapons (B.5)")
+    views: Views = Views.WHOLE_TILES  # people measured: no better (README, "Weapons (issue 14, item 3: B.5 violent material)")
     l2: float = 0.05
     composites: int = 0  # pasted weapons, and as many pasted look-alikes (measured: worse; README)
     seed: int = 11
