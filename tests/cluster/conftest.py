@@ -16,7 +16,7 @@ def local_ray():
     from media_screen.cluster import start_local_ray
 
     # the actors import the test-only detectors from these folders
-    search_path = os.pathsep.join([str(HERE), str(HERE.parent)])
+    search_path = os.pathsep.join(filter(None, [str(HERE), str(HERE.parent), os.environ.get("PYTHONPATH")]))
     start_local_ray(2, 100 * 2**20, runtime_env={"env_vars": {"PYTHONPATH": search_path}})
     yield ray
     ray.shutdown()
