@@ -136,6 +136,8 @@ def clip_comparison(clip: Path, labelled_frames: int, work: Path) -> None:
         stream = container.streams.video[0]
         size = f"{stream.codec_context.width}x{stream.codec_context.height}"
     print(f"clip: {clip.name} ({size}, {frames} frames)")
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores; the machine is shared)")
 
     ours_wall, ours_cpu, document = run_media_screen([clip], work / "ours")
     entry = document["files"][0]
@@ -152,6 +154,9 @@ def clip_comparison(clip: Path, labelled_frames: int, work: Path) -> None:
           f" {theirs_cpu:6.1f} CPU s -> {frames / theirs_cpu:6.1f} frames/CPU-s")
     print(f"speed ratio media-screen / deface: {theirs_wall / ours_wall:.2f}x (wall), "
           f"{theirs_cpu / ours_cpu:.2f}x (CPU)")
+    load = os.getloadavg()
+    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; copy kept after {entry.get('rounds')} "
+          f"round(s) of masking and re-scanning")
 
     indices = sorted({round(i * (frames - 1) / (labelled_frames - 1)) for i in range(labelled_frames)})
     wanted = set(indices)
