@@ -15,6 +15,7 @@ photos, the coffee cup, the page scan, the cat):
   clean_cat.jpg             the cat photo, untouched apart from scaling: nothing to find
   internal_affairs_memo.jpg the scanned page headed INTERNAL AFFAIRS with an IA case number (B.7)
   hate_graffiti.jpg         a brick wall sprayed with a numeric hate code and a hate slogan (B.5)
+  seized_revolver.jpg       a revolver drawn by scripts/draw_weapon.py on a plain surface (B.5 weapon)
 
 Each photo's expected verdicts (from policy.py and the default profile), sections and
 detection kinds go into sample_media/expected.json; only this script's keys are replaced.
@@ -38,6 +39,7 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import detector_artwork as art  # noqa: E402
+import draw_weapon  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCES = REPO / "media_screen" / "assets" / "references"
@@ -241,6 +243,11 @@ SAMPLES: dict[str, tuple[Callable[[], np.ndarray], dict]] = {
         "official": "DO_NOT_POST", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
         "sections": ["B.5"], "detections": ["derogatory_text"],
         "note": "numeric hate code 1488 and the slogan WHITE POWER sprayed on a brick wall (derogatory lexicon)",
+    }),
+    "seized_revolver.jpg": (draw_weapon.revolver_picture, {
+        "official": "REVIEW", "personal": "REVIEW", "covert": "REVIEW",
+        "sections": ["B.5"], "detections": ["weapon"],
+        "note": "a drawn revolver alone, as in a seized-weapon photo: review (with a face or a police item, personal and covert would block)",
     }),
     "clean_cat.jpg": (clean_cat, {
         "official": "CLEAR", "personal": "CLEAR", "covert": "CLEAR",
