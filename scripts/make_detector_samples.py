@@ -16,6 +16,8 @@ photos, the coffee cup, the page scan, the cat):
   internal_affairs_memo.jpg the scanned page headed INTERNAL AFFAIRS with an IA case number (B.7)
   hate_graffiti.jpg         a brick wall sprayed with a numeric hate code and a hate slogan (B.5)
   seized_revolver.jpg       a revolver drawn by scripts/draw_weapon.py on a plain surface (B.5 weapon)
+  hate_symbol_wall.jpg      a swastika drawn by scripts/draw_hate_symbols.py, spray-painted on a rendered
+                            wall between a door and a drainpipe (B.5 hate symbol)
 
 Each photo's expected verdicts (from policy.py and the default profile), sections and
 detection kinds go into sample_media/expected.json; only this script's keys are replaced.
@@ -39,6 +41,7 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import detector_artwork as art  # noqa: E402
+import draw_hate_symbols  # noqa: E402
 import draw_weapon  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,8 +83,8 @@ def paste_warped(background: np.ndarray, art_bgra: np.ndarray, quad, light=(1.0,
     background[:] = mixed.clip(0, 255).astype(np.uint8)
 
 
-def add_noise(image: np.ndarray, sigma: float = 3.0) -> np.ndarray:
-    noise = np.random.default_rng(RNG_SEED).normal(0, sigma, image.shape)
+def add_noise(image: np.ndarray, sigma: float = 3.0, seed: int = RNG_SEED) -> np.ndarray:
+    noise = np.random.default_rng(seed).normal(0, sigma, image.shape)
     return (image.astype(np.float32) + noise).clip(0, 255).astype(np.uint8)
 
 
@@ -195,6 +198,47 @@ def hate_graffiti() -> np.ndarray:
     return add_noise(photo)
 
 
+def sprayed(symbol: Image.Image, seed: int = RNG_SEED, pad: int = 60) -> np.ndarray:
+    """Paint cover (0..1) of a drawn symbol's black strokes, sprayed: soft edges and a grainy overspray mist."""
+    ink = 1.0 - np.asarray(symbol.convert("L"), dtype=np.float32) / 255.0
+    ink = cv2.copyMakeBorder(ink, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    grain = cv2.GaussianBlur(np.random.default_rng(seed).random(ink.shape, np.float32), (0, 0), 0.8)
+    mist = cv2.GaussianBlur(ink, (0, 0), 12.0) * (1 + 0.64 * (grain - grain.mean()))
+    return np.clip(0.93 * cv2.GaussianBlur(ink, (0, 0), 2.0) + 0.25 * mist, 0, 1)
+
+
+def hate_symbol_wall(symbol: Image.Image | None = None, seed: int = RNG_SEED) -> np.ndarray:
+    """`symbol` (default: the counter-clockwise swastika of scripts/draw_hate_symbols.py) spray-painted about
+    400 px wide on a pebble-dash wall, turned a little and seen a little from the left, between a door and a
+    drainpipe. bench/hate_symbol_paint.py renders it with each reference and other seeds."""
+    width, height, ground = 1440, 960, 820
+    gravel = data.gravel()  # the render; the door's frame hides where two copies of the texture meet (x = 480)
+    texture = np.hstack([cv2.resize(np.rot90(gravel), (960, 960), interpolation=cv2.INTER_CUBIC)[:, : width - 960],
+                         cv2.resize(gravel, (960, 960), interpolation=cv2.INTER_CUBIC)]).astype(np.float32)
+    render = 170 + (cv2.GaussianBlur(texture, (0, 0), 1.2) - texture.mean()) * 0.45
+    photo = np.stack([render * 0.62, render * 0.85, render * 1.05], axis=-1)  # ochre (BGR)
+    cover = sprayed(symbol if symbol is not None else draw_hate_symbols.swastika(clockwise=False), seed)
+    h, w = cover.shape
+    homography = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
+                                             np.float32([[560, 200], [950, 228], [958, 640], [548, 610]]))
+    cover = cv2.warpPerspective(cover, homography, (width, height))[:, :, None]
+    relief = render[:, :, None] / render.mean()  # the paint lies on the pebbles: it takes their shading
+    photo = photo * (1 - cover) + np.float32([30, 26, 28]) * relief * cover
+    pavement = cv2.resize(np.tile(data.grass(), (1, 3)), (width, height - ground)).astype(np.float32)
+    photo[ground:] = (95 + (pavement - pavement.mean()) * 0.35)[:, :, None]
+    photo[ground - 14 : ground] *= np.linspace(1.0, 0.55, 14)[:, None, None]  # the wall's foot in shadow
+    across = np.linspace(-1, 1, 40)  # a drainpipe, lit from the left, with its shadow and two brackets
+    photo[:ground, 1250:1290] = (120 + 90 * np.sqrt(1 - across**2) - 25 * across)[None, :, None] * [0.95, 0.98, 1.0]
+    photo[:ground, 1290:1302] *= 0.7
+    for y in (120, 470):
+        photo[y : y + 16, 1244:1296] = (70, 72, 75)
+    photo[150 : ground - 14, 220:490] = 215  # a green door in a light frame, with its handle
+    photo[160 : ground - 14, 230:480] = np.float32([52, 78, 44]) * np.linspace(1.1, 0.85, ground - 174)[:, None, None]
+    photo[460:490, 255:272] = (150, 160, 170)
+    photo *= np.linspace(0.85, 1.05, width)[None, :, None] * np.linspace(1.05, 0.9, height)[:, None, None]
+    return add_noise(photo.clip(0, 255).astype(np.uint8), seed=seed)
+
+
 def clean_cat() -> np.ndarray:
     return add_noise(upscale(data.chelsea(), 800))
 
@@ -248,6 +292,11 @@ SAMPLES: dict[str, tuple[Callable[[], np.ndarray], dict]] = {
         "official": "REVIEW", "personal": "REVIEW", "covert": "REVIEW",
         "sections": ["B.5"], "detections": ["weapon"],
         "note": "a drawn revolver alone, as in a seized-weapon photo: review (with a face or a police item, personal and covert would block)",
+    }),
+    "hate_symbol_wall.jpg": (hate_symbol_wall, {
+        "official": "REVIEW", "personal": "DO_NOT_POST", "covert": "DO_NOT_POST",
+        "sections": ["B.5"], "detections": ["hate_symbol"],
+        "note": "a counter-clockwise swastika (drawn as the reference is) spray-painted on a wall, named by the insignia detector: review for the official account (religious and historical uses exist), not posted from personal or covert accounts",
     }),
     "clean_cat.jpg": (clean_cat, {
         "official": "CLEAR", "personal": "CLEAR", "covert": "CLEAR",
