@@ -56,6 +56,8 @@ DEFAULTS: Mapping[str, Any] = {
     "min_correlation": 0.4,  # grey-level NCC of the warped-back region with the reference
 }
 TEMPLATE_SIDE = 64  # the appearance check compares mark and frame at this size
+TURN_TOLERANCE = 20.0  # degrees: a symmetric mark's match agrees with a pose turned this far from it
+TURN_HYPOTHESES = 4  # turns of a symmetric mark tried per frame
 _features = FrameCache()
 
 
@@ -74,6 +76,7 @@ class Reference:
     template: np.ndarray  # the outline's grey levels at TEMPLATE_SIDE, float32, zero mean inside the mask
     template_mask: np.ndarray  # bool, where the mark is opaque
     symmetry: int = 1  # copies of each of its keypoints the mark holds (a swastika's four arms: 4)
+    angles: np.ndarray | None = None  # N, each keypoint's SIFT orientation in degrees
 
 
 @dataclass(frozen=True)
@@ -154,16 +157,17 @@ class InsigniaDetector:
         if descriptors is None or len(keypoints) < self.settings["min_inliers"]:
             return []
         points = np.float32([kp.pt for kp in keypoints])
+        angles = np.float32([kp.angle for kp in keypoints])
         found = []
         for reference in self.references:
-            for match in self._find(reference, points, descriptors, gray):
+            for match in self._find(reference, points, angles, descriptors, gray):
                 found.append(_rescaled(match, 1.0 / scale))
         return _strongest_per_place(found)
 
     def _find(
-        self, reference: Reference, points: np.ndarray, descriptors: np.ndarray, gray: np.ndarray
+        self, reference: Reference, points: np.ndarray, angles: np.ndarray, descriptors: np.ndarray,
+        gray: np.ndarray,
     ) -> list[InsigniaMatch]:
-        shape = gray.shape
         # Lowe's ratio test against the first neighbour beyond the mark's own symmetry: each corner of a
         # swastika has three twins on the other arms, so its fifth-nearest frame keypoint is the first
         # that cannot be the same corner. RANSAC then keeps the one consistent rotation.
@@ -172,22 +176,52 @@ class InsigniaDetector:
         ratio = float(self.settings["ratio"])
         good = [m[i] for m in pairs if len(m) == copies + 1 for i in range(copies)
                 if m[i].distance < ratio * m[copies].distance]
+        if copies == 1 or reference.angles is None:
+            return self._instances(reference, good, points, gray)
+        # A symmetric mark: each corner matched all its twins, and a match to a twin agrees with a turned copy
+        # of the pose, not with the pose. The keypoints' orientations tell the copies apart: for the matches
+        # of one pose, frame angle - reference angle is the pose's turn. Each turn the matches agree on is
+        # tried with its own matches only.
+        turns = (angles[[m.trainIdx for m in good]] - reference.angles[[m.queryIdx for m in good]]) % 360.0
+        found: list[InsigniaMatch] = []
+        for turn in _turn_hypotheses(turns, int(self.settings["min_inliers"]), TURN_HYPOTHESES):
+            agreeing = _angle_apart(turns, turn) <= TURN_TOLERANCE
+            found += self._instances(reference, [m for m, keep in zip(good, agreeing) if keep], points, gray, good)
+        return _strongest_per_place(found)[: int(self.settings["max_instances"])]
+
+    def _instances(
+        self, reference: Reference, good: list, points: np.ndarray, gray: np.ndarray, support: list | None = None
+    ) -> list[InsigniaMatch]:
+        """Copies of the mark that `good` matches agree on: RANSAC, keep a sane match, drop its inliers, repeat.
+        With `support`, a pose found from `good` counts its inliers among those matches instead."""
+        shape = gray.shape
         found: list[InsigniaMatch] = []
         minimum = int(self.settings["min_inliers"])
+        ransac_px = float(self.settings["ransac_px"])
         while len(good) >= minimum and len(found) < int(self.settings["max_instances"]):
             source = np.float32([reference.points[m.queryIdx] for m in good])
             target = np.float32([points[m.trainIdx] for m in good])
-            homography, mask = cv2.findHomography(source, target, cv2.RANSAC, float(self.settings["ransac_px"]))
+            homography, mask = cv2.findHomography(source, target, cv2.RANSAC, ransac_px)
             if homography is None:
                 break
             inlier = mask.ravel().astype(bool)
             if inlier.sum() < minimum:
                 break
+            counted, counted_source, supported = int(inlier.sum()), source[inlier], None
+            if support is not None:
+                every_source = np.float32([reference.points[m.queryIdx] for m in support])
+                every_target = np.float32([points[m.trainIdx] for m in support])
+                mapped = cv2.perspectiveTransform(every_source.reshape(-1, 1, 2), homography).reshape(-1, 2)
+                supported = np.linalg.norm(mapped - every_target, axis=1) <= ransac_px
+                counted, counted_source = int(supported.sum()), every_source[supported]
             quad = cv2.perspectiveTransform(reference.outline.reshape(-1, 1, 2), homography).reshape(-1, 2)
-            if self._sane(quad, reference, source[inlier], shape) and self._looks_alike(gray, quad, reference):
+            if self._sane(quad, reference, counted_source, shape) and self._looks_alike(gray, quad, reference):
                 scale = math.sqrt(abs(cv2.contourArea(quad.astype(np.float32))) / reference.area)
-                found.append(InsigniaMatch(reference, quad, int(inlier.sum()), len(good), scale))
+                found.append(InsigniaMatch(reference, quad, counted, len(good) if support is None else len(support),
+                                           scale))
             good = [m for m, used in zip(good, inlier) if not used]  # look for another copy
+            if supported is not None:
+                support = [m for m, used in zip(support, supported) if not used]
         return found
 
     def _sane(self, quad: np.ndarray, reference: Reference, inlier_points: np.ndarray, shape) -> bool:
@@ -250,6 +284,25 @@ def _strongest_per_place(matches: list[InsigniaMatch]) -> list[InsigniaMatch]:
         if all(_overlap_of_smaller(match.box, other.box) <= 0.5 for other in kept):
             kept.append(match)
     return kept
+
+
+def _turn_hypotheses(turns: np.ndarray, minimum: int, most: int) -> list[float]:
+    """The turns (degrees) many matches agree on: peaks of their circular histogram, strongest first."""
+    bins = 36
+    counts = np.bincount((turns // (360.0 / bins)).astype(int) % bins, minlength=bins).astype(float)
+    smooth = counts + 0.5 * (np.roll(counts, 1) + np.roll(counts, -1))
+    peaks = [i for i in range(bins) if smooth[i] >= minimum / 2 and smooth[i] >= smooth[i - 1]
+             and smooth[i] > smooth[(i + 1) % bins]]
+    centres = []
+    for i in sorted(peaks, key=lambda i: -smooth[i])[:most]:  # circular mean of the peak and its neighbours
+        near = np.radians(turns[_angle_apart(turns, (i + 0.5) * 360.0 / bins) <= 1.5 * 360.0 / bins])
+        centres.append(float(np.degrees(np.arctan2(np.sin(near).mean(), np.cos(near).mean()))) % 360.0)
+    return centres
+
+
+def _angle_apart(angles: np.ndarray, angle: float) -> np.ndarray:
+    """Circular distance in degrees, 0..180."""
+    return np.abs((angles - angle + 180.0) % 360.0 - 180.0)
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -353,4 +406,4 @@ def _describe_reference(name: str, kind: DetectionKind, path: Path, sha256: str,
     template = cv2.resize(gray[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA).astype(np.float32)
     template_mask = cv2.resize(mask[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA) > 127
     return Reference(name, kind, path, sha256, np.float32([kp.pt for kp in keypoints]), descriptors, outline,
-                     float(w * h), template, template_mask)
+                     float(w * h), template, template_mask, angles=np.float32([kp.angle for kp in keypoints]))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from media_screen.config import parse_profile
-from media_screen.detectors.insignia import InsigniaDetector
+from media_screen.detectors.insignia import InsigniaDetector, _angle_apart, _turn_hypotheses
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import DetectionKind, Frame
 
@@ -105,3 +105,35 @@ def test_marks_sharing_a_seal_are_reported_once_as_the_stronger_match(insignia):
     frame = Frame(cv2.resize(car, (4032, 3024), interpolation=cv2.INTER_CUBIC))
     # when the insignia detector looks, then only the decal is reported for that place
     assert [d.evidence["reference"] for d in insignia.detect(frame)] == ["Concord PD door decal"]
+
+
+def test_the_turns_of_a_symmetric_marks_matches_are_told_apart():
+    # given the turns (frame minus reference keypoint orientation) of a four-fold mark's matches, seen turned
+    # 30 degrees: its corners matched every twin, so the turns gather at 30, 120, 210 and 300 degrees, 10 to 25
+    # matches each, with 60 stray matches spread all round
+    rng = np.random.default_rng(0)
+    gathered = [(turn + rng.normal(0, 5, count)) % 360 for turn, count in ((30, 25), (120, 20), (210, 15), (300, 10))]
+    turns = np.concatenate([*gathered, rng.uniform(0, 360, 60)])
+    # when the turns the matches agree on are looked for
+    found = _turn_hypotheses(turns, minimum=12, most=4)
+    # then each of the four, the best supported first, each within a few degrees
+    assert len(found) == 4
+    assert np.all(_angle_apart(np.array(found), np.array([30, 120, 210, 300])) <= 4)
+
+
+def test_stray_matches_agree_on_no_turn():
+    # given 40 matches turned every which way, when turns are looked for, then none is supported enough
+    turns = np.random.default_rng(1).uniform(0, 360, 40)
+    assert _turn_hypotheses(turns, minimum=12, most=4) == []
+
+
+def test_a_collapsed_homography_is_refused(insignia):
+    # given a pose that maps the whole reference onto a line (the collapse RANSAC settled on when a symmetric
+    # mark's corners all matched their twins)
+    reference = insignia.references[0]
+    collapsed = np.float64([[1.0, 1.0, 100.0], [1.0, 1.0, 100.0], [0.0, 0.0, 1.0]])
+    quad = cv2.perspectiveTransform(reference.outline.reshape(-1, 1, 2), collapsed).reshape(-1, 2)
+    # when its outline is checked, then it is not a view of a flat mark, however spread its inliers
+    assert not insignia._sane(quad, reference, reference.points, (1000, 1000))
+    # and the mark's own pose is
+    assert insignia._sane(reference.outline + 50, reference, reference.points, (1000, 1000))
