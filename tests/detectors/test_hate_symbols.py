@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -12,7 +14,8 @@ from media_screen.detectors.insignia import InsigniaDetector
 from media_screen.model import Audience, DetectionKind, Frame, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
 
-HATE = Path(__file__).resolve().parents[2] / "media_screen" / "assets" / "references" / "hate"
+REPO = Path(__file__).resolve().parents[2]
+HATE = REPO / "media_screen" / "assets" / "references" / "hate"
 
 # (reference file, the name the profile gives it, side in the photo, turn in degrees)
 SYMBOLS = [
@@ -76,6 +79,32 @@ def test_the_mirror_image_is_named_as_the_other_orientation(detector, coffee):
     # when matched, then it is the counter-clockwise reference that is named (mirrored matches are refused)
     found = [d.evidence["reference"] for d in detector.detect(frame) if d.kind == DetectionKind.HATE_SYMBOL]
     assert found == ["swastika (counter-clockwise)"]
+
+
+@lru_cache(maxsize=1)
+def samples_script():
+    """scripts/make_detector_samples.py, which paints a symbol on the wall of the hate-symbol sample."""
+    spec = importlib.util.spec_from_file_location("make_detector_samples", REPO / "scripts" / "make_detector_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("symbol_file", "name"), [(file, name) for file, name, _, _ in SYMBOLS])
+def test_a_symbol_spray_painted_on_a_wall_is_found_and_named(detector, symbol_file, name):
+    # given the sample's wall with the symbol spray-painted on it, drawn by scripts/draw_hate_symbols.py (seed 4:
+    # before each symmetric mark's matches were split by turn, the clockwise swastika and the Celtic cross were
+    # missed in this rendering, RANSAC settling first on a collapsed homography)
+    samples = samples_script()
+    wall = samples.hate_symbol_wall(samples.draw_hate_symbols.SYMBOLS[symbol_file](), seed=4)
+    # when the insignia detector looks at it
+    found = [d for d in detector.detect(Frame(wall)) if d.kind == DetectionKind.HATE_SYMBOL]
+    # then that symbol, named, where it was painted (centre of the painted square about (754, 420)), with
+    # inliers to spare
+    assert [d.evidence["reference"] for d in found] == [name]
+    cx, cy = found[0].box.center
+    assert abs(cx - 754) < 60 and abs(cy - 420) < 60
+    assert found[0].evidence["inliers"] >= detector.settings["min_inliers"] + 3
 
 
 @pytest.mark.parametrize("what", ["plus sign", "plain cross", "window grid"])
