@@ -19,10 +19,13 @@ below the "held-back" line comes from people the threshold never saw:
 Embeddings are cached under the user's cache folder (keyed by file content and model), so a rerun
 only recomputes what changed. Skips cleanly when the evaluation set is absent.
 
+With --by-size it only measures how much identity a face 8..32 px tall still carries when its box is known
+(the legible size at the published size, README "Published size"), then stops.
+
 With --variants it then shows what limits the false-match rate and measures the designs tried against it
 (bench/faceid_variants.py): one table, the same split.
 
-Run:  ~/.venvs/media-screen/bin/python bench/eval_faceid.py [EVAL_DIR] [--no-shrink] [--variants]
+Run:  ~/.venvs/media-screen/bin/python bench/eval_faceid.py [EVAL_DIR] [--no-shrink] [--by-size] [--variants]
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from media_screen.detectors.faces import FaceDetector  # noqa: E402
 from media_screen.detectors.protected import ProtectedSettings  # noqa: E402
 from media_screen.faceid.embedder import FaceEmbedder, model_info, model_paths  # noqa: E402
 from media_screen.faceid.quality import FaceQuality  # noqa: E402
-from media_screen.model import Detection, Frame  # noqa: E402
+from media_screen.model import Box, Detection, Frame  # noqa: E402
 from media_screen.store.watchlist import Watchlist  # noqa: E402
 from media_screen.faceid.matching import closest  # noqa: E402
 from media_screen.userdirs import cache_dir  # noqa: E402
@@ -59,6 +62,7 @@ SPLIT_SALT = b"media-screen faceid split v1"
 TARGET_FMR = 1e-3
 ENROL_PHOTOS = 3
 SHRINK_TO_PX = (24, 32, 40, 48, 56, 64, 72)
+IDENTIFY_AT_PX = (8, 10, 12, 16, 20, 24, 32)  # --by-size: face heights at which identity is measured, box known
 SIZE_BINS = ((0, 60), (60, 70), (70, 80), (80, 120), (120, 100_000))
 
 
@@ -242,6 +246,43 @@ def shrinking(root: Path, photos: list[Photo], faces: FaceDetector, embedder: Fa
         print(f"    {target:7d}  {found / n:5.3f}  {true / n:10.3f}  {false / n:11.4f}")
 
 
+def identity_by_size(root: Path, photos: list[Photo], faces: FaceDetector, embedder: FaceEmbedder,
+                     threshold: float) -> None:
+    """How much identity a face N px tall still carries, apart from finding it: each probe (face >= 64 px) is
+    found at full size, then the photo is shrunk so that face is N px tall (area averaging, as a platform
+    shrinks) and embedded from the full-size box scaled with it. Prints, per size, the true-match rate at the
+    tuned threshold, the closed-set rank-1 rate among the enrolled people (chance: 1 in their number), and
+    the false-match rate (another person within the threshold). A face that the embedder still names well
+    above chance identifies someone to a machine; people who know the person need less (README)."""
+    watchlist, probes = gallery(photos)
+    probes = [p for p in probes if p.face_px >= 64][:200]
+    print(f"  identity by face size (box known): {len(probes)} probes shrunk, against {len(watchlist.people)} people "
+          f"(chance of rank-1: {1 / len(watchlist.people):.3f}); load average {os.getloadavg()[0]:.1f}")
+    print("    face px  true match  rank-1 (closed set)  false match")
+    found = {}
+    for probe in probes:
+        pixels = cv2.imread(str(root / probe.file), cv2.IMREAD_COLOR)
+        detected = faces.detect(Frame(pixels))
+        if detected:
+            found[probe.file] = (pixels, labelled_face(detected, pixels.shape[1], pixels.shape[0]).box)
+    for target in IDENTIFY_AT_PX:
+        true = rank_one = false = 0
+        for probe in probes:
+            if probe.file not in found:
+                continue
+            pixels, box = found[probe.file]
+            scale = min(1.0, target / box.height)
+            small = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            vector = embedder.embed(small, Box(box.x1 * scale, box.y1 * scale, box.x2 * scale, box.y2 * scale))
+            others = Watchlist(watchlist.model, tuple(p for p in watchlist.people if p.name != probe.identity))
+            own = Watchlist(watchlist.model, tuple(p for p in watchlist.people if p.name == probe.identity))
+            true += closest(vector, own, threshold).is_match
+            rank_one += closest(vector, watchlist, threshold).name == probe.identity
+            false += closest(vector, others, threshold).is_match
+        n = len(probes)
+        print(f"    {target:7d}  {true / n:10.3f}  {rank_one / n:19.3f}  {false / n:11.4f}")
+
+
 def groups(root: Path, rows: list[dict], photos: list[Photo], faces: FaceDetector, embedder: FaceEmbedder,
            settings: ProtectedSettings) -> None:
     """Everyone who appears in any group photo enrolled at once (first three single photos each); every
@@ -288,6 +329,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--no-shrink", action="store_true", help="skip the shrinking test (the slow part)")
+    parser.add_argument("--by-size", action="store_true",
+                        help="only: how much identity a face 8-32 px tall carries, its box known (the legible size)")
     parser.add_argument("--variants", action="store_true",
                         help="then what limits the false-match rate, and the designs tried (bench/faceid_variants.py)")
     args = parser.parse_args()
@@ -310,6 +353,10 @@ def main() -> int:
     for name in ("tune", "held-back"):
         people = {p.identity for p in halves[name]}
         print(f"{name}: {len(halves[name])} photos of {len(people)} people")
+    if args.by_size:
+        print("\nheld-back half:")
+        identity_by_size(args.eval_dir, halves["held-back"], faces, embedder, float(settings.threshold))
+        return 0
 
     distances, same, _ = pair_distances(halves["tune"])
     threshold = threshold_at(distances[~same], TARGET_FMR)
