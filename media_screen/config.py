@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import tomllib
@@ -86,11 +87,22 @@ class Profile:
     text_field_rules: Mapping[str, str] = field(default_factory=dict)  # kind -> rule for metadata text and captions
     publish_sides: Mapping[PublishTarget, int] = field(default_factory=lambda: PUBLISH_LONG_SIDES)  # [publish]
     publish_default: PublishTarget = DEFAULT_PUBLISH  # the department's default target
+    analysed_at: PublishTarget | None = None  # set by a scan (analysed_for); None: pictures as they are
 
     def publish_long_side(self, target: PublishTarget | None) -> int | None:
         """Long side analysed for `target` (None: the profile's default); None means the original size."""
         target = self.publish_default if target is None else PublishTarget(target)
         return None if target == PublishTarget.FULL else self.publish_sides[target]
+
+    def analysed_for(self, target: PublishTarget | None) -> "Profile":
+        """This profile as detectors built for a scan at `target` (None: the default) see it: a detector whose
+        settings differ at a platform's size (faces: the legible size) reads `analyses_published_size`."""
+        return dataclasses.replace(self, analysed_at=self.publish_default if target is None else PublishTarget(target))
+
+    @property
+    def analyses_published_size(self) -> bool:
+        """Whether detectors built from this profile see pictures at a platform's size (not the original's)."""
+        return self.analysed_at not in (None, PublishTarget.FULL)
 
     def detector_settings(self, name: str) -> Mapping[str, Any]:
         """The `[detectors.<name>]` table, empty when absent."""

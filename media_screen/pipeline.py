@@ -73,7 +73,8 @@ class Screener:
 
     def detectors(self) -> list[Detector]:
         if self._detectors is None:
-            self._detectors = registry.load_detectors(self.detector_names, self.profile)
+            analysed = self.profile.analysed_for(self.options.publish)  # detectors know the size they see
+            self._detectors = registry.load_detectors(self.detector_names, analysed)
         return self._detectors
 
     def scan_file(self, path: Path) -> FileReport:

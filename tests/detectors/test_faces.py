@@ -8,7 +8,7 @@ import pytest
 
 from detector_samples import ASTRONAUT_FACE
 from media_screen.detectors.centerface import STRIDE, decode, non_max_suppression
-from media_screen.detectors.faces import FaceDetector, FaceSettings, plan_passes
+from media_screen.detectors.faces import FaceDetector, FaceSettings, plan_passes, verify_scale_limit
 from media_screen.model import Box, DetectionKind, Frame
 
 
@@ -65,6 +65,57 @@ def test_small_frames_get_one_pass_and_12_mp_frames_get_overlapping_search_tiles
     assert covered.all()
     spans_x = sorted({(t.crop[0], t.crop[2]) for t in tiles})
     assert all(a[1] - b[0] > tiles[0].max_face_px for a, b in zip(spans_x, spans_x[1:]))
+
+
+def test_at_a_platforms_size_photos_are_searched_down_to_the_legible_size(profile):
+    from media_screen.config import PublishTarget
+
+    # given the default profile as a scan at facebook's size sees it (2048 px long side)
+    published = FaceDetector.from_profile(profile.analysed_for(PublishTarget.FACEBOOK))
+    # then a photo (no time) is searched down to the legible size, 16 px in published pixels, where such a face
+    # is 24 px tall (the published picture enlarged 1.5x), and candidates may be verified enlarged 2x
+    photo = published.settings_for(Frame(np.zeros((1536, 2048, 3), np.uint8)))
+    assert (photo.min_face_px, photo.search_face_px) == (16, 24)
+    _whole, *tiles = plan_passes(2048, 1536, photo)
+    assert tiles and all(tile.scale == pytest.approx(1.5) and tile.can_verify for tile in tiles)
+    assert verify_scale_limit(photo) == pytest.approx(2.0)
+    # while video frames, --publish full and a profile not analysed for a target keep today's search
+    video_frame = Frame(np.zeros((1080, 1920, 3), np.uint8), time_s=1.0)
+    assert published.settings_for(video_frame).min_face_px == 24
+    for profile_seen in (profile.analysed_for(PublishTarget.FULL), profile):
+        detector = FaceDetector.from_profile(profile_seen)
+        assert detector.settings_for(Frame(np.zeros((1536, 2048, 3), np.uint8))).min_face_px == 24
+        assert verify_scale_limit(detector.settings) == 1.0
+
+
+def test_faces_of_the_legible_size_at_the_published_size_are_found(profile, astronaut, coffee, tmp_path):
+    from media_screen.config import PublishTarget, ScanOptions
+    from media_screen.pipeline import Screener
+
+    # given a 4096 x 3072 photo with the astronaut's face 32 px tall at four places (one across the search
+    # tiles' seams): 16 px tall, the legible size, once published at 2048 x 1536
+    x1, y1, x2, y2 = ASTRONAUT_FACE
+    factor = 32 / (y2 - y1)
+    head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
+                      interpolation=cv2.INTER_AREA)
+    canvas = cv2.resize(coffee, (4096, 3072), interpolation=cv2.INTER_LINEAR)
+    pasted = []
+    for left, top in ((300, 300), (1500, 1100), (2600, 1500), (1966, 1480)):
+        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
+        margin = 40 * factor
+        pasted.append(Box(left + margin, top + margin, left + margin + (x2 - x1) * factor,
+                          top + margin + (y2 - y1) * factor))
+    path = tmp_path / "crowd_far_away.jpg"
+    assert cv2.imwrite(str(path), canvas, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    # when scanned for facebook (the department's default)
+    options = ScanOptions(detectors=("faces",), publish=PublishTarget.FACEBOOK)
+    report = Screener(profile, options).scan_file(path)
+    # then it was analysed at 2048 px, and every face is found, in the original's pixels
+    assert (report.analysed.width, report.analysed.height) == (2048, 1536)
+    found = [d for d in report.detections if d.kind == DetectionKind.FACE and d.score >= profile.threshold("face")]
+    for face in pasted:
+        assert max((d.box.iou(face) for d in found), default=0) > 0.5, (face, found)
+    assert len(found) == len(pasted)
 
 
 def test_the_astronauts_face_is_found_where_it_is(faces, astronaut_frame):
