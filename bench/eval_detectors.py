@@ -136,14 +136,17 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
         timings["faces"].append((time.perf_counter() - started) * 1000)
     threshold = profile.threshold(DetectionKind.FACE.value)
     print(f"faces ({len(rows)} images; counted from score {threshold:g})")
-    print(f"  {'threshold':>9s} {'recall':>14s} {'precision':>14s} {'false faces/img':>17s} {'|count error|':>14s}")
+    print(f"  {'threshold':>9s} {'recall':>14s} {'precision':>14s} {'precision*':>14s} {'false faces/img':>17s} "
+          f"{'|count error|':>14s}")
     for value in sorted({threshold, *FACE_THRESHOLDS}):
         figures = _face_figures(scored, value, Box)
         mark = "  <- profile" if value == threshold else ""
         print(
-            f"  {value:9.2f} {figures['recall']:>14s} {figures['precision']:>14s} "
+            f"  {value:9.2f} {figures['recall']:>14s} {figures['precision']:>14s} {figures['precision_boxed']:>14s} "
             f"{figures['false_faces']:>17s} {figures['count_error']:>14s}{mark}"
         )
+    print("  precision*: an unmatched face shorter than half the photo's smallest box is not scored (the boxes stop at "
+          "37 px: dlib's annotations leave smaller faces unboxed)")
     print("  counts at the profile threshold (found / expected), images without boxes:")
     for row, found in scored:
         if row["category"] != "no_faces" and not row["gt_boxes_xywh"]:
@@ -207,13 +210,15 @@ def _small_faces_in_a_12_mp_photo(detector, threshold: float) -> None:
     started = time.perf_counter()
     found = [d for d in detector.detect(Frame(np.ascontiguousarray(canvas))) if d.score >= threshold]
     elapsed = (time.perf_counter() - started) * 1000
-    matched = _match_at_iou(found, truth, 0.5)
+    missed = _unmatched(found, truth, 0.5)
+    matched = len(truth) - len(missed)
     print(f"  small faces in 12 MP (synthetic, 24-32 px): found {matched}/{len(truth)}, "
           f"other detections {len(found) - matched}, {elapsed:.0f} ms")
+    _by_analysed_size(detector, truth, missed, 4000)
 
 
 def _face_figures(scored: list, threshold: float, box_type) -> dict[str, str]:
-    true_pos = false_pos = boxed = false_faces = no_face_images = 0
+    true_pos = false_pos = unboxed_small = boxed = false_faces = no_face_images = 0
     count_errors = []
     for row, found in scored:
         faces = [d for d in found if d.score >= threshold]
@@ -223,6 +228,10 @@ def _face_figures(scored: list, threshold: float, box_type) -> dict[str, str]:
             boxed += len(truth)
             true_pos += matched
             false_pos += len(faces) - matched
+            smallest = min(box.height for box in truth)
+            unboxed_small += sum(
+                face.box.height < smallest / 2 and max(face.box.iou(box) for box in truth) < 0.5 for face in faces
+            )
         elif row["category"] == "no_faces":
             no_face_images += 1
             false_faces += len(faces)
@@ -231,9 +240,12 @@ def _face_figures(scored: list, threshold: float, box_type) -> dict[str, str]:
     recall = f"{true_pos / boxed:.3f} ({true_pos}/{boxed})" if boxed else "-"
     found_total = true_pos + false_pos
     precision = f"{true_pos / found_total:.3f} ({true_pos}/{found_total})" if found_total else "-"
+    scored_total = found_total - unboxed_small
+    precision_boxed = f"{true_pos / scored_total:.3f} ({true_pos}/{scored_total})" if scored_total else "-"
     per_image = f"{false_faces / no_face_images:.3f} ({false_faces}/{no_face_images})" if no_face_images else "-"
     error = f"{statistics.fmean(count_errors):.2f} (n={len(count_errors)})" if count_errors else "-"
-    return {"recall": recall, "precision": precision, "false_faces": per_image, "count_error": error}
+    return {"recall": recall, "precision": precision, "precision_boxed": precision_boxed, "false_faces": per_image,
+            "count_error": error}
 
 
 def _real_small_faces_in_12_mp_photos(set_dir: Path, rows: list[dict[str, str]], detector, threshold: float) -> None:
@@ -246,7 +258,7 @@ def _real_small_faces_in_12_mp_photos(set_dir: Path, rows: list[dict[str, str]],
     if not annotated or not backgrounds:
         return
     matched = total = other = 0
-    elapsed = []
+    elapsed, all_truth, all_missed = [], [], []
     for index, size in enumerate((24, 28, 32)):
         canvas = cv2.resize(cv2.imread(str(set_dir / backgrounds[index % len(backgrounds)]["file"])), (4000, 3000))
         truth = []
@@ -262,22 +274,43 @@ def _real_small_faces_in_12_mp_photos(set_dir: Path, rows: list[dict[str, str]],
         started = time.perf_counter()
         found = [d for d in detector.detect(Frame(canvas)) if d.score >= threshold]
         elapsed.append((time.perf_counter() - started) * 1000)
-        hits = _match_at_iou(found, truth, 0.4)
+        missed = _unmatched(found, truth, 0.4)
+        hits = len(truth) - len(missed)
         matched, total, other = matched + hits, total + len(truth), other + len(found) - hits
+        all_truth, all_missed = all_truth + truth, all_missed + missed
     print(f"  small real faces in 12 MP (annotated photos shrunk to 24/28/32 px faces): found {matched}/{total}, "
           f"other detections {other}, {statistics.median(elapsed):.0f} ms median")
+    _by_analysed_size(detector, all_truth, all_missed, 4000)
+
+
+def _by_analysed_size(detector, truth: list, missed: list, long_side: int) -> None:
+    """Faces at least the search's smallest face at the size analysed (at a platform's size: the legible size)
+    found, and the height of each missed face at that size."""
+    scale = min(1.0, LONG_SIDE / long_side) if LONG_SIDE else 1.0
+    smallest = getattr(detector, "photo_settings", None)
+    if smallest is None:
+        return
+    smallest = smallest.min_face_px
+    large = [box for box in truth if box.height * scale >= smallest]
+    large_missed = [box for box in missed if box.height * scale >= smallest]
+    heights = ", ".join(f"{box.height * scale:.1f}" for box in sorted(missed, key=lambda b: b.height)) or "none"
+    print(f"    at the size analysed: faces from {smallest} px (the search's smallest) found "
+          f"{len(large) - len(large_missed)}/{len(large)}; missed faces' heights there: {heights} px")
 
 
 def _match_at_iou(found: list[Detection], truth: list, min_iou: float) -> int:
     """Greedy one-to-one matching, best-scored detection first; the number of matched truth boxes."""
+    return len(truth) - len(_unmatched(found, truth, min_iou))
+
+
+def _unmatched(found: list[Detection], truth: list, min_iou: float) -> list:
+    """The truth boxes left after greedy one-to-one matching, best-scored detection first."""
     unmatched = list(truth)
-    matched = 0
     for detection in sorted(found, key=lambda d: -d.score):
         best = max(unmatched, key=detection.box.iou, default=None)
         if best is not None and detection.box.iou(best) >= min_iou:
             unmatched.remove(best)
-            matched += 1
-    return matched
+    return unmatched
 
 
 # --- police: marked vehicles, uniformed officers, and their look-alikes --------------------------------------
@@ -636,10 +669,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.eval_dir.is_dir():
         print(f"evaluation folder {args.eval_dir} not found; nothing to measure")
         return 0
-    profile = load_profile()
     global LONG_SIDE
     from media_screen.config import PublishTarget
 
+    profile = load_profile().analysed_for(PublishTarget(args.publish))  # detectors know the size they see
     LONG_SIDE = profile.publish_long_side(PublishTarget(args.publish))
     print(f"# eval_detectors {datetime.date.today().isoformat()} on {args.eval_dir}; --publish {args.publish} "
           f"(long side {LONG_SIDE or 'original'}); load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
