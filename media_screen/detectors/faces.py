@@ -19,7 +19,7 @@ A photo analysed at a platform's size (`--publish`, the profile's `analyses_publ
 down to the legible size there, `published_min_face_px` (16 px tall at 2048 px), where such a face is
 `published_search_face_px` tall: the search enlarges the published picture (1.5x), and verification may
 enlarge a candidate up to VERIFY_FACE_PX / min_face_px (2x: a 16 px face is verified 32 px tall).
-Video frames and `--publish full` keep `min_face_px` (the deeper search costs 4-5x per 1080p frame).
+Video frames and `--publish full` keep `min_face_px` (the deeper search costs 7x per 1080p frame).
 
 Tiles overlap by more than the largest face they keep, so every such face lies wholly inside one
 tile; a face touching an inner tile edge is dropped there, as it is whole in the neighbouring

@@ -92,8 +92,8 @@ def test_faces_of_the_legible_size_at_the_published_size_are_found(profile, astr
     from media_screen.config import PublishTarget, ScanOptions
     from media_screen.pipeline import Screener
 
-    # given a 4096 x 3072 photo with the astronaut's face 32 px tall at four places (one across the search
-    # tiles' seams): 16 px tall, the legible size, once published at 2048 x 1536
+    # given a 4096 x 3072 photo with the astronaut's face 32 px tall at four places (one where two rows of
+    # search tiles overlap): 16 px tall, the legible size, once published at 2048 x 1536
     x1, y1, x2, y2 = ASTRONAUT_FACE
     factor = 32 / (y2 - y1)
     head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
