@@ -7,6 +7,8 @@ modification time and of the crop plan, so a changed photo or plan is computed a
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -52,7 +54,7 @@ class CropComputer:
 
     def embed(self, bgr: np.ndarray, crops: list[Crop]) -> PhotoCrops:
         height, width = bgr.shape[:2]
-        embeddings = np.stack([self.embedder(crop_pixels(bgr, crop)) for crop in crops])
+        embeddings = np.stack([self.embedder(crop_pixels(bgr, crop, self.plan.person_margin)) for crop in crops])
         return PhotoCrops(
             boxes=np.array([c.box for c in crops], np.float32), groups=tuple(c.group for c in crops),
             proposal_scores=np.array([c.proposal_score for c in crops], np.float32),
@@ -75,7 +77,8 @@ def _cache_name(path: Path, plan: CropPlanSettings) -> str:
 
 
 def _save(target: Path, crops: PhotoCrops) -> None:
-    temporary = target.with_suffix(".tmp.npz")
+    # a name of its own, so that two trainings filling one cache never rename each other's file
+    temporary = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
     np.savez(
         temporary, boxes=crops.boxes, groups=np.array([GROUP_ORDER.index(g) for g in crops.groups]),
         scores=crops.proposal_scores, embeddings=crops.embeddings.astype(np.float16),
