@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         walls, cpus, proposal_walls, embed_walls, counts = [], [], [], [], []
         for frame in frames:
             crops, proposal_wall, _ = timed(lambda: trial.crops(frame))
-            _, embed_wall, _ = timed(lambda: [trial.embedder(crop_pixels(frame.pixels, c)) for c in crops])
+            _, embed_wall, _ = timed(lambda: [trial.embedder(crop_pixels(frame.pixels, c, plan.person_margin)) for c in crops])
             _, wall, cpu = timed(lambda: trial.detect(frame))
             walls.append(wall), cpus.append(cpu), proposal_walls.append(proposal_wall)
             embed_walls.append(embed_wall), counts.append(len(crops))

@@ -20,7 +20,7 @@ import enum
 import hashlib
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
@@ -75,6 +75,9 @@ class CropPlanSettings:
     min_vehicle_side: float = 0.08  # of the frame's height (or width, whichever the box fills more)
     max_crops: int = 12  # proposals per frame, best first, besides the whole frame and the tiles
     tile_min_side: int = 0  # frames whose shorter side is at least this are also seen in four tiles; 0: never
+    # a person is seen with its surroundings, the box's side grown by this share (1.0: doubled): the
+    # colleague, the patrol car, the parade ground beside a uniform tell police from military (README)
+    person_margin: float = 1.0
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "CropPlanSettings":
@@ -123,12 +126,15 @@ class FeatureSet(str, enum.Enum):
 AVERAGE_FEATURES = 1280
 
 
-def crop_pixels(bgr: np.ndarray, crop: Crop) -> np.ndarray:
+VEHICLE_MARGIN = 0.1  # a vehicle fills its view (a wider one judged vehicles worse: README)
+
+
+def crop_pixels(bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray:
     """What the embedder sees: the whole frame or a tile as it is, a proposal squared with its surroundings."""
     if crop.group in (CropGroup.WHOLE, CropGroup.TILE):
         x1, y1, x2, y2 = (int(round(v)) for v in crop.box)
         return bgr[y1:y2, x1:x2]
-    return square_crop(bgr, crop.box)
+    return square_crop(bgr, crop.box, person_margin if crop.group is CropGroup.PERSON else VEHICLE_MARGIN)
 
 
 def crop_inputs(embeddings: np.ndarray, crops: list[Crop], features: FeatureSet) -> np.ndarray:
@@ -157,6 +163,7 @@ class LinearHead:
     weights: np.ndarray  # (inputs, classes)
     bias: np.ndarray  # (classes,)
     thresholds: np.ndarray  # (classes,) operating point per class (unused for background)
+    person_margin: float = 0.1  # how its person crops were cut (CropPlanSettings); heads before 2026-12-05: 0.1
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         logits = ((inputs - self.mean) / self.scale) @ self.weights + self.bias
@@ -174,7 +181,7 @@ class LinearHead:
     def save(self, path: Path) -> None:
         np.savez(
             path, classes=np.array(self.classes), features=np.array(self.features.value), mean=self.mean, scale=self.scale,
-            weights=self.weights, bias=self.bias, thresholds=self.thresholds,
+            weights=self.weights, bias=self.bias, thresholds=self.thresholds, person_margin=self.person_margin,
         )
 
     @classmethod
@@ -184,6 +191,7 @@ class LinearHead:
                 classes=tuple(str(c) for c in data["classes"]), features=FeatureSet(str(data["features"])),
                 mean=data["mean"], scale=data["scale"],
                 weights=data["weights"], bias=data["bias"], thresholds=data["thresholds"],
+                person_margin=float(data["person_margin"]) if "person_margin" in data.files else 0.1,
             )
 
 
@@ -311,6 +319,8 @@ class PoliceItemsDetector:
         settings = PoliceItemsSettings.from_table(profile.detector_settings(cls.name), profile.resolve)
         require_file(settings.head, "the police-item head", HOW_TO_GET_HEAD)
         head = LinearHead.load(settings.head)
+        # people are cut as the head was trained to see them, whatever the profile says
+        settings = replace(settings, plan=replace(settings.plan, person_margin=head.person_margin))
         return cls(CocoSsd.load(), CropEmbedder.load(_threads()), head, settings)
 
     def crops(self, frame: Frame) -> list[Crop]:
@@ -319,7 +329,8 @@ class PoliceItemsDetector:
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         crops = self.crops(frame)
-        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop)) for crop in crops])
+        margin = self.settings.plan.person_margin
+        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop, margin)) for crop in crops])
         scores = self.head.calibrated(self.head.probabilities(crop_inputs(embeddings, crops, self.head.features)))
         return tuple(
             Detection(

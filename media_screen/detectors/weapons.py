@@ -48,7 +48,7 @@ HOW_TO_GET_HEAD = (
     "`media-screen train --weapons` and point `head` in the profile's detectors.weapons table at it"
 )
 # The crops the weapons head was trained on: every frame of 200 px or more is also seen in four tiles.
-DEFAULT_PLAN = CropPlanSettings(tile_min_side=200, max_crops=6)
+DEFAULT_PLAN = CropPlanSettings(tile_min_side=200, max_crops=6, person_margin=0.1)
 
 
 class Views(str, enum.Enum):
@@ -253,7 +253,8 @@ class WeaponsDetector:
 
     def scores(self, frame: Frame, crops: list[Crop]) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated weapon scores and ImageNet weapon-group log-probabilities, per crop."""
-        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop)) for crop in crops])
+        margin = self.settings.plan.person_margin
+        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop, margin)) for crop in crops])
         weapon_log_p = self.imagenet.weapon_log_probabilities(embeddings)
         inputs = head_inputs(self.head.design, embeddings, tuple(c.group for c in crops), weapon_log_p)
         return self.head.calibrated(self.head.probabilities(inputs)), weapon_log_p

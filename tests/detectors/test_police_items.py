@@ -11,6 +11,7 @@ import pytest
 from media_screen.detectors.coco_ssd import ObjectClass, Proposals
 from media_screen.detectors.crop_features import square_crop
 from media_screen.detectors.police_items import (
+    Crop,
     CropGroup,
     CropPlanSettings,
     FeatureSet,
@@ -18,6 +19,7 @@ from media_screen.detectors.police_items import (
     PoliceItemsDetector,
     best_allowed,
     crop_inputs,
+    crop_pixels,
     head_version,
     located,
     plan_crops,
@@ -69,6 +71,30 @@ def test_a_square_crop_past_the_frame_edge_repeats_the_edge():
     # then the crop is square and the part outside the frame repeats the white edge
     assert crop.shape[0] == crop.shape[1] == 100
     assert (crop[:, 0] == 255).all()
+
+
+def test_a_person_is_seen_with_its_surroundings_and_a_vehicle_close_up():
+    # given a 1000x1000 frame, a 100x200 person and a 200x100 vehicle in the middle
+    frame = np.zeros((1000, 1000, 3), np.uint8)
+    person = Crop((450.0, 400.0, 550.0, 600.0), CropGroup.PERSON, 0.9)
+    vehicle = Crop((400.0, 450.0, 600.0, 550.0), CropGroup.VEHICLE, 0.9)
+    # when they are cut with the shipped plan's person margin
+    margin = CropPlanSettings().person_margin
+    # then the person's view is its box's long side doubled, the vehicle's only a tenth wider
+    assert margin == 1.0
+    assert crop_pixels(frame, person, margin).shape[:2] == (400, 400)
+    assert crop_pixels(frame, vehicle, margin).shape[:2] == (220, 220)
+
+
+def test_a_head_remembers_how_its_people_were_cut_and_older_heads_read_as_a_tight_cut(tmp_path: Path):
+    # given a head trained on wide person views, and a file written before heads recorded it
+    head = small_head()
+    wide = LinearHead(head.classes, head.features, head.mean, head.scale, head.weights, head.bias, head.thresholds, 1.0)
+    wide.save(tmp_path / "wide.npz")
+    np.savez(tmp_path / "old.npz", **{k: v for k, v in np.load(tmp_path / "wide.npz").items() if k != "person_margin"})
+    # when they are loaded, then each says how its person crops are cut
+    assert LinearHead.load(tmp_path / "wide.npz").person_margin == 1.0
+    assert LinearHead.load(tmp_path / "old.npz").person_margin == 0.1
 
 
 def test_a_large_frame_is_also_judged_in_four_overlapping_tiles():

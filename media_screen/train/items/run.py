@@ -130,7 +130,9 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     thresholds = np.full(len(CLASSES), 0.5, np.float32)
     for item, op in operating.items():
         thresholds[CLASSES.index(item.value)] = op.threshold
-    head = LinearHead(head.classes, head.features, head.mean, head.scale, head.weights, head.bias, thresholds)
+    head = LinearHead(
+        head.classes, head.features, head.mean, head.scale, head.weights, head.bias, thresholds, settings.plan.person_margin
+    )
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     temporary = settings.output.with_name(settings.output.stem + ".tmp.npz")
     head.save(temporary)
