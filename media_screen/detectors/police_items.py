@@ -126,7 +126,8 @@ class FeatureSet(str, enum.Enum):
 AVERAGE_FEATURES = 1280
 
 
-VEHICLE_MARGIN = 0.1  # a vehicle fills its view (a wider one judged vehicles worse: README)
+# the tight cut: a vehicle always (a wider view judged vehicles worse: README), people in heads before 2026-12-05
+TIGHT_MARGIN = 0.1
 
 
 def crop_pixels(bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray:
@@ -134,7 +135,7 @@ def crop_pixels(bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray
     if crop.group in (CropGroup.WHOLE, CropGroup.TILE):
         x1, y1, x2, y2 = (int(round(v)) for v in crop.box)
         return bgr[y1:y2, x1:x2]
-    return square_crop(bgr, crop.box, person_margin if crop.group is CropGroup.PERSON else VEHICLE_MARGIN)
+    return square_crop(bgr, crop.box, person_margin if crop.group is CropGroup.PERSON else TIGHT_MARGIN)
 
 
 def crop_inputs(embeddings: np.ndarray, crops: list[Crop], features: FeatureSet) -> np.ndarray:
@@ -163,7 +164,7 @@ class LinearHead:
     weights: np.ndarray  # (inputs, classes)
     bias: np.ndarray  # (classes,)
     thresholds: np.ndarray  # (classes,) operating point per class (unused for background)
-    person_margin: float = 0.1  # how its person crops were cut (CropPlanSettings); heads before 2026-12-05: 0.1
+    person_margin: float = TIGHT_MARGIN  # how its person crops were cut (CropPlanSettings); older files: tight
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         logits = ((inputs - self.mean) / self.scale) @ self.weights + self.bias
@@ -191,7 +192,7 @@ class LinearHead:
                 classes=tuple(str(c) for c in data["classes"]), features=FeatureSet(str(data["features"])),
                 mean=data["mean"], scale=data["scale"],
                 weights=data["weights"], bias=data["bias"], thresholds=data["thresholds"],
-                person_margin=float(data["person_margin"]) if "person_margin" in data.files else 0.1,
+                person_margin=float(data["person_margin"]) if "person_margin" in data.files else TIGHT_MARGIN,
             )
 
 

@@ -37,7 +37,9 @@ from media_screen.detectors.coco_ssd import CocoSsd, Proposals
 from media_screen.detectors.crop_features import CropEmbedder
 from media_screen.detectors.imagenet_classes import AVERAGE_FEATURES, ImagenetClassifier, WeaponGroup
 from media_screen.detectors.model_files import package_version, require_file
-from media_screen.detectors.police_items import GROUP_ORDER, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops
+from media_screen.detectors.police_items import (
+    GROUP_ORDER, TIGHT_MARGIN, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops,
+)
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
@@ -48,7 +50,7 @@ HOW_TO_GET_HEAD = (
     "`media-screen train --weapons` and point `head` in the profile's detectors.weapons table at it"
 )
 # The crops the weapons head was trained on: every frame of 200 px or more is also seen in four tiles.
-DEFAULT_PLAN = CropPlanSettings(tile_min_side=200, max_crops=6, person_margin=0.1)
+DEFAULT_PLAN = CropPlanSettings(tile_min_side=200, max_crops=6, person_margin=TIGHT_MARGIN)
 
 
 class Views(str, enum.Enum):
