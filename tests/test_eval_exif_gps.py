@@ -7,8 +7,6 @@ none or where the GPS block is invalid. Same comparison as bench/eval_exif_gps.p
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from media_screen.media import probe_file
 from media_screen.metadata import read_metadata
 from media_screen.model import FactKind
+from repo_scripts import repo_script
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO.parent / "shared" / "eval" / "exif_gps"
@@ -26,11 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def load_bench():
-    spec = importlib.util.spec_from_file_location("eval_exif_gps", REPO / "bench" / "eval_exif_gps.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return repo_script("bench/eval_exif_gps.py")
 
 
 def test_every_location_is_found_and_none_is_invented(profile):

@@ -8,25 +8,19 @@ rotation and time ranges without depending on a model's judgement.
 
 from __future__ import annotations
 
-import importlib.util
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from media_screen.detectors.base import DetectorInfo
 from media_screen.model import Box, Detection, DetectionKind, Frame
+from repo_scripts import repo_script
 
-REPO = Path(__file__).resolve().parent.parent
 RED = (255, 0, 0)  # RGB
 
 
-@lru_cache(maxsize=1)
 def samples_script():
-    spec = importlib.util.spec_from_file_location("make_video_samples", REPO / "scripts" / "make_video_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_script("scripts/make_video_samples.py")
 
 
 def write_clip(path: Path, frames, **kwargs) -> Path:

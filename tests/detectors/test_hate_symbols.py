@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -13,6 +11,7 @@ import pytest
 from media_screen.detectors.insignia import InsigniaDetector
 from media_screen.model import Audience, DetectionKind, Frame, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
+from repo_scripts import repo_script
 
 REPO = Path(__file__).resolve().parents[2]
 HATE = REPO / "media_screen" / "assets" / "references" / "hate"
@@ -81,13 +80,9 @@ def test_the_mirror_image_is_named_as_the_other_orientation(detector, coffee):
     assert found == ["swastika (counter-clockwise)"]
 
 
-@lru_cache(maxsize=1)
 def samples_script():
     """scripts/make_detector_samples.py, which paints a symbol on the wall of the hate-symbol sample."""
-    spec = importlib.util.spec_from_file_location("make_detector_samples", REPO / "scripts" / "make_detector_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_script("scripts/make_detector_samples.py")
 
 
 @pytest.mark.parametrize(("symbol_file", "name"), [(file, name) for file, name, _, _ in SYMBOLS])

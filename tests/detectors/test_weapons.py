@@ -3,9 +3,7 @@ the detector contract on blank frames, and which crops report."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import FrozenInstanceError
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,15 +14,12 @@ from media_screen.detectors.police_items import Crop, CropGroup
 from media_screen.detectors.weapons import Views, WeaponHead, WeaponsDetector, reported, shipped_head_path
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import DetectionKind, Frame
+from repo_scripts import repo_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "draw_weapon.py"
 
 
 def _drawing_script():
-    spec = importlib.util.spec_from_file_location("draw_weapon", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_script("scripts/draw_weapon.py")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ nothing, a damaged manifest is a clear error (ERROR, never CLEAR).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
@@ -26,8 +25,8 @@ from media_screen.metadata.c2pa import credential_facts, find_stores
 from media_screen.model import Audience, FactKind, MediaType, Verdict
 from media_screen.pipeline import Screener
 from media_screen.policy import evaluate, verdict_of
+from repo_scripts import repo_script
 
-REPO = Path(__file__).resolve().parents[2]
 CREATOR, ORGANISATION = "Det. Jane Roe", "Concord PD Narcotics"
 FORMATS = ("jpg", "png", "webp", "heic", "avif", "mp4")
 STORE_PLACES = {
@@ -37,10 +36,7 @@ STORE_PLACES = {
 
 
 def sample_maker():
-    spec = importlib.util.spec_from_file_location("make_c2pa_samples", REPO / "scripts" / "make_c2pa_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_script("scripts/make_c2pa_samples.py")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ are re-encoded into new containers. The files are real manifests signed by c2pa-
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -23,16 +22,14 @@ from media_screen.pipeline import Screener
 from media_screen.redact import RedactOptions, redact_paths
 from media_screen.redact.strip import KeptMetadata, jpeg_scan_data, strip_lossless
 from media_screen.redact.verify import remaining_problems
+from repo_scripts import repo_script
 
-REPO = Path(__file__).resolve().parents[2]
 CREDENTIAL_KINDS = (FactKind.CREDENTIALS, FactKind.CREDENTIAL_IDENTITY)
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("make_c2pa_samples", REPO / "scripts" / "make_c2pa_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = repo_script("scripts/make_c2pa_samples.py")
     folder = tmp_path_factory.mktemp("c2pa_signed")
     module.make_all(folder)
     return folder

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from labelled_folder import Entry, labelled_folder
 
 from media_screen.detectors.police_items import LinearHead
 from media_screen.errors import ModelUnavailableError, UsageError
@@ -20,23 +20,12 @@ SAMPLES = Path(__file__).resolve().parents[3] / "sample_media" / "detectors"
 
 def tiny_eval_folder(root: Path) -> Path:
     """police_real with the sample car as a marked vehicle and variants of the other samples as negatives."""
-    folder = root / "police_real"
-    rows = []
-    for index in range(4):
+    entries = [
+        Entry(category, "", lambda _, source=source: cv2.imread(str(SAMPLES / source)), "{index}_" + source)
         for source, category in (("marked_car.jpg", "police_vehicles"), ("clean_cat.jpg", "negatives_people"),
-                                 ("astronaut_patch.jpg", "negatives_uniform")):  # fmt: skip
-            picture = cv2.imread(str(SAMPLES / source))
-            picture = cv2.flip(picture, 1) if index % 2 else picture
-            picture = cv2.resize(picture, None, fx=1 - 0.1 * index, fy=1 - 0.1 * index)
-            (folder / category).mkdir(parents=True, exist_ok=True)
-            name = f"{category}/{index}_{source}"
-            cv2.imwrite(str(folder / name), picture)
-            rows.append({"file": name, "category": category, "label": "", "boxes": "", "country_or_region": ""})
-    with (folder / "ground_truth.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return root
+                                 ("astronaut_patch.jpg", "negatives_uniform"))  # fmt: skip
+    ]
+    return labelled_folder(root, entries, variants=4, shrink=0.1, country_or_region="")
 
 
 @pytest.fixture(scope="module")

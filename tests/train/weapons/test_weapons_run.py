@@ -3,12 +3,12 @@ samples and the revolver scripts/draw_weapon.py draws."""
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 from pathlib import Path
 
 import cv2
 import pytest
+from labelled_folder import Entry, labelled_folder
+from repo_scripts import repo_script
 from typer.testing import CliRunner
 
 from media_screen.cli import app
@@ -22,36 +22,15 @@ REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "sample_media" / "detectors"
 
 
-def _revolver():
-    spec = importlib.util.spec_from_file_location("draw_weapon", REPO / "scripts" / "draw_weapon.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.revolver_picture
-
-
 def tiny_eval_folder(root: Path) -> Path:
     """police_real with drawn revolvers as weapons, the cat as a look-alike and the marked car as an other category."""
-    folder = root / "police_real"
-    revolver = _revolver()
-    rows = []
-    for index in range(6):
-        for category, label, make in (
-            ("weapons", "handgun", lambda i: revolver(seed=i)),
-            ("negatives_weapons", "remote_control", lambda i: cv2.imread(str(SAMPLES / "clean_cat.jpg"))),
-            ("police_vehicles", "police_vehicle", lambda i: cv2.imread(str(SAMPLES / "marked_car.jpg"))),
-        ):
-            picture = make(index)
-            picture = cv2.flip(picture, 1) if index % 2 else picture
-            picture = cv2.resize(picture, None, fx=1 - 0.08 * index, fy=1 - 0.08 * index)
-            (folder / category).mkdir(parents=True, exist_ok=True)
-            name = f"{category}/{index}.jpg"
-            cv2.imwrite(str(folder / name), picture)
-            rows.append({"file": name, "category": category, "label": label, "description": "", "boxes": ""})
-    with (folder / "ground_truth.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return root
+    revolver = repo_script("scripts/draw_weapon.py").revolver_picture
+    entries = [
+        Entry("weapons", "handgun", lambda i: revolver(seed=i), "{index}.jpg"),
+        Entry("negatives_weapons", "remote_control", lambda _: cv2.imread(str(SAMPLES / "clean_cat.jpg")), "{index}.jpg"),
+        Entry("police_vehicles", "police_vehicle", lambda _: cv2.imread(str(SAMPLES / "marked_car.jpg")), "{index}.jpg"),
+    ]
+    return labelled_folder(root, entries, variants=6, shrink=0.08, description="")
 
 
 @pytest.fixture(scope="module")
