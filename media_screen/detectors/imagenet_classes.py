@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from media_screen.detectors import crop_features
+from media_screen.detectors.crop_features import AVERAGE_FEATURES
 from media_screen.errors import ModelUnavailableError
 
 DENSE_WEIGHTS = "efficientnet-lite3/model/head/dense/MatMul"
 DENSE_BIAS = "efficientnet-lite3/head/dense/bias"
-AVERAGE_FEATURES = 1280
 
 
 class WeaponGroup(str, enum.Enum):

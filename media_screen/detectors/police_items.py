@@ -31,7 +31,7 @@ from media_screen.config import Profile
 from media_screen.detectors import coco_ssd, crop_features
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.coco_ssd import CocoSsd, ObjectClass, Proposals
-from media_screen.detectors.crop_features import CropEmbedder, square_crop
+from media_screen.detectors.crop_features import AVERAGE_FEATURES, CropEmbedder, square_crop
 from media_screen.detectors.model_files import package_version, require_file
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
@@ -122,8 +122,6 @@ class FeatureSet(str, enum.Enum):
     # with patrol cars, a parade ground, a flight deck) tells police from military and other uniforms
     AVERAGE_CONTEXT = "average+context"
 
-
-AVERAGE_FEATURES = 1280
 
 
 # the tight cut: a vehicle always (a wider view judged vehicles worse: README), people in heads before 2026-12-05
@@ -322,7 +320,8 @@ class PoliceItemsDetector:
         head = LinearHead.load(settings.head)
         # people are cut as the head was trained to see them, whatever the profile says
         settings = replace(settings, plan=replace(settings.plan, person_margin=head.person_margin))
-        return cls(CocoSsd.load(), CropEmbedder.load(_threads()), head, settings)
+        embedder = CropEmbedder.load(_threads(), spatial=head.features is FeatureSet.AVERAGE_MAX)
+        return cls(CocoSsd.load(), embedder, head, settings)
 
     def crops(self, frame: Frame) -> list[Crop]:
         found = self.proposals(frame.pixels, self.settings.plan.min_proposal_score)

@@ -34,8 +34,8 @@ from media_screen.config import Profile
 from media_screen.detectors import coco_ssd, crop_features
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.coco_ssd import CocoSsd, Proposals
-from media_screen.detectors.crop_features import CropEmbedder
-from media_screen.detectors.imagenet_classes import AVERAGE_FEATURES, ImagenetClassifier, WeaponGroup
+from media_screen.detectors.crop_features import AVERAGE_FEATURES, CropEmbedder
+from media_screen.detectors.imagenet_classes import ImagenetClassifier, WeaponGroup
 from media_screen.detectors.model_files import package_version, require_file
 from media_screen.detectors.police_items import (
     GROUP_ORDER, TIGHT_MARGIN, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops,

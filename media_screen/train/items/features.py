@@ -45,7 +45,7 @@ class CropComputer:
     def __init__(self, plan: CropPlanSettings, threads: int = 2) -> None:
         self.plan = plan
         self.ssd = CocoSsd.load()
-        self.embedder = CropEmbedder.load(threads)
+        self.embedder = CropEmbedder.load(threads, spatial=True)  # every feature set the ablations compare
 
     def __call__(self, bgr: np.ndarray) -> PhotoCrops:
         height, width = bgr.shape[:2]

@@ -1,0 +1,45 @@
+"""The crop embedder: EfficientNet-Lite3's pooled features, from the graph rewritten to output them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from media_screen.detectors.crop_features import (
+    AVERAGE_FEATURES, EMBEDDING_TENSOR, SPATIAL_FEATURES, CropEmbedder, embedding_as_output, model_path,
+)
+from media_screen.errors import ModelUnavailableError
+
+
+@pytest.fixture(scope="module")
+def embedders() -> tuple[CropEmbedder, CropEmbedder]:
+    try:
+        return CropEmbedder.load(1), CropEmbedder.load(1, spatial=True)
+    except ModelUnavailableError as exc:  # the backbone's package is missing here
+        pytest.skip(str(exc))
+
+
+def test_the_rewritten_graph_outputs_the_pooled_embedding(embedders):
+    # given the shipped model file, when its output is rewritten
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=embedding_as_output(model_path().read_bytes()))
+    # then the graph's one output is the embedding before the ImageNet classifier, and the file on disk is untouched
+    (output,) = interpreter.get_output_details()
+    assert output["name"] == EMBEDDING_TENSOR and list(output["shape"]) == [1, AVERAGE_FEATURES]
+    (original,) = Interpreter(model_path=str(model_path())).get_output_details()
+    assert list(original["shape"]) == [1, 1000]
+
+
+def test_the_fast_embedding_equals_the_first_half_of_the_spatial_one(embedders, astronaut, coffee):
+    fast, spatial = embedders
+    for picture in (astronaut, coffee, astronaut[:200, 100:250]):
+        # when one crop is embedded both ways
+        pooled, both = fast(picture), spatial(picture)
+        # then the average-pooled features are the same numbers; only the spatial embedder adds the max-pooled ones
+        assert pooled.shape == (AVERAGE_FEATURES,) and both.shape == (SPATIAL_FEATURES,)
+        assert np.array_equal(pooled, both[:AVERAGE_FEATURES])
+        # and each channel's maximum over the map is at least its average (within a quantisation step)
+        assert np.all(both[AVERAGE_FEATURES:] >= pooled - 0.05)
+    # and different pictures give different embeddings
+    assert not np.allclose(fast(astronaut), fast(coffee))
