@@ -6,7 +6,8 @@ Photos: the training part of `police_real` (never the held-back part), decoded b
 published size as a scan decodes them, so only the detector is timed. Per photo: wall and CPU time of
 `detect`, split into the proposal stage (SSD-MobileNet-v2) and the crop embeddings, and the number of
 crops. `--max-crops` runs the same photos with other caps on people and vehicles per photo (the shipped
-profile's cap first) so the cost of a cap is read in one run. Prints figures and the load average;
+profile's cap first) so the cost of a cap is read in one run; `--spatial-embedder` adds the embedder that
+keeps every intermediate tensor (the way it ran before 2026-12-05). Trials alternate photo by photo. Prints figures and the load average;
 asserts nothing.
 """
 
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from media_screen.config import PublishTarget, load_profile  # noqa: E402
+from media_screen.detectors.crop_features import CropEmbedder  # noqa: E402
 from media_screen.detectors.police_items import PoliceItemsDetector, crop_pixels  # noqa: E402
 from media_screen.media import decode_still  # noqa: E402
 from media_screen.train.items.data import load_photos  # noqa: E402
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--photos", type=int, default=60)
     parser.add_argument("--publish", choices=[t.value for t in PublishTarget], default=None)
     parser.add_argument("--max-crops", type=int, nargs="*", default=[])
+    parser.add_argument("--spatial-embedder", action="store_true", help="also time the embedder that keeps every tensor")
     args = parser.parse_args(argv)
 
     profile = load_profile(None)
@@ -56,22 +59,33 @@ def main(argv: list[str] | None = None) -> int:
           f"(median frame {statistics.median(f.width for f in frames)} x {statistics.median(f.height for f in frames)}); "
           f"load average {os.getloadavg()[0]:.1f}")
     caps = [detector.settings.plan.max_crops] + [c for c in args.max_crops if c != detector.settings.plan.max_crops]
-    for cap in caps:
-        plan = replace(detector.settings.plan, max_crops=cap)
-        trial = PoliceItemsDetector(detector.proposals, detector.embedder, detector.head, replace(detector.settings, plan=plan))
-        walls, cpus, proposal_walls, embed_walls, counts = [], [], [], [], []
-        for frame in frames:
+    trials = [(f"max_crops {cap:2d}", trial_with(detector, cap, detector.embedder)) for cap in caps]
+    if args.spatial_embedder:  # the embedder as it was before 2026-12-05: every intermediate tensor kept
+        spatial = CropEmbedder.load(spatial=True)
+        trials.append((f"max_crops {caps[0]:2d}, spatial embedder", trial_with(detector, caps[0], spatial)))
+    timings = {name: ([], [], [], [], []) for name, _ in trials}
+    for frame in frames:  # alternating, so that the machine's load weighs on every trial alike
+        for name, trial in trials:
+            walls, cpus, proposal_walls, embed_walls, counts = timings[name]
+            margin = trial.settings.plan.person_margin
             crops, proposal_wall, _ = timed(lambda: trial.crops(frame))
-            _, embed_wall, _ = timed(lambda: [trial.embedder(crop_pixels(frame.pixels, c, plan.person_margin)) for c in crops])
+            _, embed_wall, _ = timed(lambda: [trial.embedder(crop_pixels(frame.pixels, c, margin)) for c in crops])
             _, wall, cpu = timed(lambda: trial.detect(frame))
             walls.append(wall), cpus.append(cpu), proposal_walls.append(proposal_wall)
             embed_walls.append(embed_wall), counts.append(len(crops))
-        print(f"max_crops {cap:2d}: detect median {statistics.median(walls):.0f} ms wall "
+    for name, (walls, cpus, proposal_walls, embed_walls, counts) in timings.items():
+        print(f"{name}: detect median {statistics.median(walls):.0f} ms wall "
               f"(mean {statistics.fmean(walls):.0f}, 90th {sorted(walls)[int(0.9 * len(walls))]:.0f}), "
               f"{statistics.median(cpus):.0f} ms CPU; proposals {statistics.median(proposal_walls):.0f} ms, "
               f"embeddings {statistics.median(embed_walls):.0f} ms for a median {statistics.median(counts):.0f} crops "
-              f"(mean {statistics.fmean(counts):.1f}, most {max(counts)}); load {os.getloadavg()[0]:.1f}")
+              f"(mean {statistics.fmean(counts):.1f}, most {max(counts)})")
+    print(f"load average after {os.getloadavg()[0]:.1f}")
     return 0
+
+
+def trial_with(detector: PoliceItemsDetector, cap: int, embedder: CropEmbedder) -> PoliceItemsDetector:
+    plan = replace(detector.settings.plan, max_crops=cap)
+    return PoliceItemsDetector(detector.proposals, embedder, detector.head, replace(detector.settings, plan=plan))
 
 
 if __name__ == "__main__":

@@ -87,8 +87,9 @@ class CropEmbedder:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, threads: int = 1, spatial: bool = False) -> "CropEmbedder":
-        return cls(model_path(), threads, spatial)
+    def load(cls, threads: int | None = None, spatial: bool = False) -> "CropEmbedder":
+        """The shipped network; `threads` defaults to OMP_NUM_THREADS (a worker's share) or every core."""
+        return cls(model_path(), threads or default_threads(), spatial)
 
     def __call__(self, crop_bgr: np.ndarray) -> np.ndarray:
         """The float32 embedding of one crop of any size: (1280,) average-pooled features, then with
@@ -102,6 +103,11 @@ class CropEmbedder:
                 return pooled
             spatial = self._interpreter.get_tensor(self._feature_map["index"])[0].reshape(-1, pooled.shape[-1]).max(axis=0)
         return np.concatenate([pooled, _dequantised(spatial, self._feature_map)])
+
+
+def default_threads() -> int:
+    configured = os.environ.get("OMP_NUM_THREADS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
 
 
 def embedding_as_output(model: bytes) -> bytes:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -274,11 +273,6 @@ class PoliceItemsSettings:
         )
 
 
-def _threads() -> int:
-    configured = os.environ.get("OMP_NUM_THREADS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
-
-
 class PoliceItemsDetector:
     """Officers, marked vehicles and insignia close-ups of any department (proposals, then a crop head)."""
 
@@ -320,7 +314,7 @@ class PoliceItemsDetector:
         head = LinearHead.load(settings.head)
         # people are cut as the head was trained to see them, whatever the profile says
         settings = replace(settings, plan=replace(settings.plan, person_margin=head.person_margin))
-        embedder = CropEmbedder.load(_threads(), spatial=head.features is FeatureSet.AVERAGE_MAX)
+        embedder = CropEmbedder.load(spatial=head.features is FeatureSet.AVERAGE_MAX)
         return cls(CocoSsd.load(), embedder, head, settings)
 
     def crops(self, frame: Frame) -> list[Crop]:

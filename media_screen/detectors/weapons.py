@@ -22,7 +22,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -195,11 +194,6 @@ class WeaponsSettings:
         )
 
 
-def _threads() -> int:
-    configured = os.environ.get("OMP_NUM_THREADS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
-
-
 class WeaponsDetector:
     """Handguns, long guns and knives: whole frame, tiles and people, then a trained head over crop features."""
 
@@ -242,7 +236,7 @@ class WeaponsDetector:
         settings = WeaponsSettings.from_table(profile.detector_settings(cls.name), profile.resolve)
         require_file(settings.head, "the weapons head", HOW_TO_GET_HEAD)
         head = WeaponHead.load(settings.head)
-        return cls(CocoSsd.load(), CropEmbedder.load(_threads()), ImagenetClassifier.load(), head, settings)
+        return cls(CocoSsd.load(), CropEmbedder.load(), ImagenetClassifier.load(), head, settings)
 
     def crops(self, frame: Frame) -> list[Crop]:
         """The crops the head was trained to judge; the COCO detector runs only when they include people."""
