@@ -91,9 +91,13 @@ class Crop:
     proposal_score: float  # 1.0 for the whole frame
 
 
+def whole_frame(width: int, height: int) -> Crop:
+    return Crop((0.0, 0.0, float(width), float(height)), CropGroup.WHOLE, 1.0)
+
+
 def plan_crops(proposals: Proposals, width: int, height: int, settings: CropPlanSettings) -> list[Crop]:
     """The whole frame, its four tiles when it is large, then the people and vehicles large enough to judge."""
-    crops = [Crop((0.0, 0.0, float(width), float(height)), CropGroup.WHOLE, 1.0)]
+    crops = [whole_frame(width, height)]
     if settings.tile_min_side and min(width, height) >= settings.tile_min_side:
         tile_w, tile_h = width * 0.6, height * 0.6  # overlapping, so nothing is cut in half at the centre
         for left in (0.0, width - tile_w):
@@ -162,6 +166,9 @@ class LinearHead:
     bias: np.ndarray  # (classes,)
     thresholds: np.ndarray  # (classes,) operating point per class (unused for background)
     person_margin: float = TIGHT_MARGIN  # how its person crops were cut (CropPlanSettings); older files: tight
+    # the whole frame's best calibrated police score below which nobody in it is looked at (no proposals,
+    # no crops): chosen in training below every photo the head finds out of fold; 0 (older files): always look
+    proposal_gate: float = 0.0
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         logits = ((inputs - self.mean) / self.scale) @ self.weights + self.bias
@@ -176,10 +183,15 @@ class LinearHead:
         shifted = np.log(p / (1 - p)) - np.log(t / (1 - t))
         return 1.0 / (1.0 + np.exp(-shifted))
 
+    def looks_closer(self, whole_frame_scores: np.ndarray) -> bool:
+        """Whether a frame whose own calibrated scores are these gets its people and vehicles proposed and judged."""
+        return float(whole_frame_scores[1:].max()) >= self.proposal_gate
+
     def save(self, path: Path) -> None:
         np.savez(
             path, classes=np.array(self.classes), features=np.array(self.features.value), mean=self.mean, scale=self.scale,
             weights=self.weights, bias=self.bias, thresholds=self.thresholds, person_margin=self.person_margin,
+            proposal_gate=self.proposal_gate,
         )
 
     @classmethod
@@ -190,6 +202,7 @@ class LinearHead:
                 mean=data["mean"], scale=data["scale"],
                 weights=data["weights"], bias=data["bias"], thresholds=data["thresholds"],
                 person_margin=float(data["person_margin"]) if "person_margin" in data.files else TIGHT_MARGIN,
+                proposal_gate=float(data["proposal_gate"]) if "proposal_gate" in data.files else 0.0,
             )
 
 
@@ -321,11 +334,21 @@ class PoliceItemsDetector:
         found = self.proposals(frame.pixels, self.settings.plan.min_proposal_score)
         return plan_crops(found, frame.width, frame.height, self.settings.plan)
 
+    def scores(self, frame: Frame) -> tuple[list[Crop], np.ndarray]:
+        """The crops judged and their calibrated scores. The whole frame is judged first; only when it
+        passes the head's proposal gate are people and vehicles proposed and judged beside it."""
+        margin, features = self.settings.plan.person_margin, self.head.features
+        whole = whole_frame(frame.width, frame.height)
+        whole_embedding = self.embedder(crop_pixels(frame.pixels, whole, margin))[None]
+        scores = self.head.calibrated(self.head.probabilities(crop_inputs(whole_embedding, [whole], features)))
+        if not self.head.looks_closer(scores[0]):
+            return [whole], scores
+        crops = self.crops(frame)  # the whole frame first, as above
+        embeddings = np.concatenate([whole_embedding, *(self.embedder(crop_pixels(frame.pixels, c, margin))[None] for c in crops[1:])])
+        return crops, self.head.calibrated(self.head.probabilities(crop_inputs(embeddings, crops, features)))
+
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
-        crops = self.crops(frame)
-        margin = self.settings.plan.person_margin
-        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop, margin)) for crop in crops])
-        scores = self.head.calibrated(self.head.probabilities(crop_inputs(embeddings, crops, self.head.features)))
+        crops, scores = self.scores(frame)
         return tuple(
             Detection(
                 kind=KIND_OF_CLASS[found.name],

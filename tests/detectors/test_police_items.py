@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -215,3 +217,40 @@ def test_the_shipped_head_leaves_ordinary_photos_alone(detector, astronaut, coff
     # the astronaut wears a flight suit with mission patches: a uniform, but not a police one
     for picture in (astronaut, coffee, cv2.imread(str(SAMPLES / "clean_cat.jpg"))):
         assert not [d for d in detector.detect(Frame(picture)) if d.score >= 0.5]
+
+
+class CountedProposals:
+    """Stands in for the COCO detector: no proposals, and a count of the times it was asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, bgr: np.ndarray, min_score: float) -> Proposals:
+        self.calls += 1
+        return proposals()
+
+
+def test_a_frame_under_the_proposal_gate_is_not_searched_for_people_and_vehicles(detector, coffee):
+    # given the shipped head with its gate raised above any score, and the same head with no gate
+    whole_frame_scores = []
+    for gate, expected_calls in ((1.01, 0), (0.0, 1)):
+        counted_proposals = CountedProposals()
+        gated = PoliceItemsDetector(counted_proposals, detector.embedder, replace(detector.head, proposal_gate=gate), detector.settings)
+        # when a photo is judged
+        crops, scores = gated.scores(Frame(coffee))
+        # then the whole frame is always judged, and people and vehicles are proposed only past the gate
+        assert crops[0].group is CropGroup.WHOLE and scores.shape == (len(crops), len(detector.head.classes))
+        assert counted_proposals.calls == expected_calls
+        whole_frame_scores.append(scores[0])
+    # and the whole frame scores the same either way
+    assert np.allclose(*whole_frame_scores)
+
+
+def test_the_gate_survives_a_round_trip_and_older_heads_always_look(tmp_path: Path):
+    # given a head with a gate, and a file written before heads had one
+    replace(small_head(), proposal_gate=0.07).save(tmp_path / "gated.npz")
+    np.savez(tmp_path / "old.npz", **{k: v for k, v in np.load(tmp_path / "gated.npz").items() if k != "proposal_gate"})
+    # when loaded, then the gate is kept, and the older head looks at every frame's people and vehicles
+    assert LinearHead.load(tmp_path / "gated.npz").proposal_gate == pytest.approx(0.07)
+    old = LinearHead.load(tmp_path / "old.npz")
+    assert old.proposal_gate == 0.0 and old.looks_closer(np.zeros(len(old.classes)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from media_screen.train.items.calibrate import BUDGET, CATEGORY_BUDGET, CATEGORY_MIN, FOLDS
+from media_screen.train.items.calibrate import BUDGET, CATEGORY_BUDGET, CATEGORY_MIN, FOLDS, GATE_SHARE
 from media_screen.train.items.data import ItemClass
-from media_screen.train.items.measure import holdout_rows, separation
+from media_screen.train.items.measure import holdout_rows, separation, under_gate
 from media_screen.train.items.run import ItemsReport, ItemsSettings
 
 LICENCES = {
@@ -47,6 +47,15 @@ def render_card(report: ItemsReport, settings: ItemsSettings, command: str) -> s
     ]
     for item, op in report.operating.items():
         lines.append(f"| {item.value} | {op.threshold:.2f} | {op.recall:.2f} | {op.worst_false_positive_rate:.2f} |")
+    if report.gate:
+        gate, under = report.gate, under_gate(report.head, report.photos, report.crops)
+        lines += [
+            "",
+            f"Proposal gate: a frame whose own best calibrated score is under {gate.threshold:.3f} is not searched for people",
+            f"and vehicles ({GATE_SHARE:.0%} of {gate.lowest_whole_score:.3f}, the lowest whole-frame score of the {gate.found} positives,",
+            f"photos and drawn close-ups, found out of fold); out of fold, {gate.negatives_skipped:.0%} of the real negative photos fall under it;",
+            f"held back, {under[False][0]} of {under[False][1]} negative photos and {under[True][0]} of {under[True][1]} positive ones.",
+        ]
     lines += [
         "",
         "## Held-back figures",
@@ -109,6 +118,8 @@ def render_summary(report: ItemsReport) -> str:
     lines = [f"trained in {report.minutes:.1f} min on {report.training_photos} photos, {report.drawn_insignia} drawn close-ups and as many drawn graphics"]
     for item, op in report.operating.items():
         lines.append(f"  {item.value:16s} threshold {op.threshold:.2f}  out-of-fold recall {op.recall:.2f}")
+    if report.gate:
+        lines.append(f"  proposal gate    {report.gate.threshold:.3f} (whole-frame score; out of fold it skips {report.gate.negatives_skipped:.0%} of negative photos)")
     for row in holdout_rows(report.head, report.photos, report.crops):
         if "region" not in row.group:
             lines.append(f"  holdout {row.group:58s} {row.measure:20s} {row.flagged:3d}/{row.photos:<3d} {row.rate:.2f}")

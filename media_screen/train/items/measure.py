@@ -34,8 +34,11 @@ class Row:
 
 def flagged_boxes(head: LinearHead, crops: PhotoCrops) -> list[tuple[str, tuple[float, float, float, float], float]]:
     """(class, box, calibrated score) of what the detector reports at the operating point, boxes as it lends them."""
-    scores = head.calibrated(head.probabilities(crop_inputs(crops.embeddings, crops.crops(), head.features)))
-    return [(found.name, found.box, found.score) for found in located(head, scores, crops.crops(), 0.5)]
+    judged = crops.crops()
+    scores = head.calibrated(head.probabilities(crop_inputs(crops.embeddings, judged, head.features)))
+    if not head.looks_closer(scores[0]):  # the whole frame (the plan's first crop) stops there, as in a scan
+        judged, scores = judged[:1], scores[:1]
+    return [(found.name, found.box, found.score) for found in located(head, scores, judged, 0.5)]
 
 
 def holdout_rows(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> list[Row]:
@@ -96,3 +99,17 @@ def separation(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, 
             [float(scores[p.path][column]) for p in held if p.truth is ItemClass.BACKGROUND and p.category in categories],
         )
     return result
+
+
+def under_gate(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> dict[bool, tuple[int, int]]:
+    """Held-back photos whose whole frame falls under the proposal gate: {positive: (under, photos)}."""
+    result = {True: [0, 0], False: [0, 0]}
+    for photo in photos:
+        if photo.part is not Part.HOLDOUT or photo.path not in crops:
+            continue
+        judged = crops[photo.path]
+        scores = head.calibrated(head.probabilities(crop_inputs(judged.embeddings, judged.crops(), head.features)))
+        counts = result[photo.truth is not ItemClass.BACKGROUND]
+        counts[0] += int(not head.looks_closer(scores[0]))
+        counts[1] += 1
+    return {positive: (under, total) for positive, (under, total) in result.items()}

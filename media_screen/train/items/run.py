@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from media_screen.detectors.police_items import CropGroup, CropPlanSettings, FeatureSet, LinearHead
-from media_screen.train.items.calibrate import Operating, choose_thresholds, out_of_fold_scores
+from media_screen.train.items.calibrate import Gate, Operating, choose_gate, choose_thresholds, out_of_fold_scores
 from media_screen.train.items.data import ItemClass, LabelledPhoto, load_photos
 from media_screen.train.items.features import CropComputer, PhotoCrops, cached_crops, decode_bgr
 from media_screen.train.items.head import CLASSES, Example, fit_head
@@ -31,12 +31,14 @@ class ItemsSettings:
     train_fraction: float = 1.0  # < 1: a learning-curve point (a fixed subset of the training photos)
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
+    proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
 
 
 @dataclass(frozen=True)
 class ItemsReport:
     head: LinearHead
     operating: dict[ItemClass, Operating]
+    gate: Gate | None  # the proposal gate, when the recipe has one
     photos: list[LabelledPhoto]  # every labelled photo, with its part
     crops: dict[Path, PhotoCrops]
     training_photos: int
@@ -122,19 +124,19 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics
     keys = [p.key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))]
     progress(f"fitting on {len(training)} photos, {len(drawn)} drawn close-ups and {len(graphics)} drawn graphics")
-    scores = out_of_fold_scores(examples, keys, settings.l2, settings.features)
+    out_of_fold = out_of_fold_scores(examples, keys, settings.l2, settings.features)
     truths = [e.truth for e in examples]
     categories = [f"{p.dataset}/{p.category}" for p in training] + ["drawn_insignia"] * len(drawn) + ["drawn_graphics"] * len(graphics)
-    operating = choose_thresholds(scores, truths, categories)
+    operating = choose_thresholds(out_of_fold.photo, truths, categories)
     head = fit_head(examples, settings.l2, settings.features)
     thresholds = np.full(len(CLASSES), 0.5, np.float32)
     for item, op in operating.items():
         thresholds[CLASSES.index(item.value)] = op.threshold
-    head = LinearHead(
-        head.classes, head.features, head.mean, head.scale, head.weights, head.bias, thresholds, settings.plan.person_margin
-    )
+    head = replace(head, thresholds=thresholds, person_margin=settings.plan.person_margin)
+    gate = choose_gate(head, out_of_fold, truths, categories) if settings.proposal_gate else None
+    head = replace(head, proposal_gate=gate.threshold if gate else 0.0)
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     temporary = settings.output.with_name(settings.output.stem + ".tmp.npz")
     head.save(temporary)
     temporary.replace(settings.output)
-    return ItemsReport(head, operating, usable, crops, len(training), len(drawn), (time.monotonic() - started) / 60)
+    return ItemsReport(head, operating, gate, usable, crops, len(training), len(drawn), (time.monotonic() - started) / 60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from media_screen.detectors.police_items import GROUP_ORDER, CropGroup, FeatureS
 from media_screen.train.items.data import ItemClass, LabelledPhoto
 from media_screen.train.items.features import PhotoCrops
 from media_screen.train.items.head import CLASSES
-from media_screen.train.items.measure import holdout_rows, ranking_auc, separation
+from media_screen.train.items.measure import flagged_boxes, holdout_rows, ranking_auc, separation
 from media_screen.train.split import Part
 
 
@@ -75,3 +76,13 @@ def test_separation_ranks_officers_against_other_uniforms(held_back):
     # then three of the four officer/uniform pairs are in the right order (b ranks below d)
     assert auc[ItemClass.POLICE_OFFICER] == pytest.approx(0.75)
     assert np.isnan(auc[ItemClass.POLICE_VEHICLE])  # no vehicles held back here
+
+
+def test_a_photo_whose_whole_frame_is_under_the_proposal_gate_is_not_flagged_by_its_people():
+    # given a photo whose person alone is clearly an officer, its whole frame showing nothing (0.25 calibrated)
+    crops = person_photo(5.0)
+    open_head = one_feature_head()
+    gated_head = replace(open_head, proposal_gate=0.3)
+    # when it is counted as a scan counts it, then only the head that looks past the whole frame flags it
+    assert [name for name, _, _ in flagged_boxes(open_head, crops)] == ["police_officer"]
+    assert flagged_boxes(gated_head, crops) == []
