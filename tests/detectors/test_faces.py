@@ -8,7 +8,7 @@ import pytest
 
 from detector_samples import ASTRONAUT_FACE
 from media_screen.detectors.centerface import STRIDE, decode, non_max_suppression
-from media_screen.detectors.faces import FaceDetector, FaceSettings, SearchNetwork, plan_passes, verify_scale_limit
+from media_screen.detectors.faces import FaceDetector, FaceSettings, plan_passes, verify_scale_limit
 from media_screen.model import Box, DetectionKind, Frame
 
 
@@ -72,10 +72,10 @@ def test_at_a_platforms_size_photos_are_searched_down_to_the_legible_size(profil
 
     # given the default profile as a scan at facebook's size sees it (2048 px long side)
     published = FaceDetector.from_profile(profile.analysed_for(PublishTarget.FACEBOOK))
-    # then a photo (no time) is searched down to the legible size, 16 px in published pixels, by CenterFace where
-    # such a face is 24 px tall (the published picture enlarged 1.5x), and candidates may be verified enlarged 2x
+    # then a photo (no time) is searched down to the legible size, 16 px in published pixels, where such a face
+    # is 24 px tall (the published picture enlarged 1.5x), and candidates may be verified enlarged 2x
     photo = published.settings_for(Frame(np.zeros((1536, 2048, 3), np.uint8)))
-    assert (photo.min_face_px, photo.search_face_px, photo.search_network) == (16, 24, SearchNetwork.CENTERFACE)
+    assert (photo.min_face_px, photo.search_face_px) == (16, 24)
     _whole, *tiles = plan_passes(2048, 1536, photo)
     assert tiles and all(tile.scale == pytest.approx(1.5) and tile.can_verify for tile in tiles)
     assert verify_scale_limit(photo) == pytest.approx(2.0)
