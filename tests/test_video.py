@@ -18,7 +18,8 @@ from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
 from media_screen.report.serialize import file_dict
 from media_screen.video import screen_video, upright
-from video_support import REPO, MarkerDetector, marker_clip, samples_script, solid, with_marker, write_clip
+from repo_scripts import REPO
+from video_support import MarkerDetector, marker_clip, samples_script, solid, with_marker, write_clip
 
 SAMPLES = REPO / "sample_media"
 
