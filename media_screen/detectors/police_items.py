@@ -1,7 +1,9 @@
 """Police items of any department, anywhere in a photo: uniformed officers, marked vehicles, insignia.
 
-Two stages, so that look-alikes are told apart on what they look like close up:
+Two stages behind a gate, so that look-alikes are told apart on what they look like close up:
 
+0. a gate: the whole frame is judged first (step 2 on the whole frame alone); a frame whose best
+   police score is under the head's proposal gate stops there, with no proposals and no crops;
 1. proposals: people and vehicles from a COCO detector (coco_ssd.py), from about a tenth of the
    frame's height up, plus the whole frame (a close-up of a badge or a patch is the whole frame);
 2. a linear head (trained by `media-screen train --items`, shipped as `assets/police_items_head.npz`)
@@ -126,7 +128,6 @@ class FeatureSet(str, enum.Enum):
     AVERAGE_CONTEXT = "average+context"
 
 
-
 # the tight cut: a vehicle always (a wider view judged vehicles worse: README), people in heads before 2026-12-05
 TIGHT_MARGIN = 0.1
 
@@ -182,6 +183,10 @@ class LinearHead:
         t = np.clip(self.thresholds, 1e-6, 1 - 1e-6)
         shifted = np.log(p / (1 - p)) - np.log(t / (1 - t))
         return 1.0 / (1.0 + np.exp(-shifted))
+
+    def crop_scores(self, embeddings: np.ndarray, crops: list[Crop]) -> np.ndarray:
+        """Calibrated scores per crop (rows) and class (columns) from the crops' embeddings."""
+        return self.calibrated(self.probabilities(crop_inputs(embeddings, crops, self.features)))
 
     def looks_closer(self, whole_frame_scores: np.ndarray) -> bool:
         """Whether a frame whose own calibrated scores are these gets its people and vehicles proposed and judged."""
@@ -337,15 +342,15 @@ class PoliceItemsDetector:
     def scores(self, frame: Frame) -> tuple[list[Crop], np.ndarray]:
         """The crops judged and their calibrated scores. The whole frame is judged first; only when it
         passes the head's proposal gate are people and vehicles proposed and judged beside it."""
-        margin, features = self.settings.plan.person_margin, self.head.features
+        margin = self.settings.plan.person_margin
         whole = whole_frame(frame.width, frame.height)
         whole_embedding = self.embedder(crop_pixels(frame.pixels, whole, margin))[None]
-        scores = self.head.calibrated(self.head.probabilities(crop_inputs(whole_embedding, [whole], features)))
+        scores = self.head.crop_scores(whole_embedding, [whole])
         if not self.head.looks_closer(scores[0]):
             return [whole], scores
         crops = self.crops(frame)  # the whole frame first, as above
         embeddings = np.concatenate([whole_embedding, *(self.embedder(crop_pixels(frame.pixels, c, margin))[None] for c in crops[1:])])
-        return crops, self.head.calibrated(self.head.probabilities(crop_inputs(embeddings, crops, features)))
+        return crops, self.head.crop_scores(embeddings, crops)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         crops, scores = self.scores(frame)

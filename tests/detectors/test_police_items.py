@@ -163,7 +163,7 @@ def test_a_person_crop_can_only_report_an_officer():
     )  # fmt: skip
     embeddings = np.zeros((3, 2560), np.float32)
     embeddings[:, 0] = 1.0
-    scores = head.calibrated(head.probabilities(crop_inputs(embeddings, crops, head.features)))
+    scores = head.crop_scores(embeddings, crops)
     # when each crop's best allowed class is taken
     reported = best_allowed(head, scores, crops)
     # then the whole frame and the person report an officer, the vehicle only what a vehicle may be

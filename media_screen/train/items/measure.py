@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from media_screen.detectors.police_items import LinearHead, crop_inputs, located
+from media_screen.detectors.police_items import LinearHead, located
 from media_screen.model import Box
 from media_screen.train.items.data import ItemClass, LabelledPhoto
 from media_screen.train.items.features import PhotoCrops
@@ -35,7 +35,7 @@ class Row:
 def flagged_boxes(head: LinearHead, crops: PhotoCrops) -> list[tuple[str, tuple[float, float, float, float], float]]:
     """(class, box, calibrated score) of what the detector reports at the operating point, boxes as it lends them."""
     judged = crops.crops()
-    scores = head.calibrated(head.probabilities(crop_inputs(crops.embeddings, judged, head.features)))
+    scores = head.crop_scores(crops.embeddings, judged)
     if not head.looks_closer(scores[0]):  # the whole frame (the plan's first crop) stops there, as in a scan
         judged, scores = judged[:1], scores[:1]
     return [(found.name, found.box, found.score) for found in located(head, scores, judged, 0.5)]
@@ -107,8 +107,8 @@ def under_gate(head: LinearHead, photos: list[LabelledPhoto], crops: dict[Path, 
     for photo in photos:
         if photo.part is not Part.HOLDOUT or photo.path not in crops:
             continue
-        judged = crops[photo.path]
-        scores = head.calibrated(head.probabilities(crop_inputs(judged.embeddings, judged.crops(), head.features)))
+        photo_crops = crops[photo.path]
+        scores = head.crop_scores(photo_crops.embeddings, photo_crops.crops())
         counts = result[photo.truth is not ItemClass.BACKGROUND]
         counts[0] += int(not head.looks_closer(scores[0]))
         counts[1] += 1
