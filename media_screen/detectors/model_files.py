@@ -34,6 +34,12 @@ def models_dir() -> Path:
     return Path(str(resources.files("media_screen") / "models"))
 
 
+def shipped_model(filename: str) -> Path:
+    """A model file of the package's own models/ folder, whatever MEDIA_SCREEN_MODELS says: a model this
+    project converts from an installed one (the COCO SSD for onnxruntime) is not a department's to replace."""
+    return Path(str(resources.files("media_screen") / "models" / filename))
+
+
 def project_model(relative_or_absolute: str) -> Path:
     """A model path from a profile, resolved (absolute paths are kept as they are)."""
     path = Path(relative_or_absolute).expanduser()

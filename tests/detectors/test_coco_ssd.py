@@ -130,3 +130,24 @@ def test_the_pruned_graph_finds_what_the_full_graph_finds(both_graphs):
         assert len(mine) == len(reference)
         for _, class_id, score, *box in reference:
             assert any(c == int(class_id) and abs(s - score) < 1e-3 and np.abs(b - box).max() < 1e-3 for c, s, b in mine)
+
+
+def test_the_onnx_network_gives_the_class_scores_and_box_codes_of_the_tensorflow_graph(both_graphs):
+    _, ours = both_graphs
+    # given the TensorFlow graph as OpenCV runs it, and a sample photo
+    graph, graph_text = coco_ssd.model_paths()
+    full = cv2.dnn.readNetFromTensorflow(str(graph), str(graph_text))
+    predictors = [f"BoxPredictor_{i}/ClassPredictor/Conv2D" for i in range(coco_ssd.FEATURE_MAPS)]
+    bgr = cv2.imread(str(SAMPLES / "marked_car.jpg"))
+    # when both run on it
+    full.setInput(cv2.dnn.blobFromImage(bgr, size=(INPUT_SIDE, INPUT_SIDE), swapRB=True))
+    *class_maps, reference_codes = full.forward([*predictors, "BoxEncodingPredictor/concat"])
+    our_logits, our_codes = ours.network_outputs(bgr)
+    # then every anchor's (x, y, w, h) code and its logits for the kept classes agree
+    columns = list(KEPT_CLASSES)
+    reference_logits = np.concatenate([
+        m[0].transpose(1, 2, 0).reshape(-1, coco_ssd.COCO_COLUMNS)[:, columns] for m in class_maps
+    ])
+    assert np.abs(our_codes - reference_codes.reshape(-1, 4)).max() < 1e-3
+    assert our_logits.shape == reference_logits.shape
+    assert np.abs(our_logits - reference_logits).max() < 1e-3
