@@ -26,9 +26,9 @@ from media_screen.config import load_profile
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_media"
-# The YOLO model is 6.1 MB of it and the COCO SSD converted for onnxruntime 13.9 MB (12.9 compressed); a .pt
+# The YOLO model is 6.1 MB of it and the COCO SSD converted for onnxruntime 16.9 MB (15.7 compressed); a .pt
 # checkpoint would add 6.2 MB more (and fails the check below on its own).
-MAX_WHEEL_BYTES = 22_000_000
+MAX_WHEEL_BYTES = 25_000_000
 
 
 @pytest.fixture(scope="module")

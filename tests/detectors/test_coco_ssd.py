@@ -1,4 +1,4 @@
-"""The COCO proposal stage: its views, its suppression, and the pruned graph against the full one."""
+"""The COCO proposal stage: its views, its suppression, and the ONNX network against the TensorFlow graph."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from media_screen.detectors.coco_ssd import (
     ObjectClass,
     Proposals,
     decode_boxes,
-    pruned_graph,
     select_detections,
     suppress,
     views,
@@ -25,6 +24,7 @@ from media_screen.detectors.coco_ssd import (
 from media_screen.errors import ModelUnavailableError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_media" / "detectors"
+COCO_COLUMNS = 91  # class scores per anchor in the TensorFlow graph: background and COCO's 90 ids
 
 
 def test_a_panorama_is_also_seen_in_two_overlapping_halves_and_a_16_by_9_frame_is_not():
@@ -43,47 +43,6 @@ def test_suppression_keeps_the_best_of_overlapping_boxes_of_one_group_only():
     kept = suppress(found)
     assert sorted(kept.groups) == [ObjectClass.PERSON, ObjectClass.VEHICLE]
     assert max(kept.scores) == pytest.approx(0.9)
-
-
-GRAPH_TEXT = """node {
-  name: "image"
-  op: "Placeholder"
-}
-node {
-  name: "BoxPredictor_0/ClassPredictor/Conv2D"
-  op: "Conv2D"
-  input: "features/Relu6"
-  input: "BoxPredictor_0/ClassPredictor/weights"
-  attr {
-    key: "padding"
-    value {
-      s: "SAME"
-    }
-  }
-}
-node {
-  name: "BoxPredictor_0/BoxEncodingPredictor/Conv2D"
-  op: "Conv2D"
-  input: "features/Relu6"
-}
-node {
-  name: "detection_out"
-  op: "DetectionOutput"
-}
-library {
-}
-"""
-
-
-def test_the_pruned_graph_drops_the_class_predictors_and_names_what_they_read(monkeypatch):
-    # given a text graph with one class predictor (FEATURE_MAPS lowered to match)
-    monkeypatch.setattr(coco_ssd, "FEATURE_MAPS", 1)
-    # when it is pruned
-    text, maps = pruned_graph(GRAPH_TEXT)
-    # then the predictor and the DetectionOutput are gone, the box encodings stay, and the map is named
-    assert "ClassPredictor" not in text and "detection_out" not in text
-    assert "BoxPredictor_0/BoxEncodingPredictor/Conv2D" in text and text.rstrip().endswith("library {\n}")
-    assert maps == ("features/Relu6",)
 
 
 def test_a_zero_box_code_decodes_to_its_prior():
@@ -146,7 +105,7 @@ def test_the_onnx_network_gives_the_class_scores_and_box_codes_of_the_tensorflow
     # then every anchor's (x, y, w, h) code and its logits for the kept classes agree
     columns = list(KEPT_CLASSES)
     reference_logits = np.concatenate([
-        m[0].transpose(1, 2, 0).reshape(-1, coco_ssd.COCO_COLUMNS)[:, columns] for m in class_maps
+        m[0].transpose(1, 2, 0).reshape(-1, COCO_COLUMNS)[:, columns] for m in class_maps
     ])
     assert np.abs(our_codes - reference_codes.reshape(-1, 4)).max() < 1e-3
     assert our_logits.shape == reference_logits.shape
