@@ -3,7 +3,7 @@
     python bench/coco_ssd_pruned.py [--eval-dir DIR] [--photos 60]
 
 Runs the shipped SSD-MobileNet-v2 graph as it is (OpenCV's DetectionOutput over all 91 classes) and as
-`coco_ssd.CocoSsd` runs it (feature maps from onnxruntime since 2026-12-06, the five kept classes scored here) on the same
+`coco_ssd.CocoSsd` runs it (since 2026-12-06 the ONNX file with only the five kept classes, on onnxruntime) on the same
 300x300 inputs, then prints how many person and vehicle detections (score >= 0.3) agree (same class,
 score within 1e-3, box within 1e-3 of the frame) and the median milliseconds of each, wall and CPU (CPU time
 is the steadier figure on a shared machine). Prints figures;

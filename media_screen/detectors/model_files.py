@@ -31,13 +31,17 @@ def models_dir() -> Path:
     configured = os.environ.get(MODELS_ENV)
     if configured:
         return Path(configured).expanduser()
-    return Path(str(resources.files("media_screen") / "models"))
+    return _package_models()
 
 
 def shipped_model(filename: str) -> Path:
     """A model file of the package's own models/ folder, whatever MEDIA_SCREEN_MODELS says: a model this
     project converts from an installed one (the COCO SSD for onnxruntime) is not a department's to replace."""
-    return Path(str(resources.files("media_screen") / "models" / filename))
+    return _package_models() / filename
+
+
+def _package_models() -> Path:
+    return Path(str(resources.files("media_screen") / "models"))
 
 
 def project_model(relative_or_absolute: str) -> Path:

@@ -88,8 +88,12 @@ def _edit(data: bytes, number: int, change: Callable[[bytes], bytes]) -> bytes:
     return message([(n, w, change(p) if n == number and w == LENGTH_DELIMITED else p) for n, w, p in fields(data)])
 
 
+def _strings(items: list[Field], number: int) -> list[str]:
+    return [p.decode("utf-8") for n, w, p in items if n == number and w == LENGTH_DELIMITED]
+
+
 def _string(items: list[Field], number: int) -> str:
-    return next((p.decode("utf-8") for n, w, p in items if n == number and w == LENGTH_DELIMITED), "")
+    return next(iter(_strings(items, number)), "")
 
 
 def with_free_sides(model: bytes, value_names: set[str], fixed_axes: set[int]) -> bytes:
@@ -104,7 +108,7 @@ def with_free_sides(model: bytes, value_names: set[str], fixed_axes: set[int]) -
 
         def shape(shape_data: bytes) -> bytes:
             dims = []
-            for axis, (n, w, p) in enumerate(item for item in fields(shape_data)):
+            for axis, (n, w, p) in enumerate(fields(shape_data)):
                 if n == 1 and w == LENGTH_DELIMITED and axis not in fixed_axes:
                     p = message([(2, LENGTH_DELIMITED, f"{name}_{axis}".encode("utf-8"))])
                 dims.append((n, w, p))
@@ -138,7 +142,3 @@ def weights_as_constants(model: bytes) -> bytes:
         return message(kept)
 
     return _edit(model, 7, graph)
-
-
-def _strings(items: list[Field], number: int) -> list[str]:
-    return [p.decode("utf-8") for n, w, p in items if n == number and w == LENGTH_DELIMITED]

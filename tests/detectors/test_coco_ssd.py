@@ -92,10 +92,8 @@ def test_the_pruned_graph_finds_what_the_full_graph_finds(both_graphs):
 
 
 def test_the_onnx_network_gives_the_class_scores_and_box_codes_of_the_tensorflow_graph(both_graphs):
-    _, ours = both_graphs
+    full, ours = both_graphs
     # given the TensorFlow graph as OpenCV runs it, and a sample photo
-    graph, graph_text = coco_ssd.model_paths()
-    full = cv2.dnn.readNetFromTensorflow(str(graph), str(graph_text))
     predictors = [f"BoxPredictor_{i}/ClassPredictor/Conv2D" for i in range(coco_ssd.FEATURE_MAPS)]
     bgr = cv2.imread(str(SAMPLES / "marked_car.jpg"))
     # when both run on it
