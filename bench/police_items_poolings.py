@@ -11,6 +11,8 @@ exactly as `media-screen train --items` does. A variant names its parts joined b
     centre top mid bot  the middle 5 x 3 cells of the map, and its head-and-shoulders, torso and leg bands
                         (where a person sits in the doubled person view)
     p:<part>            that part for person crops only (zero for the frame and vehicles)
+    people people_max   the average (or the maximum) of every person crop's average in the photo, beside
+                        each crop (zero when the photo has no person): the others in the picture, seen closer
     midc_mean midc_std  the mid-level map's mean and spread over its middle; mid_mean mid_std: over all of it
 
 The embedder is replaced inside this process only (its features have their own cache under the user
@@ -81,6 +83,10 @@ def inputs_of(variant: list[str]):
         for name in variant:
             if name == "ctx":
                 parts.append(np.repeat(embeddings[whole : whole + 1, PARTS["avg"]], len(crops), axis=0))
+            elif name in ("people", "people_max"):  # every person of the photo, seen closer than the frame shows them
+                people = embeddings[person[:, 0] > 0, PARTS["avg"]]
+                pooled = (people.mean(0) if name == "people" else people.max(0)) if len(people) else np.zeros(N, np.float32)
+                parts.append(np.repeat(pooled[None], len(crops), axis=0))
             elif name.startswith("p:"):
                 parts.append(embeddings[:, PARTS[name[2:]]] * person)
             else:
