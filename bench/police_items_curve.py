@@ -1,6 +1,6 @@
 """Learning curve of the police-item head: held-back figures against the number of training photos.
 
-    python bench/police_items_curve.py [--eval-dir DIR] [--fractions 0.25 0.5 1.0]
+    python bench/police_items_curve.py [--eval-dir DIR] [--fractions 0.25 0.5 1.0] [--only CATEGORY]
 
 Each point trains the head as `media-screen train --items` does (out-of-fold thresholds, multiple-instance
 rounds) on a fixed subset of the training photos (and the same share of drawn close-ups), then scores the
@@ -8,7 +8,9 @@ whole held-back part. If recall still climbs at the full size, more photos of th
 if it is flat, the features are the limit. Recall at the operating point moves with the threshold each
 point chooses on its own out-of-fold scores; the ranking AUC of each class against its look-alikes
 (officers against other uniforms, marked vehicles against civilian and emergency ones) does not, so it
-is the figure to read the curve by. Crops are cached under the user cache, so only the first run
+is the figure to read the curve by. With --only CATEGORY (e.g. officers_uniform, negatives_uniform) only
+the training photos of that category are cut to each fraction and every other photo stays: a curve of one
+kind of data, which says which kind more of would close a gap. Crops are cached under the user cache, so only the first run
 pays for the networks. Prints figures; asserts nothing.
 """
 
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--fractions", type=float, nargs="*", default=[0.25, 0.5, 1.0])
+    parser.add_argument("--only", default="", help="cut only the training photos of this category")
     args = parser.parse_args(argv)
     if not args.eval_dir.is_dir():
         print(f"evaluation folder {args.eval_dir} not found; nothing to measure")
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     print("fraction  photos  " + "  ".join(f"{g:>34s}" for groups in SHOWN.values() for g in groups) + "  worst negative FP" + "  AUC officer/uniform  AUC vehicle/look-alike")
     for fraction in args.fractions:
         with tempfile.TemporaryDirectory() as out:
-            settings = replace(base, train_fraction=fraction, output=Path(out) / "head.npz")
+            settings = replace(base, train_fraction=fraction, curve_category=args.only, output=Path(out) / "head.npz")
             report = train_items(settings)
         rows = {row.group: row for row in holdout_rows(report.head, report.photos, report.crops)}
         cells = []

@@ -29,6 +29,7 @@ class ItemsSettings:
     seed: int = 7
     l2: float = 0.05
     train_fraction: float = 1.0  # < 1: a learning-curve point (a fixed subset of the training photos)
+    curve_category: str = ""  # with train_fraction < 1: only photos of this category are cut ("": every photo, drawn ones too)
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
@@ -116,10 +117,11 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     if settings.train_fraction < 1.0:
         from media_screen.train.split import unit_hash
 
-        training = [p for p in training if unit_hash(p.key, "media-screen/items-curve") < settings.train_fraction]
+        cut = {p.key for p in training if p.category == settings.curve_category or not settings.curve_category}
+        training = [p for p in training if p.key not in cut or unit_hash(p.key, "media-screen/items-curve") < settings.train_fraction]
     backgrounds = [p.path for p in training if p.truth is ItemClass.BACKGROUND]
     drawn, graphics = drawn_examples(settings, backgrounds, lambda: CropComputer(settings.plan))
-    keep = max(1, int(len(drawn) * settings.train_fraction))
+    keep = max(1, int(len(drawn) * (1.0 if settings.curve_category else settings.train_fraction)))
     drawn, graphics = drawn[:keep], graphics[:keep]
     examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics
     keys = [p.key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))]

@@ -62,3 +62,15 @@ def test_a_folder_without_labelled_photos_is_a_usage_error(tmp_path):
     settings = default_settings(tmp_path / "work", tmp_path / "empty", tmp_path / "head.npz")
     with pytest.raises(UsageError):
         train_items(settings)
+
+
+def test_a_learning_curve_of_one_category_cuts_only_that_category(trained, tmp_path):
+    settings, report = trained
+    # given the same folder, when a curve point keeps none of the negatives_uniform training photos
+    point = replace(settings, train_fraction=0.0, curve_category="negatives_uniform", output=tmp_path / "head.npz")
+    cut = train_items(point)
+    # then exactly those photos are left out, and every other training photo is still trained on
+    uniforms = sum(p.part.value != "holdout" and p.category == "negatives_uniform" for p in report.photos)
+    assert uniforms > 0
+    assert cut.training_photos == report.training_photos - uniforms
+    assert cut.drawn_insignia == report.drawn_insignia
