@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from media_screen.detectors import crop_features  # noqa: E402
 from media_screen.detectors.police_items import GROUP_ORDER, CropGroup, crop_pixels  # noqa: E402
 from media_screen.train.items.data import ItemClass, load_photos  # noqa: E402
+from media_screen.train.items.measure import ranking_auc  # noqa: E402
 from media_screen.train.items.features import cached_crops, decode_bgr  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL, default_settings  # noqa: E402
 from media_screen.train.split import Part  # noqa: E402
@@ -139,11 +140,6 @@ def block22_maps(eval_root: Path, cache: Path):
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, maps=np.stack(maps), rows=np.array(rows))
     return np.stack(maps).astype(np.float32), np.array(rows)
-
-
-def ranking_auc(positives, negatives) -> float:
-    pos, neg = np.asarray(positives)[:, None], np.asarray(negatives)[None, :]
-    return float((pos > neg).mean() + 0.5 * (pos == neg).mean())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,7 @@ from media_screen.train.items.run import DEFAULT_EVAL, default_settings, train_i
 
 SHIPPED_CLASSES = head_module.CLASSES
 SHIPPED_LABELS = head_module.certain_labels
+SHIPPED_CACHED_CROPS = run.cached_crops
 # look-alike class: (the negative category it takes, the crop group that takes the class beside the frame)
 LOOK_ALIKES = {
     "uniform": ("negatives_uniform", CropGroup.PERSON),
@@ -65,10 +66,9 @@ def patch(variant: list[str], eval_root: Path) -> None:
         module.CLASSES = classes
     category_of = {p.path: p.category for p in load_photos(eval_root)}
     crops_path: dict[int, Path] = {}
-    original_cached = run.cached_crops
 
     def cached_crops(paths, folder, plan):
-        crops = original_cached(paths, folder, plan)
+        crops = SHIPPED_CACHED_CROPS(paths, folder, plan)
         crops_path.update({id(c): p for p, c in crops.items()})
         return crops
 
