@@ -100,8 +100,8 @@ def make_still_shot(path: Path, seconds: float) -> Path:
 
 def sampling_time(clip: Path, seek: bool) -> tuple[float, int]:
     """Seconds for the sampling step alone (decode, upright frames), and the frames decoded."""
-    from media_screen import sampling
-    from media_screen.video import upright_frame
+    from media_screen.video import sampling
+    from media_screen.video.orientation import upright_frame
 
     saved = sampling.SEEK_MIN_SKIP_FRAMES
     sampling.SEEK_MIN_SKIP_FRAMES = saved if seek else 10**9

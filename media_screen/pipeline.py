@@ -135,7 +135,7 @@ class Screener:
         return media, found, self.analysed_size(frame.width, frame.height)
 
     def _scan_video(self, path: Path, probe: Probe, deadline: Deadline, timings: dict[str, float]):
-        from media_screen.video import screen_video  # imported only when a video shows up
+        from media_screen.video.screen import screen_video  # imported only when a video shows up
 
         result = screen_video(path, probe, self.detectors(), self.options, deadline, timings, self.long_side)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None

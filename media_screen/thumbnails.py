@@ -155,7 +155,7 @@ def _video_frames(path: Path, times: list[float]) -> dict[float, tuple[Image.Ima
     import av
 
     try:
-        from media_screen.video import display_matrix, upright
+        from media_screen.video.orientation import display_matrix, upright
     except ImportError:  # video support not installed: frames stay as stored
         display_matrix, upright = (lambda frame: None), (lambda pixels, matrix: pixels)
     frames: dict[float, tuple[Image.Image, float]] = {}

@@ -2,7 +2,7 @@
 
 Matching every face on every sampled frame costs the descriptor (about 0.2-0.4 s of CPU per face) each time
 and decides on whichever view the frame happened to catch. Here every checkable face is only aligned on each
-frame (landmarks + chip, a few ms), faces are linked into tracks the way media_screen/tracking.py links
+frame (landmarks + chip, a few ms), faces are linked into tracks the way media_screen/video/tracking.py links
 detections (box overlap or nearby centres, a track ends after `max_gap_s` unseen), and each track keeps the
 chip of its best view (faceid/quality.py: size, sharpness, frontality). When the video ends, each track's
 best chip is embedded once and compared with the watchlist; a match is one PROTECTED_PERSON detection over
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from media_screen.faceid.embedder import AlignedFace
 from media_screen.model import Detection, Frame
-from media_screen.tracking import assign
+from media_screen.video.tracking import assign
 
 if TYPE_CHECKING:  # the detector imports this module
     from media_screen.detectors.protected import ProtectedFacesDetector

@@ -25,7 +25,7 @@ import numpy as np
 
 from media_screen.model import Box, Detection, DetectionKind, Frame
 from media_screen.redact.recheck import detect_near
-from media_screen.tracking import match_cost
+from media_screen.video.tracking import match_cost
 
 REACH_S = 3.0  # seconds searched on each side of the frame the re-scan saw the object in
 FOLLOW_FACTOR = 0.5  # of the policy threshold

@@ -2,7 +2,7 @@
 
 Two passes over the stream. Pass 1 decodes every frame and runs the detectors on
 every `detect_every`-th frame (and the last one), linking detections of the same
-object into tracks (`media_screen.tracking.assign`). Pass 2 decodes again
+object into tracks (`media_screen.video.tracking.assign`). Pass 2 decodes again
 and masks each frame from the tracks: between two detections the box is
 interpolated and dilated by up to half the motion between them; before a
 track's first detection and after its last, the box is held (growing with the
@@ -50,9 +50,10 @@ from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
-from media_screen.tracking import assign
-from media_screen.sampling import Progress, Sample, StreamTiming
-from media_screen.video import display_matrix, incomplete_reason, upright_frame, video_stream
+from media_screen.video.orientation import display_matrix, upright_frame
+from media_screen.video.sampling import Progress, Sample, StreamTiming
+from media_screen.video.stream import incomplete_reason, video_stream
+from media_screen.video.tracking import assign
 
 MAX_MISSES = 2  # detection frames a track may go unseen before it ends
 BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or held box

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from media_screen import detectors as registry
-from media_screen import sampling
+from media_screen.video import sampling
 from media_screen.cli import app
 from media_screen.config import ScanOptions
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UsageError
@@ -17,7 +17,8 @@ from media_screen.media import probe_file
 from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
 from media_screen.report.serialize import file_dict
-from media_screen.video import screen_video, upright
+from media_screen.video.orientation import upright
+from media_screen.video.screen import screen_video
 from repo_scripts import REPO
 from video_support import MarkerDetector, marker_clip, samples_script, solid, with_marker, write_clip
 
@@ -264,9 +265,9 @@ def test_audio_only_mp4_is_an_error_not_a_clear(tmp_path, profile):
 
 
 def test_frames_over_the_pixel_limit_are_refused_before_decoding(tmp_path, monkeypatch):
-    from media_screen import video
+    from media_screen.video import stream
 
-    monkeypatch.setattr(video, "MAX_FRAME_PIXELS", 96 * 64 - 1)
+    monkeypatch.setattr(stream, "MAX_FRAME_PIXELS", 96 * 64 - 1)
     with pytest.raises(DecompressionBombError, match="96x64"):
         screen(marker_clip(tmp_path / "clip.mp4", seconds=1))
 

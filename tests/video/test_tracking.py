@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from media_screen.model import Box, Detection, DetectionKind
-from media_screen.tracking import assign, link_detections, match_cost
+from media_screen.video.tracking import assign, link_detections, match_cost
 
 FACE, PLATE = DetectionKind.FACE, DetectionKind.PLATE
 

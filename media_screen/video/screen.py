@@ -14,30 +14,20 @@ from pathlib import Path
 from typing import Sequence
 
 import av
-import numpy as np
 
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector, VideoSession
-from media_screen.errors import (
-    AnalysisTimeoutError,
-    CorruptMediaError,
-    DecompressionBombError,
-    MediaScreenError,
-    UnsupportedMediaError,
-    UsageError,
-)
-from media_screen.frame_change import ChangeGate
+from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError
 from media_screen.media import Probe
-from media_screen.model import Detection, Frame, MediaInfo, MediaType
-from media_screen.policy import format_time
-from media_screen.publish import published_size, to_original
-from media_screen.sampling import Progress, Sample, StreamTiming, read_packets, sample_frames
+from media_screen.model import Detection, MediaInfo, MediaType
+from media_screen.publish import to_original
 from media_screen.timing import timed
-from media_screen.tracking import link_detections
+from media_screen.video.frame_change import ChangeGate
+from media_screen.video.orientation import upright_frame, upright_size
+from media_screen.video.sampling import Progress, StreamTiming, read_packets, sample_frames
+from media_screen.video.stream import duration_text, incomplete_reason, refuse_huge_frames, video_stream
+from media_screen.video.tracking import link_detections
 
-MAX_FRAME_PIXELS = 100_000_000  # refuse larger frames before decoding one (a 16K x 6K frame is 100 MP)
-END_TOLERANCE_S = 0.5  # a stream may end this much before its declared duration (plus three frames)
-CONTAINER_END_TOLERANCE = 0.05  # of the duration, when only the container (audio included) gives one
 TRACK_GAP_SAMPLES = 2.5  # a track ends after this many sampling intervals unseen
 
 
@@ -83,7 +73,7 @@ def screen_video(
     progress = Progress()
     with container:
         stream = video_stream(container)
-        _refuse_huge_frames(stream)
+        refuse_huge_frames(stream)
         timing = StreamTiming.of(container, stream)
         stream.thread_type = "AUTO"
         started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
@@ -94,7 +84,7 @@ def screen_video(
         else:
             per_frame, size, reused, analysed_size, tracked = [], None, 0, None, ()
             try:
-                size = _upright_size(read_packets(container, stream, timing, deadline.check, progress))
+                size = upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
                 progress.error, progress.transient = str(exc), True
         detector_time = _detector_time(timings, detectors) - detector_time
@@ -104,7 +94,7 @@ def screen_video(
         # out of time or unreadable before the first frame is not the content's fault: a plain (uncached) error
         error = MediaScreenError if progress.transient else CorruptMediaError
         raise error(f"no video frame could be {progress.verb} ({progress.error or 'empty stream'}); "
-                    f"{progress.verb} to 00:00:00.000 of {_duration_text(timing.duration_s)}")
+                    f"{progress.verb} to 00:00:00.000 of {duration_text(timing.duration_s)}")
     with timed(timings, "tracking"):
         detections = link_detections(per_frame, max_gap_s=TRACK_GAP_SAMPLES * progress.sample_interval_s)
         if tracked:  # found once per track by the detectors' video sessions
@@ -136,7 +126,7 @@ def screen_video(
 
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side=None):
     """Run every detector on every sampled frame that changed: (time, detections) per frame, the upright
-    frame size, how many frames reused the detections of the last analysed one (frame_change.py), and the
+    frame size, how many frames reused the detections of the last analysed one (video/frame_change.py), and the
     size the detectors saw (the published size, `long_side`); and the detections made once per tracked object
     by detectors with a video session (base.VideoSession: protected faces), already spanning their tracks.
 
@@ -152,7 +142,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
         for sample in samples:
             if sessions is None:
                 sessions = _video_sessions(detectors, TRACK_GAP_SAMPLES * progress.sample_interval_s)
-            frame, size = upright_frame(sample, long_side), _upright_size(sample.frame)
+            frame, size = upright_frame(sample, long_side), upright_size(sample.frame)
             analysed_size = (frame.width, frame.height)
             earlier = gate.reusable(frame.pixels, sample.time_s) if options.reuse_unchanged_frames else None
             if earlier is not None:  # the picture has not changed since the detectors last ran
@@ -195,107 +185,9 @@ def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> 
     return sum(timings.get(detector.name, 0.0) for detector in detectors)
 
 
-def _upright_size(frame: av.VideoFrame | None) -> tuple[int, int] | None:
-    if frame is None:
-        return None
-    matrix = display_matrix(frame)
-    turned = (matrix is not None and matrix[0] == 0) or (matrix is None and abs(frame.rotation or 0) == 90)
-    return (frame.height, frame.width) if turned else (frame.width, frame.height)
-
-
-def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The file's first real video stream (cover-art pictures skipped), or UnsupportedMediaError."""
-    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-    if not streams:
-        raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
-    if streams[0].codec_context is None:  # PyAV has no decoder for an unknown (or damaged) codec tag
-        raise CorruptMediaError("the video stream's codec is unknown: no decoder for it; decoded to 00:00:00.000")
-    return streams[0]
-
-
-def _refuse_huge_frames(stream) -> None:
-    width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
-    if width * height > MAX_FRAME_PIXELS:
-        raise DecompressionBombError(
-            f"video frames declare {width}x{height} pixels, over the limit of {MAX_FRAME_PIXELS:,}"
-        )
-
-
-def incomplete_reason(progress: Progress, timing: StreamTiming) -> str | None:
-    """Why the analysis is partial, or None when the stream was decoded to (about) its declared end."""
-    duration = timing.duration_s
-    reached = progress.decoded_to_s or 0.0
-    if duration is not None:
-        slack = END_TOLERANCE_S + 3 * timing.frame_s
-        if not timing.duration_from_stream:
-            slack = max(slack, CONTAINER_END_TOLERANCE * duration)
-        short = reached < duration - slack
-    else:
-        short = False
-    if not short and progress.error is None:
-        return None
-    reason = progress.error or "video stream ends early (truncated file?)"
-    reached_text = format_time(min(reached, duration or reached))
-    return f"{reason}: {progress.verb} to {reached_text} of {_duration_text(duration)}"
-
-
-def _duration_text(duration_s: float | None) -> str:
-    return format_time(duration_s) if duration_s is not None else "an unknown duration"
-
-
 def _reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
 def _at(detection: Detection, time_s: float) -> Detection:
     return dataclasses.replace(detection, time_s=round(time_s, 3), end_s=round(time_s, 3))
-
-
-# --- orientation ---------------------------------------------------------------------
-
-
-def display_matrix(frame: av.VideoFrame) -> tuple[int, int, int, int] | None:
-    """(a, b, c, d) of the frame's display matrix, each rounded to -1, 0 or 1; None without one."""
-    for side_data in frame.side_data:
-        if side_data.type == av.sidedata.sidedata.Type.DISPLAYMATRIX and side_data.buffer_size >= 36:
-            values = np.frombuffer(bytes(memoryview(side_data))[:36], dtype="<i4")
-            a, b, c, d = (int(np.sign(round(v / 65536))) for v in (values[0], values[1], values[3], values[4]))
-            if (a, b, c, d) != (0, 0, 0, 0):
-                return a, b, c, d
-    return None
-
-
-def upright(pixels: np.ndarray, matrix: tuple[int, int, int, int] | None) -> np.ndarray:
-    """Apply a display matrix's rotation / mirroring (FFmpeg convention: x' = a x + c y, y' = b x + d y)."""
-    if matrix is None:
-        return pixels
-    a, b, c, d = matrix
-    if a == 0 and d == 0 and b and c:  # 90 or 270 degrees (or a transpose)
-        out = pixels.transpose(1, 0, 2)
-        if b < 0:
-            out = out[::-1, :]
-        if c < 0:
-            out = out[:, ::-1]
-        return np.ascontiguousarray(out)
-    out = pixels
-    if a < 0:
-        out = out[:, ::-1]
-    if d < 0:
-        out = out[::-1, :]
-    return out if out is pixels else np.ascontiguousarray(out)
-
-
-def upright_frame(sample: Sample, long_side: int | None = None) -> Frame:
-    """The sample as BGR pixels, turned upright; scaled to `long_side` by the same conversion (once)."""
-    coded = (sample.frame.width, sample.frame.height)
-    width, height = published_size(*coded, long_side)
-    if (width, height) == coded:
-        pixels = sample.frame.to_ndarray(format="bgr24")
-    else:
-        pixels = sample.frame.to_ndarray(format="bgr24", width=width, height=height, interpolation="AREA")
-    matrix = display_matrix(sample.frame)
-    if matrix is None and sample.frame.rotation:
-        pixels = np.ascontiguousarray(np.rot90(pixels, k=int(sample.frame.rotation) // 90))
-    else:
-        pixels = upright(pixels, matrix)
-    return Frame(pixels=pixels, time_s=round(sample.time_s, 3), index=sample.index)

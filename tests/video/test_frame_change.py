@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from media_screen.frame_change import MAX_REUSE_S, ChangeGate
+from media_screen.video.frame_change import MAX_REUSE_S, ChangeGate
 from media_screen.model import Box, Detection, DetectionKind
 
 FACE = Detection(kind=DetectionKind.FACE, label="face", score=0.9, box=Box(100, 100, 160, 170), detector="faces",
