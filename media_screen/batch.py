@@ -238,8 +238,13 @@ class BatchScan:
             registry=dict(registry.REGISTRY),
             cache_path=str(self.cache.path) if self.cache else None,
             analysis_key=self.key,
-            threads=max(1, available_cores() // max(1, self.jobs)),
+            threads=max(1, available_cores() // self._workers_wanted()),
         )
+
+    def _workers_wanted(self) -> int:
+        """Workers this scan can keep busy: fewer files than jobs (one phone video, one photo for the PIO)
+        leave cores free, so each worker's networks get the spare cores as intra-op threads instead."""
+        return max(1, min(self.jobs, len(self.paths)))
 
 
 @contextlib.contextmanager

@@ -6,7 +6,8 @@ the colour is exact):
 - SlowDetector hangs on pure magenta (RGB 255, 0, 255), far longer than any test's time bound;
 - BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
 - CrashDetector kills its process on pure red (RGB 255, 0, 0), like a native crash would;
-- BrokenDetector cannot load its model.
+- BrokenDetector cannot load its model;
+- ThreadsDetector reports, on every picture, how many threads OpenCV uses in the process that screens it.
 """
 
 from __future__ import annotations
@@ -81,3 +82,14 @@ class CrashDetector(_Fake):
         if _top_left_rgb(frame) == CRASH_RGB:
             os._exit(70)
         return ()
+
+
+class ThreadsDetector(_Fake):
+    name = "threads"
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        import cv2
+
+        box = Box(0, 0, frame.width, frame.height)
+        threads = cv2.getNumThreads()
+        return (Detection(DetectionKind.TEXT, f"threads {threads}", 0.9, box, self.name, evidence={"threads": threads}),)

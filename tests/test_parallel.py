@@ -20,6 +20,7 @@ FAKES = {
     "badge_stub": "fake_detectors:BadgeDetector",
     "crash": "fake_detectors:CrashDetector",
     "broken": "fake_detectors:BrokenDetector",
+    "threads": "fake_detectors:ThreadsDetector",
 }
 
 
@@ -191,6 +192,17 @@ def test_the_hard_limit_leaves_the_cooperative_deadline_time_to_report():
     assert hard_time_limit(1.0) == 1.5
     assert hard_time_limit(120.0) == 125.0
     assert available_cores() >= 1
+
+
+@pytest.mark.parametrize(("files", "threads"), [(1, 4), (2, 2), (4, 1), (6, 1)])
+def test_fewer_files_than_workers_give_each_worker_the_spare_cores(tmp_path: Path, profile, monkeypatch, files, threads):
+    # given a four-core machine, a scan with a worker per core, and `files` pictures
+    monkeypatch.setattr(batch_module, "available_cores", lambda: 4)
+    paths = [png(tmp_path / f"{number}.png", (number, 20, 30)) for number in range(files)]
+    # when they are screened
+    results = run(paths, profile, ScanOptions(detectors=("threads",)), jobs=None)
+    # then the cores the idle workers would have had become intra-op threads of the busy ones
+    assert [d.evidence["threads"] for r in results for d in r.report.detections] == [threads] * files
 
 
 def test_limit_threads_caps_opencv_and_new_onnxruntime_sessions(monkeypatch):
