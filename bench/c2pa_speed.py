@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from media_screen.media import probe_file  # noqa: E402
 from media_screen.metadata.c2pa import credential_facts, find_stores  # noqa: E402
+from media_screen.source import Source  # noqa: E402
 
 WITHOUT = ["sample_media/metadata/clean.jpg", "sample_media/metadata/place_text.png",
            "sample_media/metadata/gps.heic", "sample_media/video/face_2s_to_4s.mp4"]
@@ -38,10 +38,10 @@ COLD = """
 import sys, time
 started = time.perf_counter()
 from pathlib import Path
-from media_screen.media import probe_file
 from media_screen.metadata.c2pa import credential_facts
+from media_screen.source import Source
 path = Path(sys.argv[1])
-credential_facts(path, probe_file(path))
+credential_facts(Source.open(path))
 print(time.perf_counter() - started)
 """
 
@@ -72,23 +72,23 @@ def main() -> int:
         print("files without a manifest: header walk (find_stores), median")
         for relative in WITHOUT:
             path = REPO / relative
-            media_type = probe_file(path).media_type
-            ms = median_ms(lambda: find_stores(path, media_type), arguments.repeat)
+            source = Source.open(path)
+            ms = median_ms(lambda: find_stores(source), arguments.repeat)
             print(f"  {relative:45s} {path.stat().st_size:>9,d} B  {ms:7.3f} ms")
         print("files with a manifest: read into facts (credential_facts), warm, median")
         for path in sorted(signed):
             if path.name in ("c2pa_damaged.jpg", "c2pa_remote.jpg"):
                 continue
-            probe = probe_file(path)
-            credential_facts(path, probe)  # loads the bindings once
-            ms = median_ms(lambda: credential_facts(path, probe), arguments.repeat)
+            source = Source.open(path)
+            credential_facts(source)  # loads the bindings once
+            ms = median_ms(lambda: credential_facts(source), arguments.repeat)
             print(f"  {path.name:45s} {path.stat().st_size:>9,d} B  {ms:7.2f} ms")
         large = Path(folder) / "c2pa_large.jpg"  # the whole asset is hashed when the manifest is validated
         noise = np.random.default_rng(1).integers(0, 256, (3000, 4000, 3), dtype=np.uint8)
         large.write_bytes(maker.signed(maker.test_signer(), "image/jpeg", maker.encoded(Image.fromarray(noise), "JPEG"),
                                        [maker.ACTIONS]))
-        probe = probe_file(large)
-        ms = median_ms(lambda: credential_facts(large, probe), max(3, arguments.repeat // 4))
+        source = Source.open(large)
+        ms = median_ms(lambda: credential_facts(source), max(3, arguments.repeat // 4))
         print(f"  {large.name + ' (4000 x 3000 noise)':45s} {large.stat().st_size:>9,d} B  {ms:7.2f} ms")
         cold = subprocess.run([sys.executable, "-c", COLD, str(Path(folder) / "c2pa_creator.jpg")],
                               capture_output=True, text=True, cwd=REPO, check=True)

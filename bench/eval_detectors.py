@@ -119,7 +119,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
     Images are decoded like the pipeline does (EXIF orientation applied). Faces count from the
     profile's `[thresholds] face`; the sweep shows the same figures at other thresholds.
     """
-    from media_screen.media import decode_still
+    from media_screen.media import decode_file
     from media_screen.model import Box
 
     set_dir = eval_dir / "faces"
@@ -130,7 +130,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
     timings: dict[str, list[float]] = defaultdict(list)
     scored: list[tuple[dict[str, str], list[Detection]]] = []
     for row in rows:
-        frame, _ = decode_still(set_dir / row["file"], profile.max_image_pixels)
+        frame, _ = decode_file(set_dir / row["file"], profile.max_image_pixels)
         started = time.perf_counter()
         scored.append((row, list(detectors[0].detect(frame))))
         timings["faces"].append((time.perf_counter() - started) * 1000)
@@ -167,7 +167,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
 
 def _explicit_on_photos_of_people(set_dir: Path, rows: list[dict[str, str]], profile: Profile) -> None:
     """B.5 false positives: the faces set shows people (crowds, portraits, selfies), none of it sexual."""
-    from media_screen.media import decode_still
+    from media_screen.media import decode_file
 
     detectors = load_named(("explicit",), profile)
     if not detectors:
@@ -176,7 +176,7 @@ def _explicit_on_photos_of_people(set_dir: Path, rows: list[dict[str, str]], pro
     timings: dict[str, list[float]] = defaultdict(list)
     flagged = []
     for row in rows:
-        frame, _ = decode_still(set_dir / row["file"], profile.max_image_pixels)
+        frame, _ = decode_file(set_dir / row["file"], profile.max_image_pixels)
         started = time.perf_counter()
         found = [d for d in detectors[0].detect(frame) if d.score >= threshold]
         timings["explicit"].append((time.perf_counter() - started) * 1000)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import Profile, load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.media import probe_file  # noqa: E402
+from media_screen.source import Source  # noqa: E402
 from media_screen.metadata import read_metadata  # noqa: E402
 
 DEFAULT_EVAL = REPO.parent / "shared" / "eval" / "exif_gps"
@@ -67,7 +67,7 @@ def evaluate(eval_dir: Path, profile: Profile) -> list[Outcome]:
         path = eval_dir / row["file"]
         location, error = None, None
         try:
-            location = read_metadata(path, probe_file(path), profile).location
+            location = read_metadata(Source.open(path), profile).location
         except MediaScreenError as exc:
             error = str(exc)
         ok, found = judge(row, location, error)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from media_screen.config import load_profile
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.model import FactKind
 
@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
     for row in rows:
         path = eval_dir / row["file"]
         started = time.perf_counter()
-        metadata = read_metadata(path, probe_file(path), profile)
+        metadata = read_metadata(Source.open(path), profile)
         elapsed_ms = (time.perf_counter() - started) * 1000
         ok, found = judge(row, metadata)
         agreed += ok

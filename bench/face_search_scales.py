@@ -55,7 +55,7 @@ from media_screen.detectors import faces as faces_module  # noqa: E402
 from media_screen.detectors.centerface import CenterFaceNet  # noqa: E402
 from media_screen.detectors.faces import FaceDetector, FaceSettings  # noqa: E402
 from media_screen.detectors.model_files import package_model  # noqa: E402
-from media_screen.media import decode_still  # noqa: E402
+from media_screen.media import decode_file  # noqa: E402
 from media_screen.model import Box, DetectionKind, Frame  # noqa: E402
 
 TARGET = PublishTarget.FACEBOOK
@@ -118,7 +118,7 @@ def speed(chosen: dict[str, FaceDetector], folder: Path, count: int, long_side: 
     """Seconds per photo of each design (designs taking turns photo by photo), and each design's faces per photo."""
     batch_speed.build_folder(folder, count + 1, 2)
     paths = sorted(folder.glob("mosaic_*.jpg"))[: count + 1]
-    warm, *frames = [decode_still(path, max_pixels, long_side)[0] for path in paths]
+    warm, *frames = [decode_file(path, max_pixels, long_side)[0] for path in paths]
     for detector in chosen.values():
         detector.detect(warm)  # shapes warm up
     seconds: dict[str, list[float]] = {name: [] for name in chosen}
@@ -151,7 +151,7 @@ def quality(detector, eval_dir: Path, profile, long_side: int) -> tuple[dict[str
     threshold = profile.threshold(DetectionKind.FACE.value)
     scored = []
     for row in rows:
-        frame, _ = decode_still(set_dir / row["file"], profile.max_image_pixels)
+        frame, _ = decode_file(set_dir / row["file"], profile.max_image_pixels)
         scored.append((row, list(seen.detect(frame))))
     figures = eval_detectors._face_figures(scored, threshold, Box)
     printed = io.StringIO()

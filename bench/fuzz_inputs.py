@@ -50,7 +50,7 @@ sys.path.insert(0, str(REPO))
 from media_screen.batch import hard_time_limit  # noqa: E402
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.media import probe_bytes  # noqa: E402
+from media_screen.source import probe_bytes  # noqa: E402
 from media_screen.model import MediaType  # noqa: E402
 
 SAMPLE_MEDIA = REPO / "sample_media"

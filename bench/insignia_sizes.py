@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors.insignia import InsigniaDetector  # noqa: E402
-from media_screen.media import decode_still  # noqa: E402
+from media_screen.media import decode_file  # noqa: E402
 from media_screen.model import Box, Frame  # noqa: E402
 from media_screen.publish import published_size, resize_to  # noqa: E402
 from media_screen.worker import limit_threads  # noqa: E402
@@ -42,7 +42,7 @@ PUBLISHED_LONG_SIDE = 2048
 
 
 def published(path: Path, max_pixels: int) -> np.ndarray:
-    frame, _ = decode_still(path, max_pixels)
+    frame, _ = decode_file(path, max_pixels)
     size = published_size(frame.width, frame.height, PUBLISHED_LONG_SIDE)
     return resize_to(frame.pixels, size)
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import ScanOptions, load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.media import probe_file  # noqa: E402
+from media_screen.source import Source  # noqa: E402
 from media_screen.metadata import read_metadata  # noqa: E402
 from media_screen.metadata.geo import nearest_place  # noqa: E402
 from media_screen.pipeline import iter_media_paths, scan_paths  # noqa: E402
@@ -48,7 +48,7 @@ def best_of(repeat: int, run) -> float:
 def sweep_readers(paths: list[Path], profile) -> None:
     for path in paths:
         try:
-            read_metadata(path, probe_file(path), profile)
+            read_metadata(Source.open(path), profile)
         except (MediaScreenError, OSError):
             pass  # not media, or unreadable: counted like any other file
 

@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))
 from media_screen.config import PublishTarget, load_profile  # noqa: E402
 from media_screen.detectors import ocr  # noqa: E402
 from media_screen.detectors.text_rules import plate_string  # noqa: E402
-from media_screen.media import decode_still  # noqa: E402
+from media_screen.media import decode_file  # noqa: E402
 from media_screen.worker import limit_threads  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -101,7 +101,7 @@ def photos(publish: PublishTarget, count: int) -> dict[str, list[Path]]:
 
 def decoded(path: Path, long_side: int | None) -> np.ndarray | None:
     try:
-        frame, _ = decode_still(path, 200_000_000, long_side)
+        frame, _ = decode_file(path, 200_000_000, long_side)
     except Exception:  # noqa: BLE001 - a photo the decoder refuses is left out of the figures
         return None
     return frame.pixels

@@ -29,7 +29,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from media_screen.config import PublishTarget, load_profile  # noqa: E402
 from media_screen.detectors.crop_features import CropEmbedder  # noqa: E402
 from media_screen.detectors.police_items import LinearHead, PoliceItemsDetector, crop_pixels  # noqa: E402
-from media_screen.media import decode_still  # noqa: E402
+from media_screen.media import decode_file  # noqa: E402
 from media_screen.train.items.data import ItemClass, load_photos  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL  # noqa: E402
 from media_screen.train.split import Part  # noqa: E402
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     long_side = profile.publish_long_side(PublishTarget(args.publish) if args.publish else None)
     photos = [p for p in load_photos(args.eval_dir) if p.dataset == "police_real" and p.part is Part.TRAIN]
     photos = sorted(photos, key=lambda p: p.path.name)[: args.photos]
-    frames = [decode_still(p.path, profile.max_image_pixels, long_side)[0] for p in photos]
+    frames = [decode_file(p.path, profile.max_image_pixels, long_side)[0] for p in photos]
     detector = PoliceItemsDetector.from_profile(profile)
     detector.detect(frames[0])  # warm the interpreters
     print(f"police_items on {len(frames)} training-part photos of police_real at long side {long_side or 'full'} "

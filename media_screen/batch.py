@@ -34,7 +34,7 @@ from media_screen.config import Engine, Profile, ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs import collect_inputs
-from media_screen.media import probe_file
+from media_screen.source import probe_file
 from media_screen.pipeline import Screener
 from media_screen.caption import captions_for
 from media_screen.policy import evaluate, verdict_of

@@ -32,7 +32,7 @@ from media_screen.config import (
 )
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.inputs import collect_inputs
-from media_screen.media import sha256_of
+from media_screen.source import sha256_of
 from media_screen.model import Audience, Verdict
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
 from media_screen.report import OutputFormat

@@ -6,7 +6,6 @@ else it is asked for on a terminal (twice when a new watchlist is made).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional

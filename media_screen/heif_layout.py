@@ -10,17 +10,16 @@ Damage inside the coded picture itself is left to a full decode (any pixel detec
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import BinaryIO
 
 from media_screen.metadata.bmff import BoxReader
 
 MAX_ILOC_BYTES = 1 << 20  # an iloc box of a few hundred tiles is a few kilobytes
 
 
-def layout_problem(path: Path) -> str | None:
-    """Why the file's items do not all fit in it, or None when they do."""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
+def layout_problem(handle: BinaryIO, size: int) -> str | None:
+    """Why the file's items (read through `handle`, `size` bytes long) do not all fit in it, or None."""
+    with handle:
         reader = BoxReader(handle, size)
         boxes = {box.type: box for parents, box in reader.walk() if parents and parents[-1].type == b"meta"}
         iloc = boxes.get(b"iloc")

@@ -6,8 +6,6 @@ and the batch goes on. Inputs are opened read-only and never written.
 
 from __future__ import annotations
 
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +23,12 @@ from media_screen.errors import (
     UnsupportedMediaError,
 )
 from media_screen.inputs import collect_inputs, iter_media_paths
-from media_screen.media import Probe, decode_still, probe_file, sha256_of, verify_still
+from media_screen.media import decode_still, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
 from media_screen.publish import to_original
+from media_screen.source import Source
 from media_screen.timing import timed
 
 
@@ -78,8 +77,26 @@ class Screener:
         return self._detectors
 
     def scan_file(self, path: Path) -> FileReport:
+        """Read the file once and screen what was read (scan_source); an unreadable file is reported as ERROR."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
+        try:
+            with timed(timings, "read"):
+                source = Source.open(path)
+        except Exception as exc:  # noqa: BLE001 - not a regular file, unreadable: that file's ERROR
+            reason, will_repeat = _failure(exc)
+            return self._report(path, None, None, Metadata(), (), timings, started, reason, will_repeat=will_repeat)
+        with source:
+            return self.scan_source(source, timings, started)
+
+    def scan_source(
+        self, source: Source, timings: dict[str, float] | None = None, started: float | None = None
+    ) -> FileReport:
+        """Screen an input already read: every stage reads the source's bytes, so the report's sha256 is
+        that of the bytes analysed."""
+        timings = {} if timings is None else timings
+        started = time.perf_counter() if started is None else started
+        path = source.path
         sha256 = None
         media: MediaInfo | None = None
         metadata = Metadata()
@@ -89,43 +106,34 @@ class Screener:
         partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
         partial_will_repeat = False
         try:
-            require_regular_file(path)
             deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
             with timed(timings, "hash"):
-                sha256 = sha256_of(path)
-            probe = probe_file(path)
+                sha256 = source.sha256
             with timed(timings, "metadata"):
-                metadata = read_metadata(path, probe, self.profile)
+                metadata = read_metadata(source, self.profile)
             deadline.check("metadata")
-            if probe.media_type == MediaType.VIDEO:
+            if source.probe.media_type == MediaType.VIDEO:
                 media, detections, frames_analysed, partial, partial_will_repeat, analysed = self._scan_video(
-                    path, probe, deadline, timings
+                    source, deadline, timings
                 )
             else:
-                media, detections, analysed = self._scan_still(path, deadline, timings)
+                media, detections, analysed = self._scan_still(source, deadline, timings)
                 frames_analysed = 1
-        except MediaScreenError as exc:
-            return self._report(
-                path, sha256, media, metadata, detections, timings, started, str(exc),
-                will_repeat=isinstance(exc, CONTENT_ERRORS),
-            )
-        except OSError as exc:
-            reason = f"cannot read file: {exc.strerror or exc}"
-            return self._report(path, sha256, media, metadata, detections, timings, started, reason)
         except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
-            reason = f"analysis failed: {type(exc).__name__}: {exc}"
-            return self._report(path, sha256, media, metadata, detections, timings, started, reason)
+            reason, will_repeat = _failure(exc)
+            return self._report(path, sha256, media, metadata, detections, timings, started, reason,
+                                will_repeat=will_repeat)
         return self._report(
             path, sha256, media, metadata, detections, timings, started, partial, frames_analysed, partial_will_repeat,
             analysed,
         )
 
-    def _scan_still(self, path: Path, deadline: Deadline, timings: dict[str, float]):
+    def _scan_still(self, source: Source, deadline: Deadline, timings: dict[str, float]):
         if not self.detector_names:  # metadata sweep: prove the file decodes, keep no pixels
             with timed(timings, "decode"):
-                return verify_still(path, self.profile.max_image_pixels), (), None
+                return verify_still(source, self.profile.max_image_pixels), (), None
         with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
-            frame, media = decode_still(path, self.profile.max_image_pixels, self.long_side)
+            frame, media = decode_still(source, self.profile.max_image_pixels, self.long_side)
         detections: list[Detection] = []
         for detector in self.detectors():
             deadline.check(detector.name)
@@ -134,10 +142,10 @@ class Screener:
         found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
         return media, found, self.analysed_size(frame.width, frame.height)
 
-    def _scan_video(self, path: Path, probe: Probe, deadline: Deadline, timings: dict[str, float]):
+    def _scan_video(self, source: Source, deadline: Deadline, timings: dict[str, float]):
         from media_screen.video.screen import screen_video  # imported only when a video shows up
 
-        result = screen_video(path, probe, self.detectors(), self.options, deadline, timings, self.long_side)
+        result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
         return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,
                 analysed)
@@ -164,11 +172,13 @@ class Screener:
         )
 
 
-def require_regular_file(path: Path) -> None:
-    """Refuse folders that vanished, FIFOs, devices and sockets (opening a FIFO would block)."""
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
-        raise MediaScreenError("not a regular file")
+def _failure(exc: Exception) -> tuple[str, bool]:
+    """(the reason reported, whether the same bytes would fail the same way) for a file that failed."""
+    if isinstance(exc, MediaScreenError):
+        return str(exc), isinstance(exc, CONTENT_ERRORS)
+    if isinstance(exc, OSError):
+        return f"cannot read file: {exc.strerror or exc}", False
+    return f"analysis failed: {type(exc).__name__}: {exc}", False
 
 
 def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) -> Iterator[FileReport]:

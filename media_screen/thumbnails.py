@@ -24,7 +24,8 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from media_screen import codec  # noqa: F401  (lets profiles and reports be pickled to the picture processes)
 from media_screen.config import Profile
 from media_screen.errors import MediaScreenError
-from media_screen.media import open_still, sha256_of
+from media_screen.media import open_still
+from media_screen.source import Source
 from media_screen.model import Audience, Detection, FileReport, MediaType, Severity
 from media_screen.sanitize import clean_text
 
@@ -84,15 +85,15 @@ def render_pictures(report: FileReport, profile: Profile, audience: Audience) ->
     """Thumbnail and crops for one report; never raises for a bad or vanished file."""
     if report.media is None or report.sha256 is None:
         return Pictures(None, problem="no picture: the file was not decoded")
-    path = Path(report.path)
     try:
-        if sha256_of(path) != report.sha256:
-            return Pictures(None, problem="no picture: the file changed since it was scanned")
-        detections = sorted(counted(report, profile), key=lambda d: -severity_of(d, profile, audience))
-        if report.media.media_type == MediaType.VIDEO:
-            return _video_pictures(path, report, detections, profile, audience)
-        image, scale = _still_image(path, report, profile)
-        return _pictures(image, scale, detections, profile, audience, None)
+        with Source.open(Path(report.path)) as source:  # the pictures come from the bytes whose hash matched
+            if source.sha256 != report.sha256:
+                return Pictures(None, problem="no picture: the file changed since it was scanned")
+            detections = sorted(counted(report, profile), key=lambda d: -severity_of(d, profile, audience))
+            if report.media.media_type == MediaType.VIDEO:
+                return _video_pictures(source, report, detections, profile, audience)
+            image, scale = _still_image(source, report, profile)
+            return _pictures(image, scale, detections, profile, audience, None)
     except (MediaScreenError, OSError, ValueError, ImportError) as exc:
         return Pictures(None, problem=f"no picture: {clean_text(exc, 200)}")
 
@@ -117,8 +118,8 @@ def iter_pictures(
             yield pending.popleft().result()
 
 
-def _still_image(path: Path, report: FileReport, profile: Profile) -> tuple[Image.Image, float]:
-    with open_still(path, profile.max_image_pixels) as image:
+def _still_image(source: Source, report: FileReport, profile: Profile) -> tuple[Image.Image, float]:
+    with open_still(source, profile.max_image_pixels) as image:
         image.draft("RGB", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at 1/2, 1/4 or 1/8 scale
         upright = ImageOps.exif_transpose(image).convert("RGB")
     upright.thumbnail((WORK_SIDE, WORK_SIDE))
@@ -126,9 +127,9 @@ def _still_image(path: Path, report: FileReport, profile: Profile) -> tuple[Imag
     return upright, upright.width / width
 
 
-def _video_pictures(path, report, detections, profile, audience) -> Pictures:
+def _video_pictures(source, report, detections, profile, audience) -> Pictures:
     times = sorted({d.time_s or 0.0 for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
-    frames = _video_frames(path, times)
+    frames = _video_frames(source, times)
     if not frames:
         return Pictures(None, problem="no picture: no frame could be decoded")
     shown = min(frames)
@@ -150,7 +151,7 @@ def _visible_at(detection: Detection, time_s: float) -> bool:
     return start <= time_s <= end
 
 
-def _video_frames(path: Path, times: list[float]) -> dict[float, tuple[Image.Image, float]]:
+def _video_frames(source: Source, times: list[float]) -> dict[float, tuple[Image.Image, float]]:
     """Upright frames at (or just after) each time, reduced to WORK_SIDE; scale = reduced / upright width."""
     import av
 
@@ -159,7 +160,7 @@ def _video_frames(path: Path, times: list[float]) -> dict[float, tuple[Image.Ima
     except ImportError:  # video support not installed: frames stay as stored
         display_matrix, upright = (lambda frame: None), (lambda pixels, matrix: pixels)
     frames: dict[float, tuple[Image.Image, float]] = {}
-    with av.open(str(path)) as container:
+    with av.open(source.reader()) as container:
         stream = container.streams.video[0]
         time_base = stream.time_base
         start = stream.start_time or 0

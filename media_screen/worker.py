@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import stat
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -22,8 +22,8 @@ from media_screen.store.cache import ResultCache
 from media_screen.codec import report_to_json
 from media_screen.config import Profile, ScanOptions
 from media_screen.errors import MediaScreenError
-from media_screen.media import sha256_of
 from media_screen.pipeline import Screener
+from media_screen.source import Source
 
 THREAD_ENV = (
     "OMP_NUM_THREADS",
@@ -103,16 +103,22 @@ def _cap_onnxruntime(threads: int) -> None:
 
 
 def scan_one(screener: Screener, cache: ResultCache | None, key: str | None, path: Path) -> tuple[bool, str]:
-    """(from_cache, JSON of what was observed): the cached analysis of identical content, else a fresh scan."""
-    if cache is not None and key is not None:
-        try:
-            if stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or device just to hash it
-                cached = cache.get(sha256_of(path), key)
+    """(from_cache, JSON of what was observed): the cached analysis of identical content, else a fresh scan
+    of the same bytes (the file is read once: the hash that looks up the cache is the report's)."""
+    started = time.perf_counter()
+    try:
+        source = Source.open(path)
+    except (MediaScreenError, OSError):
+        source = None  # not a regular file, or unreadable: scan_file reports why
+    if source is None:
+        report = screener.scan_file(path)
+    else:
+        with source:
+            if cache is not None and key is not None:
+                cached = cache.get(source.sha256, key)
                 if cached is not None:
                     return True, cached
-        except OSError:
-            pass  # the scan below reports the problem
-    report = screener.scan_file(path)
+            report = screener.scan_source(source, {"read": time.perf_counter() - started}, started)
     # findings are left out: the parent applies the policy to every report, cached or not
     return False, report_to_json(dataclasses.replace(report, findings=()))
 

@@ -178,7 +178,7 @@ def test_a_terminal_gets_a_progress_bar_unless_quiet(folder: Path, monkeypatch):
 
 
 def test_redactions_are_audited(folder: Path, tmp_path: Path, monkeypatch):
-    from media_screen.media import sha256_of
+    from media_screen.source import sha256_of
 
     monkeypatch.setattr(registry, "REGISTRY", {})  # metadata strip only: no model needed
     source = folder / "2-plain.png"

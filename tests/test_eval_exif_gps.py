@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.model import FactKind
 from repo_scripts import repo_script
@@ -49,7 +49,7 @@ def test_files_with_an_invalid_gps_block_report_it(profile):
         pytest.skip("no invalid-GPS files in this half of the set")
     for row in invalid:
         path = EVAL_DIR / row["file"]
-        metadata = read_metadata(path, probe_file(path), profile)
+        metadata = read_metadata(Source.open(path), profile)
         # then each is reported as invalid GPS, not as a location
         assert metadata.location is None
         assert metadata.of_kind(FactKind.GPS_INVALID), row["file"]

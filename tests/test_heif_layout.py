@@ -10,12 +10,13 @@ import pytest
 from media_screen.errors import CorruptMediaError
 from media_screen.heif_layout import item_extents, layout_problem
 from media_screen.media import verify_still
+from media_screen.source import Source
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_media" / "metadata" / "gps.heic"
 
 
 def test_the_sample_heic_is_whole():
-    assert layout_problem(SAMPLE) is None
+    assert layout_problem(open(SAMPLE, "rb"), SAMPLE.stat().st_size) is None
 
 
 def test_a_truncated_heic_is_found_without_decoding_it(tmp_path):
@@ -23,9 +24,9 @@ def test_a_truncated_heic_is_found_without_decoding_it(tmp_path):
     cut = tmp_path / "cut.heic"
     cut.write_bytes(SAMPLE.read_bytes()[:-16])
     # then the layout says which item runs past the end, and the metadata sweep's check is an error
-    assert "past the end of the file" in layout_problem(cut)
+    assert "past the end of the file" in layout_problem(open(cut, "rb"), cut.stat().st_size)
     with pytest.raises(CorruptMediaError):
-        verify_still(cut, 100_000_000)
+        verify_still(Source.open(cut), 100_000_000)
 
 
 def test_a_photo_sized_heic_cut_short_is_incomplete_for_the_metadata_sweep(tmp_path):
@@ -41,13 +42,13 @@ def test_a_photo_sized_heic_cut_short_is_incomplete_for_the_metadata_sweep(tmp_p
     cut = tmp_path / "cut.heic"
     cut.write_bytes(whole.read_bytes()[:-200])
     # then the whole file passes and the cut one is reported incomplete, naming the item
-    assert verify_still(whole, 100_000_000).width == 320
+    assert verify_still(Source.open(whole), 100_000_000).width == 320
     with pytest.raises(CorruptMediaError, match="incomplete: item 1: its data runs to byte"):
-        verify_still(cut, 100_000_000)
+        verify_still(Source.open(cut), 100_000_000)
 
 
 def test_a_whole_heic_passes_the_metadata_sweeps_check():
-    assert verify_still(SAMPLE, 100_000_000).width > 0
+    assert verify_still(Source.open(SAMPLE), 100_000_000).width > 0
 
 
 def test_version_1_extents_with_base_offsets_and_construction_methods():

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.media import decode_still, probe_bytes, probe_file, verify_still
+from media_screen.media import decode_file, verify_still
+from media_screen.source import Source, probe_bytes, probe_file
 from media_screen.model import MediaType
 
 
@@ -77,14 +78,14 @@ def test_truncated_jpeg_is_corrupt(tmp_path: Path):
     path = tmp_path / "cut.jpg"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CorruptMediaError):
-        decode_still(path, 10_000_000)
+        decode_file(path, 10_000_000)
 
 
 def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path):
     path = tmp_path / "big.png"
     path.write_bytes(image_bytes("PNG", size=(400, 300)))
     with pytest.raises(DecompressionBombError):
-        decode_still(path, max_pixels=10_000)
+        decode_file(path, max_pixels=10_000)
 
 
 def test_exif_orientation_is_applied(tmp_path: Path):
@@ -95,7 +96,7 @@ def test_exif_orientation_is_applied(tmp_path: Path):
     path = tmp_path / "rotated.jpg"
     image.save(path, "JPEG", exif=exif)
     # when decoded / then pixels are upright (20 wide, 40 high) and BGR
-    frame, info = decode_still(path, 10_000_000)
+    frame, info = decode_file(path, 10_000_000)
     assert (frame.width, frame.height) == (20, 40)
     assert (info.width, info.height, info.orientation) == (20, 40, 6)
     assert frame.pixels.dtype == np.uint8 and frame.pixels[10, 10, 0] > 200  # blue lands in channel 0 (BGR)
@@ -107,7 +108,7 @@ def test_verify_still_reports_upright_size_without_keeping_pixels(tmp_path: Path
     exif[0x0112] = 6
     path = tmp_path / "rotated.jpg"
     image.save(path, "JPEG", exif=exif)
-    info = verify_still(path, 10_000_000)
+    info = verify_still(Source.open(path), 10_000_000)
     assert (info.width, info.height, info.orientation) == (20, 40, 6)
 
 
@@ -118,7 +119,7 @@ def test_verify_still_finds_a_truncated_jpeg(tmp_path: Path):
     path = tmp_path / "cut.jpg"
     path.write_bytes(noisy.getvalue()[: len(noisy.getvalue()) // 2])
     with pytest.raises(CorruptMediaError):
-        verify_still(path, 10_000_000)
+        verify_still(Source.open(path), 10_000_000)
 
 
 def test_damaged_exif_tag_is_not_printed_as_a_pillow_warning(tmp_path: Path):
@@ -136,8 +137,8 @@ def test_damaged_exif_tag_is_not_printed_as_a_pillow_warning(tmp_path: Path):
     # when it is verified and decoded with every warning turned into an error
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        info = verify_still(path, 10_000_000)
-        frame, _ = decode_still(path, 10_000_000)
+        info = verify_still(Source.open(path), 10_000_000)
+        frame, _ = decode_file(path, 10_000_000)
     # then both succeed quietly: the picture itself is whole
     assert (info.width, info.height) == (32, 16) and frame.pixels.shape == (16, 32, 3)
 
@@ -157,7 +158,7 @@ def test_a_jpeg_is_decoded_straight_to_the_published_size_with_dct_scaling(tmp_p
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", watched)
     # when decoded for a 2048 px long side
-    frame, info = decode_still(path, 100_000_000, long_side=2048)
+    frame, info = decode_file(path, 100_000_000, long_side=2048)
     # then the decoder was asked for half size, the frame has the exact published size, the info the original's
     assert drafts == [(2000, 1500)]
     assert (frame.width, frame.height) == (2048, 1536)
@@ -173,7 +174,7 @@ def test_an_upright_turned_photo_is_published_at_its_long_side(tmp_path: Path):
     path = tmp_path / "turned.jpg"
     image.save(path, "JPEG", exif=exif)
     # when decoded for a 200 px long side / then the frame is upright at 150x200 and the info says 300x400
-    frame, info = decode_still(path, 10_000_000, long_side=200)
+    frame, info = decode_file(path, 10_000_000, long_side=200)
     assert (frame.width, frame.height) == (150, 200)
     assert (info.width, info.height, info.orientation) == (300, 400, 6)
 
@@ -181,9 +182,9 @@ def test_an_upright_turned_photo_is_published_at_its_long_side(tmp_path: Path):
 def test_a_png_is_resized_to_the_published_size_and_a_small_photo_is_left_alone(tmp_path: Path):
     path = tmp_path / "big.png"
     Image.new("RGB", (3000, 1000), (10, 20, 30)).save(path, "PNG")
-    frame, info = decode_still(path, 10_000_000, long_side=1080)
+    frame, info = decode_file(path, 10_000_000, long_side=1080)
     assert (frame.width, frame.height, info.width, info.height) == (1080, 360, 3000, 1000)
     small = tmp_path / "small.jpg"
     Image.new("RGB", (640, 480), (10, 20, 30)).save(small, "JPEG")
-    frame, _ = decode_still(small, 10_000_000, long_side=1080)
+    frame, _ = decode_file(small, 10_000_000, long_side=1080)
     assert (frame.width, frame.height) == (640, 480)

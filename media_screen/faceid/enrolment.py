@@ -12,7 +12,7 @@ from media_screen.detectors.faces import FaceDetector
 from media_screen.detectors.protected import ProtectedSettings
 from media_screen.errors import MediaScreenError, WatchlistError
 from media_screen.faceid.embedder import FaceEmbedder
-from media_screen.media import decode_still
+from media_screen.media import decode_file
 from media_screen.model import DetectionKind
 from media_screen.sanitize import clean_text
 
@@ -42,7 +42,7 @@ def embed_enrolment_photos(photos: list[Path], profile: Profile) -> list[Enrolle
     for path in photos:
         shown = clean_text(str(path), 300)
         try:
-            frame, _ = decode_still(Path(path), profile.max_image_pixels)
+            frame, _ = decode_file(Path(path), profile.max_image_pixels)
         except (MediaScreenError, OSError) as exc:
             refused.append(f"{shown}: cannot be read ({clean_text(str(exc), 200)})")
             continue

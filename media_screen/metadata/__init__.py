@@ -8,22 +8,21 @@ validates the readings and turns the first valid one into the file's Location;
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from media_screen.config import Profile
-from media_screen.media import Probe
 from media_screen.metadata.c2pa import credential_facts, remote_reference_facts
 from media_screen.metadata.geo import locate
 from media_screen.metadata.text_fields import place_facts
 from media_screen.model import MediaType, Metadata
+from media_screen.source import Source
 
 
-def read_metadata(path: Path, probe: Probe, profile: Profile) -> Metadata:
-    if probe.media_type == MediaType.VIDEO:
+def read_metadata(source: Source, profile: Profile) -> Metadata:
+    """Everything the file's metadata says, read from the source's bytes."""
+    if source.probe.media_type == MediaType.VIDEO:
         from media_screen.metadata.video import read_video_metadata as reader
     else:
         from media_screen.metadata.still import read_still_metadata as reader
-    facts, readings = reader(path, probe)
-    facts = [*facts, *credential_facts(path, probe), *remote_reference_facts(facts)]
+    facts, readings = reader(source)
+    facts = [*facts, *credential_facts(source), *remote_reference_facts(facts)]
     location, invalid = locate(readings, profile)
     return Metadata(facts=tuple(facts) + invalid + place_facts(facts, profile), location=location)

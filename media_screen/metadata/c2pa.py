@@ -30,16 +30,15 @@ import json
 import struct
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from media_screen.errors import CorruptMediaError, ModelUnavailableError
-from media_screen.media import Probe
 from media_screen.metadata.bmff import BoxReader
 from media_screen.metadata.containers import MAX_SEGMENTS
 from media_screen.metadata.text_fields import field_fact
 from media_screen.model import FactKind, MediaType, MetadataFact
 from media_screen.sanitize import clean_text
+from media_screen.source import Probe, Source
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # the BMFF `uuid` box of a C2PA manifest store
 MAX_MANIFESTS = 64  # manifests of one store turned into facts
@@ -67,14 +66,14 @@ class Store:
     size: int
 
 
-def find_stores(path: Path, media_type: MediaType) -> tuple[Store, ...]:
+def find_stores(source: Source) -> tuple[Store, ...]:
     """Every C2PA manifest store the container's headers show; () when there is none. Never raises on bad
     structure: a walk that stops early keeps what it found."""
-    walker = _WALKERS.get(media_type)
+    walker = _WALKERS.get(source.probe.media_type)
     if walker is None:
         return ()
     found: list[Store] = []
-    with open(path, "rb") as handle:
+    with source.reader() as handle:
         try:
             for store in walker(handle):
                 found.append(store)
@@ -83,14 +82,14 @@ def find_stores(path: Path, media_type: MediaType) -> tuple[Store, ...]:
     return tuple(found)
 
 
-def credential_facts(path: Path, probe: Probe) -> list[MetadataFact]:
+def credential_facts(source: Source) -> list[MetadataFact]:
     """Facts of the file's Content Credentials; [] without a store. Raises CorruptMediaError when a store is
     there but cannot be read, ModelUnavailableError when c2pa-python is missing."""
-    stores = find_stores(path, probe.media_type)
+    stores = find_stores(source)
     if not stores:
         return []
     where = ", ".join(sorted({s.source for s in stores}))
-    store = _read_store(path, probe, where)
+    store = _read_store(source, where)
     return facts_of_store(store, where)
 
 
@@ -131,7 +130,7 @@ def _mime(probe: Probe) -> str:
     return {MediaType.JPEG: "image/jpeg", MediaType.PNG: "image/png", MediaType.WEBP: "image/webp"}[probe.media_type]
 
 
-def _read_store(path: Path, probe: Probe, where: str) -> dict:
+def _read_store(source: Source, where: str) -> dict:
     try:
         import c2pa
     except ImportError as exc:  # a runtime dependency; a broken install must not pass the file unread
@@ -140,7 +139,7 @@ def _read_store(path: Path, probe: Probe, where: str) -> dict:
             "reinstall media-screen"
         ) from exc
     try:
-        with open(path, "rb") as handle, c2pa.Reader(_mime(probe), handle, None, _offline_context()) as reader:
+        with source.reader() as handle, c2pa.Reader(_mime(source.probe), handle, None, _offline_context()) as reader:
             text = reader.json()
     except c2pa.C2paError as exc:
         raise CorruptMediaError(f"metadata cannot be read: C2PA manifest store ({where}): {_short(exc)}") from exc

@@ -12,11 +12,10 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
-from media_screen.media import Probe
 from media_screen.model import MediaType
+from media_screen.source import Source
 
 MAX_BLOCK_BYTES = 4 << 20  # an EXIF block or XMP packet larger than this is not read
 MAX_SEGMENTS = 20_000  # JPEG segments / PNG chunks / RIFF chunks walked per file
@@ -53,13 +52,14 @@ class ContainerBlocks:
     texts: tuple[tuple[str, str, str], ...] = ()  # other text: (source, key, value) of PNG text chunks, JPEG COM
 
 
-def read_container(path: Path, probe: Probe) -> ContainerBlocks:
+def read_container(source: Source) -> ContainerBlocks:
     """Collect the EXIF block, XMP packet and previews of a still image. Never raises on bad structure."""
-    walker = _WALKERS.get(probe.media_type)
+    media_type = source.probe.media_type
+    walker = _WALKERS.get(media_type)
     if walker is None:  # TIFF and HEIF: Pillow / pillow-heif parse the structure without decoding pixels
-        return _pillow_blocks(path, probe.media_type)
+        return _pillow_blocks(source, media_type)
     found = _Found()
-    with open(path, "rb") as handle:
+    with source.reader() as handle:
         try:
             walker(handle, found)
         except (struct.error, ValueError, zlib.error, OSError):
@@ -243,7 +243,7 @@ def _walk_webp(handle: BinaryIO, found: _Found) -> None:
 _WALKERS = {MediaType.JPEG: _walk_jpeg, MediaType.PNG: _walk_png, MediaType.WEBP: _walk_webp}
 
 
-def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
+def _pillow_blocks(source: Source, media_type: MediaType) -> ContainerBlocks:
     """TIFF (tag 700 XMP) and HEIC/HEIF/AVIF (Exif and XMP items, thumbnails): Pillow opens lazily."""
     from PIL import Image
 
@@ -254,7 +254,7 @@ def _pillow_blocks(path: Path, media_type: MediaType) -> ContainerBlocks:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # bomb and "Corrupt EXIF" warnings: the pixel stage decides
-            with Image.open(path) as image:
+            with Image.open(source.reader()) as image:
                 info = dict(image.info)
                 iptc = getattr(image, "tag_v2", {}).get(33723)  # TIFF IPTC-NAA tag
     except (OSError, ValueError, SyntaxError, RuntimeError, Image.DecompressionBombError):

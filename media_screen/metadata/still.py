@@ -8,10 +8,7 @@ packet and embedded previews come from the same container walk.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from media_screen.errors import CorruptMediaError
-from media_screen.media import Probe
 from media_screen.metadata.containers import read_container
 from media_screen.metadata.exif import exif_facts, exif_text_facts, gps_readings, has_exif, read_exif, read_exif_bytes
 from media_screen.metadata.geo import GpsReading
@@ -19,16 +16,18 @@ from media_screen.metadata.iptc import iptc_facts
 from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MediaType, MetadataFact
+from media_screen.source import Source
 
 
-def read_still_metadata(path: Path, probe: Probe) -> tuple[list[MetadataFact], list[GpsReading]]:
+def read_still_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsReading]]:
     """Facts (device, owner, software, capture time, previews) and raw GPS readings, EXIF before XMP.
 
     A file without metadata gives two empty lists. An EXIF block that exists but
     cannot be parsed at all raises CorruptMediaError: it may hide a location.
     """
-    blocks = read_container(path, probe)
-    with open(path, "rb") as handle:
+    probe = source.probe
+    blocks = read_container(source)
+    with source.reader() as handle:
         exif = read_exif(handle)
     if not has_exif(exif.tags) and blocks.exif:
         exif = read_exif_bytes(blocks.exif)

@@ -12,13 +12,10 @@ file: what can be read is returned, and decoding decides whether the file is ERR
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import struct
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-from media_screen.media import Probe
 from media_screen.metadata.bmff import Box, BoxReader
 from media_screen.metadata.geo import GpsReading
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_device_strings, gpmf_gps_fix
@@ -26,6 +23,7 @@ from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MetadataFact
 from media_screen.sanitize import clean_text
+from media_screen.source import Source
 
 BMFF_FORMATS = {"MP4", "MOV", "M4V", "3GP", "3G2", "QuickTime"}
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
@@ -141,21 +139,21 @@ class _Track:
     tables: dict[bytes, Box] = field(default_factory=dict)
 
 
-def read_video_metadata(path: Path, probe: Probe) -> tuple[list[MetadataFact], list[GpsReading]]:
+def read_video_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsReading]]:
     found = _Found()
-    if probe.format_name in BMFF_FORMATS:
-        _read_bmff(path, found)
+    if source.probe.format_name in BMFF_FORMATS:
+        _read_bmff(source, found)
     else:
-        _read_container_tags(path, found)
+        _read_container_tags(source, found)
     return found.facts, found.readings
 
 
 # --- ISO base media -------------------------------------------------------
 
 
-def _read_bmff(path: Path, found: _Found) -> None:
-    with open(path, "rb") as handle:
-        reader = BoxReader(handle, os.fstat(handle.fileno()).st_size)
+def _read_bmff(source: Source, found: _Found) -> None:
+    with source.reader() as handle:
+        reader = BoxReader(handle, source.size)
         keys_of_meta: dict[int, list[str]] = {}
         tracks: dict[int, _Track] = {}
         for parents, box in reader.walk():
@@ -451,11 +449,11 @@ def _stsc(payload: bytes) -> list[tuple[int, int]]:
 # --- other containers (AVI, Matroska / WebM, MPEG-TS) -----------------------
 
 
-def _read_container_tags(path: Path, found: _Found) -> None:
+def _read_container_tags(source: Source, found: _Found) -> None:
     import av
 
     try:
-        with av.open(str(path), metadata_errors="replace") as container:
+        with av.open(source.reader(), metadata_errors="replace") as container:
             tags = [("container", dict(container.metadata))]
             tags += [(f"stream {s.index}", dict(s.metadata)) for s in container.streams]
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):

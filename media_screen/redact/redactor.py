@@ -21,7 +21,6 @@ from typing import Iterable, Iterator
 from media_screen import detectors as registry
 from media_screen.config import Profile, ScanOptions
 from media_screen.errors import MediaScreenError, UsageError
-from media_screen.media import probe_file
 from media_screen.metadata import read_metadata
 from media_screen.model import (
     DetectionKind,
@@ -32,7 +31,7 @@ from media_screen.model import (
     RedactionReport,
     RedactionStatus,
 )
-from media_screen.pipeline import Screener, require_regular_file
+from media_screen.pipeline import Screener
 from media_screen.redact.options import KeepMetadata, RedactOptions
 from media_screen.redact.paths import (
     PlannedCopy,
@@ -42,6 +41,7 @@ from media_screen.redact.paths import (
     temporary_beside,
 )
 from media_screen.redact.verify import check_copy
+from media_screen.source import Source
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
@@ -77,19 +77,20 @@ class Redactor:
         return self.screener.detectors()
 
     def redact_file(
-        self, source: Path, target: Path, inputs: set[Path] | None = None, taken: set[Path] | None = None
+        self, path: Path, target: Path, inputs: set[Path] | None = None, taken: set[Path] | None = None
     ) -> RedactionReport:
-        """Write a clean copy of `source` at `target` (its suffix may change). `inputs`: every input of the
+        """Write a clean copy of the file at `path` to `target` (its suffix may change). `inputs`: every input of the
         run, none of which may be overwritten; `taken`: copies already written in this run."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        report = RedactionReport(source=str(source), status=RedactionStatus.FAILED)
+        report = RedactionReport(source=str(path), status=RedactionStatus.FAILED)
         temporary: Path | None = None
         claimed: Path | None = None
+        source: Source | None = None
         try:
-            require_regular_file(source)
-            probe = probe_file(source)
-            metadata = read_metadata(source, probe, self.profile)
+            source = Source.open(path)  # read once: metadata, every round's decode and the lossless strip
+            probe = source.probe
+            metadata = read_metadata(source, self.profile)
             report = replace(report, removed_facts=self._removed_facts(metadata))
             missed: tuple = ()  # what the re-scans found, every round's
             plan = None  # a video's tracks / a still's detections, from the first round
@@ -99,21 +100,21 @@ class Redactor:
                     from media_screen.redact.video import output_suffix, redact_video
 
                     if temporary is None:
-                        target = target.with_suffix(output_suffix(source))
-                        claimed = _claim(target, inputs or {source.resolve()}, taken)
+                        target = target.with_suffix(output_suffix(path))
+                        claimed = _claim(target, inputs or {path.resolve()}, taken)
                         temporary = temporary_beside(target)
-                    result = redact_video(source, probe, self.detectors(), self.options, self.profile, temporary,
+                    result = redact_video(source, self.detectors(), self.options, self.profile, temporary,
                                           missed, plan)
                     plan = result.plan
                     report = replace(report, frames_total=result.frames_total, frames_unmasked=result.frames_unmasked)
                 else:
                     from media_screen.redact.still import redact_still
 
-                    result = redact_still(source, probe, self.detectors(), self.options, self.profile, missed, plan)
+                    result = redact_still(source, self.detectors(), self.options, self.profile, missed, plan)
                     plan = result.found
                     if temporary is None:
                         target = target.with_suffix(result.suffix)
-                        claimed = _claim(target, inputs or {source.resolve()}, taken)
+                        claimed = _claim(target, inputs or {path.resolve()}, taken)
                         temporary = temporary_beside(target)
                     temporary.write_bytes(result.data)
                 timings["redact"] = timings.get("redact", 0.0) + time.perf_counter() - tick
@@ -149,6 +150,8 @@ class Redactor:
             problem = f"redaction failed: {type(exc).__name__}: {exc}"
             return self._finish(replace(report, problems=(problem,)), timings, started)
         finally:
+            if source is not None:
+                source.close()
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
             if claimed is not None:  # no stale copy from an earlier run may pass for this run's result

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -23,11 +22,12 @@ from PIL import Image
 
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector
-from media_screen.media import Probe, decode_still
+from media_screen.media import decode_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
 from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
+from media_screen.source import Probe, Source
 
 LOSSLESS = "lossless metadata strip (image data byte-identical)"
 
@@ -44,8 +44,7 @@ class StillResult:
 
 
 def redact_still(
-    path: Path,
-    probe: Probe,
+    source: Source,
     detectors: Sequence[Detector],
     options: RedactOptions,
     profile: Profile,
@@ -53,7 +52,8 @@ def redact_still(
     earlier: Sequence[Detection] | None = None,
 ) -> StillResult:
     # the copy is written at the published size (--publish; smaller photos keep theirs)
-    frame, media = decode_still(path, profile.max_image_pixels, profile.publish_long_side(options.publish))
+    probe, suffix = source.probe, source.path.suffix
+    frame, media = decode_still(source, profile.max_image_pixels, profile.publish_long_side(options.publish))
     resized = (frame.width, frame.height) != (media.width, media.height)
 
     def detect(pixels: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
@@ -62,26 +62,26 @@ def redact_still(
 
     found = tuple(detect(frame.pixels)) if earlier is None else tuple(earlier)
     detections = with_missed(found, missed, options)
-    kept = read_kept(path, options, profile.max_image_pixels)
-    original = path.read_bytes()
+    kept = read_kept(source, options, profile.max_image_pixels)
+    original = source.bytes()
     try:
         inventory: Stripped | None = strip_lossless(original, probe.media_type, kept)
     except NotLossless:
         inventory = None
     if not detections and inventory is not None and not resized:
-        return StillResult(inventory.data, path.suffix, LOSSLESS, (), inventory.removed, kept.names(True), found)
+        return StillResult(inventory.data, suffix, LOSSLESS, (), inventory.removed, kept.names(True), found)
 
     def check(pixels: np.ndarray) -> list[Detection]:
         return detect(pixels, CHECK_THRESHOLD_FACTOR)
 
     def as_encoded(pixels: np.ndarray) -> np.ndarray:  # what the re-scan of the copy will see
-        data = encode_still(pixels, probe, kept, options, path.suffix)[0]
+        data = encode_still(pixels, probe, kept, options, suffix)[0]
         with Image.open(io.BytesIO(data)) as image:
             return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
 
     # also without detections: re-encoding alone can lift a face just under the threshold over it
     pixels, done = obscure_checked(frame.pixels, detections, options, check, view=as_encoded)
-    data, suffix, method = encode_still(pixels, probe, kept, options, path.suffix)
+    data, suffix, method = encode_still(pixels, probe, kept, options, suffix)
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
     if resized:
         method += f", resized from {media.width}x{media.height} to {frame.width}x{frame.height} (--publish)"

@@ -51,7 +51,6 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 from media_screen.errors import CorruptMediaError, MediaScreenError
@@ -59,6 +58,7 @@ from media_screen.media import open_still
 from media_screen.model import MediaType, RemovedMetadata
 from media_screen.redact.options import KeepMetadata, RedactOptions
 from media_screen.sanitize import clean_text
+from media_screen.source import Source
 
 EXIF_HEADER = b"Exif\x00\x00"
 TAG_ORIENTATION, TAG_DATETIME, TAG_COPYRIGHT = 0x0112, 0x0132, 0x8298
@@ -112,9 +112,9 @@ class KeptMetadata:
         return exif.tobytes()
 
 
-def read_kept(path: Path, options: RedactOptions, max_pixels: int) -> KeptMetadata:
+def read_kept(source: Source, options: RedactOptions, max_pixels: int) -> KeptMetadata:
     """Read the values `--keep-metadata` allows (and the orientation) from a still image."""
-    with open_still(path, max_pixels) as image:
+    with open_still(source, max_pixels) as image:
         try:
             exif = image.getexif()
             exif_ifd = exif.get_ifd(TAG_EXIF_IFD)

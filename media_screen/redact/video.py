@@ -42,7 +42,6 @@ import numpy as np
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector
 from media_screen.errors import CorruptMediaError
-from media_screen.media import Probe
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
 from media_screen.redact.follow import FOLLOW_FACTOR, follow, near, seed_at
@@ -50,6 +49,7 @@ from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
+from media_screen.source import Source
 from media_screen.video.orientation import display_matrix, upright_frame
 from media_screen.video.sampling import Progress, Sample, StreamTiming
 from media_screen.video.stream import incomplete_reason, video_stream
@@ -243,14 +243,14 @@ def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detecti
     )
 
 
-def _pass1(source: Path, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
+def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
     stride = options.detect_every
     keyframes: list[tuple[int, tuple[Detection, ...]]] = []
     times: list[float] = []
     width = height = 0
     rotated = False
     last: av.VideoFrame | None = None
-    with av.open(str(source), metadata_errors="replace") as container:
+    with av.open(source.reader(), metadata_errors="replace") as container:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
         timing = StreamTiming.of(container, stream)
@@ -295,8 +295,7 @@ def _open_output(destination: Path, suffix: str, width: int, height: int, in_str
 
 
 def redact_video(
-    source: Path,
-    probe: Probe,
+    source: Source,
     detectors: Sequence[Detector],
     options: RedactOptions,
     profile: Profile,
@@ -310,10 +309,10 @@ def redact_video(
     followed = 0
     if missed:
         first, followed = _with_missed(source, first, missed, detectors, options, profile)
-    suffix = output_suffix(source)
+    suffix = output_suffix(source.path)
     unmasked = 0
     drawn: dict[int, int] = {}
-    with av.open(str(source), metadata_errors="replace") as container:
+    with av.open(source.reader(), metadata_errors="replace") as container:
         in_stream = video_stream(container)
         in_stream.thread_type = "AUTO"
         removed = _inventory(container, in_stream, options.keep_audio, first.rotated)
@@ -362,7 +361,7 @@ def redact_video(
     return VideoRedaction(suffix, method, obscured, removed, kept, first.frames, unmasked, first, followed)
 
 
-def _with_missed(source: Path, first: _Pass1, missed: Sequence[Detection], detectors, options: RedactOptions,
+def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], detectors, options: RedactOptions,
                  profile: Profile) -> tuple[_Pass1, int]:
     """The plan with the objects a re-scan found added: a track seen through gets filled; any other object is
     followed from its frame both ways (follow.py) and becomes a track of its own. -> (plan, objects followed)"""
@@ -396,8 +395,8 @@ def _under_mask(track: MaskTrack, index: int, detection: Detection, options: Red
     return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
 
 
-def _upright_frames(source: Path) -> Iterator[tuple[int, np.ndarray]]:
-    with av.open(str(source), metadata_errors="replace") as container:
+def _upright_frames(source: Source) -> Iterator[tuple[int, np.ndarray]]:
+    with av.open(source.reader(), metadata_errors="replace") as container:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
         for index, frame in enumerate(_decoded(container, stream)):

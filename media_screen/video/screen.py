@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import av
@@ -18,9 +17,9 @@ import av
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector, VideoSession
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError
-from media_screen.media import Probe
 from media_screen.model import Detection, MediaInfo, MediaType
 from media_screen.publish import to_original
+from media_screen.source import Source
 from media_screen.timing import timed
 from media_screen.video.frame_change import ChangeGate
 from media_screen.video.orientation import upright_frame, upright_size
@@ -48,8 +47,7 @@ class VideoResult:
 
 
 def screen_video(
-    path: Path,
-    probe: Probe,
+    source: Source,
     detectors: Sequence[Detector],
     options: ScanOptions,
     deadline,
@@ -65,7 +63,7 @@ def screen_video(
     if options.max_frames < 1 or not options.sample_every_s > 0:
         raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
     try:
-        container = av.open(str(path), metadata_errors="replace")
+        container = av.open(source.reader(), metadata_errors="replace")
     except OSError:
         raise  # the system's error (permission, I/O), not the content's: reported, never cached
     except av.error.FFmpegError as exc:
@@ -103,7 +101,7 @@ def screen_video(
     width, height = size or coded_size
     media = MediaInfo(
         media_type=MediaType.VIDEO,
-        format_name=probe.format_name,
+        format_name=source.probe.format_name,
         width=width,
         height=height,
         duration_s=None if timing.duration_s is None else round(timing.duration_s, 3),

@@ -19,7 +19,7 @@ from media_screen.detectors.protected import ProtectedFacesDetector
 from media_screen.errors import WatchlistError
 from media_screen.faceid.embedder import model_info
 from media_screen.faceid.enrolment import embed_enrolment_photos
-from media_screen.media import decode_still
+from media_screen.media import decode_file
 from media_screen.model import DetectionKind
 from media_screen.store import watchlist as store
 
@@ -53,7 +53,7 @@ def test_both_people_are_found_in_their_group_photos(tmp_path, passphrase):
     groups = [row for row in rows if row["file"].startswith("_groups/face_recognition__")]
     assert len(groups) == 2
     for row in groups:
-        frame, _ = decode_still(EVAL_DIR / row["file"], profile.max_image_pixels)
+        frame, _ = decode_file(EVAL_DIR / row["file"], profile.max_image_pixels)
         found = [d for d in detector.detect(frame) if d.kind == DetectionKind.PROTECTED_PERSON]
         left_to_right = [d.label for d in sorted(found, key=lambda d: d.box.x1)]
         assert left_to_right == row["identities_present"].split(";"), row["file"]

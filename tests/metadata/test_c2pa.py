@@ -19,10 +19,10 @@ from PIL import Image
 
 from media_screen.config import ScanOptions
 from media_screen.errors import CorruptMediaError
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.metadata.c2pa import credential_facts, find_stores
-from media_screen.model import Audience, FactKind, MediaType, Verdict
+from media_screen.model import Audience, FactKind, Verdict
 from media_screen.pipeline import Screener
 from media_screen.policy import evaluate, verdict_of
 from repo_scripts import repo_script
@@ -48,7 +48,7 @@ def signed(tmp_path_factory) -> Path:
 
 
 def facts_of(path: Path):
-    return read_metadata(path, probe_file(path), _profile()).facts
+    return read_metadata(Source.open(path), _profile()).facts
 
 
 def _profile():
@@ -95,7 +95,7 @@ def test_an_ingredient_thumbnail_is_reported_as_a_thumbnail(signed, suffix):
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_the_container_walk_finds_the_store_where_each_format_keeps_it(signed, suffix):
     path = signed / f"c2pa_creator.{suffix}"
-    stores = find_stores(path, probe_file(path).media_type)
+    stores = find_stores(Source.open(path))
     assert [s.source for s in stores] == [STORE_PLACES[suffix]]
     assert all(0 <= s.offset and s.offset + s.size <= path.stat().st_size for s in stores)
 
@@ -106,8 +106,8 @@ def test_a_file_without_content_credentials_gives_no_credential_fact(tmp_path, p
     path = tmp_path / f"clean.{suffix}"
     Image.new("RGB", (32, 24), (10, 120, 200)).save(path, pil_format)
     # when it is read, then there is no store and no credential fact
-    assert find_stores(path, probe_file(path).media_type) == ()
-    assert credential_facts(path, probe_file(path)) == []
+    assert find_stores(Source.open(path)) == ()
+    assert credential_facts(Source.open(path)) == []
 
 
 def test_a_jpeg_xt_box_that_is_not_c2pa_is_not_a_manifest_store(tmp_path):
@@ -120,12 +120,12 @@ def test_a_jpeg_xt_box_that_is_not_c2pa_is_not_a_manifest_store(tmp_path):
     path = tmp_path / "xt.jpg"
     path.write_bytes(raw[:2] + segment + raw[2:])
     # then the walk finds no C2PA store
-    assert find_stores(path, MediaType.JPEG) == ()
+    assert find_stores(Source.open(path)) == ()
 
 
 def test_a_manifest_without_identity_is_a_manifest_finding_only(signed, profile):
     # given a JPEG whose manifest has a claim generator and an edit history and names nobody
-    metadata = read_metadata(signed / "c2pa_plain.jpg", probe_file(signed / "c2pa_plain.jpg"), profile)
+    metadata = read_metadata(Source.open(signed / "c2pa_plain.jpg"), profile)
     assert of_kind(metadata.facts, FactKind.CREDENTIAL_IDENTITY) == []
     # when the policy is applied for each audience
     verdicts = {a: verdict_of(evaluate(metadata, (), a, profile)) for a in Audience}
@@ -138,7 +138,7 @@ def test_a_manifest_without_identity_is_a_manifest_finding_only(signed, profile)
 
 def test_a_named_creator_is_b10_for_personal_and_covert(signed, profile):
     # given the signed JPEG naming the detective and the narcotics unit
-    metadata = read_metadata(signed / "c2pa_creator.jpg", probe_file(signed / "c2pa_creator.jpg"), profile)
+    metadata = read_metadata(Source.open(signed / "c2pa_creator.jpg"), profile)
     # when the policy is applied
     findings = {a: evaluate(metadata, (), a, profile) for a in Audience}
     # then the identity rule cites B.10: information for official, review for personal, block for covert
@@ -168,7 +168,7 @@ def test_a_damaged_manifest_makes_the_file_an_error_not_clear(signed, profile):
     path = signed / "c2pa_damaged.jpg"
     # when its metadata is read, then it is a clear error naming the manifest store
     with pytest.raises(CorruptMediaError, match=r"C2PA manifest store \(JPEG APP11 JUMBF\)"):
-        read_metadata(path, probe_file(path), profile)
+        read_metadata(Source.open(path), profile)
     # and a scan reports ERROR for every audience (fail closed)
     for audience in Audience:
         report = Screener(profile, ScanOptions(detectors=("metadata",), audience=audience)).scan_file(path)
@@ -181,14 +181,14 @@ def test_a_damaged_manifest_makes_the_file_an_error_not_clear(signed, profile):
 def test_a_store_the_bindings_cannot_find_is_an_error(signed, tmp_path, profile, offset, what):
     # given the signed JPEG with its JUMBF store's header broken (the walk still sees a c2pa-labelled segment)
     data = bytearray((signed / "c2pa_creator.jpg").read_bytes())
-    (store,) = find_stores(signed / "c2pa_creator.jpg", MediaType.JPEG)
+    (store,) = find_stores(Source.open(signed / "c2pa_creator.jpg"))
     data[store.offset + offset : store.offset + offset + 4] = b"\xff\xff\xff\xff"
     path = tmp_path / "broken_box.jpg"
     path.write_bytes(bytes(data))
-    assert find_stores(path, MediaType.JPEG), what
+    assert find_stores(Source.open(path)), what
     # then reading it fails closed: an error, not a file without credentials
     with pytest.raises(CorruptMediaError, match="C2PA manifest store"):
-        read_metadata(path, probe_file(path), profile)
+        read_metadata(Source.open(path), profile)
 
 
 def test_a_remote_manifest_is_reported_and_not_fetched(signed):

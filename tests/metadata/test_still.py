@@ -27,7 +27,7 @@ from still_builders import (
 )
 
 from media_screen.errors import CorruptMediaError
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata.still import read_still_metadata
 from media_screen.model import FactKind
 
@@ -37,7 +37,7 @@ SAVABLE = sorted(CAN_SAVE)
 
 
 def read(path: Path):
-    return read_still_metadata(path, probe_file(path))
+    return read_still_metadata(Source.open(path))
 
 
 def only_position(readings):

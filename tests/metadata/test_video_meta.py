@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.metadata.bmff import MAX_BOXES, BoxReader
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_gps_fix
@@ -31,7 +31,7 @@ def full_box(kind: bytes, payload: bytes, version: int = 0) -> bytes:
 
 
 def read(path: Path):
-    return read_video_metadata(path, probe_file(path))
+    return read_video_metadata(Source.open(path))
 
 
 def kinds(facts) -> set[FactKind]:
@@ -100,7 +100,7 @@ def test_clean_mov_has_no_location(tmp_path):
 def test_garbage_xyz_is_reported_as_invalid(tmp_path, profile):
     path = clip(tmp_path, "bad.mov", "mov", {"location": "+37.9780-122.0313/"})
     replace_box(path, b"\xa9xyz", b"\x00\x12\x15\xc7north of here!!")
-    metadata = read_metadata(path, probe_file(path), profile)
+    metadata = read_metadata(Source.open(path), profile)
     assert metadata.location is None
     assert [f.value for f in metadata.of_kind(FactKind.GPS_INVALID)] == ["GPS coordinates missing"]
 
@@ -128,7 +128,7 @@ def test_cut_loci_gives_an_invalid_reading(tmp_path):
 
 def test_zero_location_is_reported_invalid(tmp_path, profile):
     path = clip(tmp_path, "zero.mov", "mov", {"location": "+00.0000+000.0000/"})
-    metadata = read_metadata(path, probe_file(path), profile)
+    metadata = read_metadata(Source.open(path), profile)
     assert metadata.location is None
     assert [f.value for f in metadata.of_kind(FactKind.GPS_INVALID)] == ["GPS coordinates are 0/0 (no fix)"]
 
@@ -358,7 +358,7 @@ def eval_rows():
 @pytest.mark.parametrize("row", eval_rows(), ids=lambda row: row["file"])
 def test_eval_video_locations(row, profile):
     path = EVAL / row["file"]
-    metadata = read_metadata(path, probe_file(path), profile)
+    metadata = read_metadata(Source.open(path), profile)
     expected = row["expected_location"]
     if expected == "yes":
         assert metadata.location is not None

@@ -12,7 +12,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from video_support import MarkerDetector, solid, with_marker, write_clip
+from video_support import solid, with_marker, write_clip
 
 from media_screen import detectors as registry
 from media_screen.model import Box, Detection, DetectionKind, RedactionStatus

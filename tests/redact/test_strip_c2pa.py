@@ -15,7 +15,7 @@ import pytest
 
 from media_screen import detectors as registry
 from media_screen.config import ScanOptions
-from media_screen.media import probe_file
+from media_screen.source import Source
 from media_screen.metadata.c2pa import find_stores
 from media_screen.model import Audience, FactKind, MediaType, RedactionStatus
 from media_screen.pipeline import Screener
@@ -55,7 +55,7 @@ def test_the_lossless_strip_drops_the_manifest_store_and_names_it(signed, tmp_pa
     # then the copy holds no manifest store, and the report names what went
     copy = tmp_path / name
     copy.write_bytes(stripped.data)
-    assert find_stores(copy, media_type) == ()
+    assert find_stores(Source.open(copy)) == ()
     assert b"c2pa" not in stripped.data and b"Jane Roe" not in stripped.data
     named = [r for r in stripped.removed if r.item == removed_item]
     assert named and all(removed_detail in r.detail for r in named)
@@ -82,7 +82,7 @@ def test_redact_writes_a_copy_whose_re_scan_finds_no_content_credentials(signed,
     assert report.rescan.error is None
     assert not [f for f in report.rescan.metadata.facts if f.kind in CREDENTIAL_KINDS]
     output = Path(report.output)
-    assert find_stores(output, probe_file(output).media_type) == ()
+    assert find_stores(Source.open(output)) == ()
     # and the report lists what the input revealed, the creator among it
     assert "Det. Jane Roe" in {f.value for f in report.removed_facts if f.kind == FactKind.CREDENTIAL_IDENTITY}
     # and the input is unchanged

@@ -95,7 +95,7 @@ def test_a_file_changed_since_the_scan_gets_no_picture(tmp_path: Path, profile):
 def test_a_video_thumbnail_is_the_frame_of_the_first_detection(tmp_path: Path, profile):
     from video_support import marker_clip
 
-    from media_screen.media import sha256_of
+    from media_screen.source import sha256_of
 
     clip = marker_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10, visible=(1.0, 2.0))
     detection = Detection(DetectionKind.FACE, "face", 0.9, Box(8, 8, 24, 24), "marker", time_s=1.0, end_s=1.9)

@@ -12,7 +12,7 @@ from media_screen import detectors as registry
 from media_screen.batch import BatchScan
 from media_screen.config import Approver, ScanOptions
 from media_screen.errors import StoreDamagedError
-from media_screen.media import sha256_of
+from media_screen.source import sha256_of
 from media_screen.model import FileReport, Finding, Section, Severity, Verdict
 from media_screen.store.approvals import (
     Approval,

@@ -13,7 +13,7 @@ from media_screen.video import sampling
 from media_screen.cli import app
 from media_screen.config import ScanOptions
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UsageError
-from media_screen.media import probe_file
+from media_screen.source import Source, probe_file
 from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
 from media_screen.report.serialize import file_dict
@@ -27,7 +27,7 @@ SAMPLES = REPO / "sample_media"
 
 def screen(path: Path, detectors=None, **options):
     detectors = [MarkerDetector()] if detectors is None else detectors
-    return screen_video(path, probe_file(path), detectors, ScanOptions(**options), Deadline(60), {})
+    return screen_video(Source.open(path), detectors, ScanOptions(**options), Deadline(60), {})
 
 
 @pytest.fixture
@@ -218,9 +218,8 @@ class CountdownDeadline:
 def test_running_out_of_time_keeps_what_was_found_and_says_how_far(tmp_path):
     # given a 6-second clip with the marker throughout, and time for about two seconds of it
     clip = marker_clip(tmp_path / "long.mp4", seconds=6)
-    probe = probe_file(clip)
     # when it is screened
-    result = screen_video(clip, probe, [MarkerDetector()], ScanOptions(), CountdownDeadline(25), {})
+    result = screen_video(Source.open(clip), [MarkerDetector()], ScanOptions(), CountdownDeadline(25), {})
     # then the frames analysed before the bound count, and the error says where it stopped
     assert result.detections and result.frames_analysed >= 1
     assert result.error.startswith("analysis exceeded 1 s")
@@ -292,7 +291,7 @@ def test_truncated_sample_reports_error_with_metadata_and_findings(profile):
 
 
 def test_batch_continues_after_a_truncated_clip_and_exits_3(tmp_path, marker_registered):
-    good = marker_clip(tmp_path / "a_good.mp4", seconds=2)
+    marker_clip(tmp_path / "a_good.mp4", seconds=2)
     cut = marker_clip(tmp_path / "b_cut.mp4", seconds=6, moving=True, muxer_options={"movflags": "faststart"})
     samples_script().truncate_media_data(cut, 0.4)
     result = CliRunner().invoke(app, ["scan", str(tmp_path), "--detectors", "marker", "--format", "json"])
@@ -351,7 +350,7 @@ def test_frames_are_scaled_once_to_the_published_size_and_boxes_come_back_in_fra
     # given a 192x128 clip with a 16 px marker at (16, 16)
     clip = marker_clip(tmp_path / "clip.mp4", seconds=2, size=(192, 128), position=(16, 16))
     # when screened for a 96 px long side
-    result = screen_video(clip, probe_file(clip), [MarkerDetector()], ScanOptions(), Deadline(60), {}, long_side=96)
+    result = screen_video(Source.open(clip), [MarkerDetector()], ScanOptions(), Deadline(60), {}, long_side=96)
     # then the detectors saw 96x64 frames, the media info keeps 192x128, and the marker's box is in clip pixels
     assert result.analysed_size == (96, 64) and (result.media.width, result.media.height) == (192, 128)
     (marker,) = result.detections

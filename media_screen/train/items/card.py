@@ -107,7 +107,7 @@ def render_card(report: ItemsReport, settings: ItemsSettings, command: str) -> s
         "photo's class; in photos with several, the one the head scores highest does, refitted twice (multiple-instance",
         "learning); the others are left out rather than called background. Every crop of a negative photo is background.",
         "",
-        f"**Licence status.** Several sources are web-scraped with unclear or research-only licences; the head is a",
+        "**Licence status.** Several sources are web-scraped with unclear or research-only licences; the head is a",
         "derivative of them: internal screening only. Retrain on the department's own photos before wider use.",
         "",
     ]

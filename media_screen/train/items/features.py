@@ -19,7 +19,7 @@ from media_screen.detectors.coco_ssd import SPLIT_RATIO, CocoSsd
 from media_screen.detectors.crop_features import CropEmbedder
 from media_screen.detectors.police_items import GROUP_ORDER, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops
 from media_screen.errors import MediaScreenError
-from media_screen.media import decode_still
+from media_screen.media import decode_file
 
 MAX_PIXELS = 120_000_000
 
@@ -65,7 +65,7 @@ class CropComputer:
 def decode_bgr(path: Path) -> np.ndarray | None:
     """The photo upright, as a scan decodes it; None when it cannot be read."""
     try:
-        return decode_still(path, MAX_PIXELS)[0].pixels
+        return decode_file(path, MAX_PIXELS)[0].pixels
     except MediaScreenError:
         return None
 
