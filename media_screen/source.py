@@ -95,13 +95,17 @@ def _looks_like_mpeg_ts(head: bytes) -> bool:
     return False
 
 
-def probe_file(path: Path) -> Probe:
-    """What the first bytes of a file on disk say it is (for callers that read nothing else of it)."""
-    with open(path, "rb") as handle:
-        head = handle.read(HEADER_BYTES)
+def probe_head(head: bytes) -> Probe:
+    """What a file's first HEADER_BYTES say it is; an empty file is corrupt, not of an unknown format."""
     if not head:
         raise CorruptMediaError("empty file (0 bytes)")
     return probe_bytes(head)
+
+
+def probe_file(path: Path) -> Probe:
+    """What the first bytes of a file on disk say it is (for callers that read nothing else of it)."""
+    with open(path, "rb") as handle:
+        return probe_head(handle.read(HEADER_BYTES))
 
 
 def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
@@ -139,18 +143,9 @@ class Source:
         finally:
             os.close(descriptor)
 
-    @classmethod
-    def of_bytes(cls, data: bytes, path: Path = Path("<memory>")) -> "Source":
-        """Bytes already in memory (a copy being written, a test's file)."""
-        return cls(path, bytes(data))
-
     @property
     def size(self) -> int:
         return len(self._view)
-
-    @property
-    def head(self) -> bytes:
-        return bytes(self._view[:HEADER_BYTES])
 
     @cached_property
     def sha256(self) -> str:
@@ -159,9 +154,7 @@ class Source:
     @cached_property
     def probe(self) -> Probe:
         """What the first bytes say the file is. Raises CorruptMediaError (empty) or UnsupportedMediaError."""
-        if not self.size:
-            raise CorruptMediaError("empty file (0 bytes)")
-        return probe_bytes(self.head)
+        return probe_head(bytes(self._view[:HEADER_BYTES]))
 
     def bytes(self) -> bytes:
         """The whole content as bytes (a copy when the file is mapped)."""

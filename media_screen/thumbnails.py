@@ -25,9 +25,9 @@ from media_screen import codec  # noqa: F401  (lets profiles and reports be pick
 from media_screen.config import Profile
 from media_screen.errors import MediaScreenError
 from media_screen.media import open_still
-from media_screen.source import Source
 from media_screen.model import Audience, Detection, FileReport, MediaType, Severity
 from media_screen.sanitize import clean_text
+from media_screen.source import Source
 
 THUMB_SIDE = 360
 CROP_SIDE = 160

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from media_screen import detectors as registry
+from media_screen import pipeline
 from media_screen import source as source_module
 from media_screen.config import ScanOptions
 from media_screen.errors import CorruptMediaError, MediaScreenError
@@ -79,37 +79,21 @@ def test_an_empty_file_is_corrupt(tmp_path: Path):
         source.probe
 
 
-class RewritingDetector:
-    """Overwrites the file being screened with another picture while it looks at the pixels."""
-
-    name = "rewriter"
-    kinds = ()
-    target: Path | None = None
-
-    @classmethod
-    def describe(cls, profile):
-        from media_screen.detectors.base import DetectorInfo
-
-        return DetectorInfo(cls.name, "test only", cls.kinds, "none", "test-1", True)
-
-    @classmethod
-    def from_profile(cls, profile):
-        return cls()
-
-    def detect(self, frame):
-        RewritingDetector.target.write_bytes(jpeg_bytes((250, 0, 0), (32, 32)))
-        return ()
-
-
 def test_a_scan_reports_the_hash_and_size_of_the_bytes_it_analysed(tmp_path: Path, profile, monkeypatch):
-    # given a photo, and a detector that replaces the file on disk in the middle of the scan
+    # given a photo that another program replaces on disk after its metadata is read, before it is decoded
     path = tmp_path / "photo.jpg"
     original = jpeg_bytes()
     path.write_bytes(original)
-    RewritingDetector.target = path
-    monkeypatch.setitem(registry.REGISTRY, "rewriter", f"{__name__}:RewritingDetector")
+    read_metadata = pipeline.read_metadata
+
+    def read_then_replace(source, profile):
+        metadata = read_metadata(source, profile)
+        path.write_bytes(jpeg_bytes((250, 0, 0), (32, 32)))
+        return metadata
+
+    monkeypatch.setattr(pipeline, "read_metadata", read_then_replace)
     # when it is screened
-    report = Screener(profile, ScanOptions(detectors=("rewriter",))).scan_file(path)
+    report = Screener(profile, ScanOptions(detectors=("metadata",))).scan_file(path)
     # then the report describes the picture analysed: its hash and its size, not the new file's
     assert report.verdict == Verdict.CLEAR
     assert report.sha256 == hashlib.sha256(original).hexdigest()
