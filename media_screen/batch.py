@@ -31,6 +31,7 @@ from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.codec import report_from_json
 from media_screen.config import Engine, Profile, ScanOptions
+from media_screen.detectors.lanes import MAX_LANES
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs import collect_inputs
@@ -238,13 +239,20 @@ class BatchScan:
             registry=dict(registry.REGISTRY),
             cache_path=str(self.cache.path) if self.cache else None,
             analysis_key=self.key,
-            threads=max(1, available_cores() // self._workers_wanted()),
+            **self._cores_per_worker(),
         )
 
     def _workers_wanted(self) -> int:
         """Workers this scan can keep busy: fewer files than jobs (one phone video, one photo for the PIO)
-        leave cores free, so each worker's networks get the spare cores as intra-op threads instead."""
+        leave cores free for the workers there are."""
         return max(1, min(self.jobs, len(self.paths)))
+
+    def _cores_per_worker(self) -> dict[str, int]:
+        """A worker's share of the cores: run that many detectors at once (up to MAX_LANES), each network
+        on the share's remaining cores as intra-op threads (README, "Two detectors at a time")."""
+        share = max(1, available_cores() // self._workers_wanted())
+        lanes = min(MAX_LANES, share)
+        return {"lanes": lanes, "threads": max(1, share // lanes)}
 
 
 @contextlib.contextmanager

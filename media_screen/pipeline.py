@@ -15,6 +15,7 @@ from media_screen import detectors as registry
 from media_screen.caption import captions_for
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
+from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import (
     AnalysisTimeoutError,
     CorruptMediaError,
@@ -55,6 +56,7 @@ class Screener:
 
     profile: Profile
     options: ScanOptions = ScanOptions()
+    lanes: DetectorLanes = field(default_factory=DetectorLanes)  # detectors at a time (a worker's spare cores)
     _detectors: list[Detector] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -134,18 +136,14 @@ class Screener:
                 return verify_still(source, self.profile.max_image_pixels), (), None
         with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
             frame, media = decode_still(source, self.profile.max_image_pixels, self.long_side)
-        detections: list[Detection] = []
-        for detector in self.detectors():
-            deadline.check(detector.name)
-            with timed(timings, detector.name):
-                detections.extend(detector.detect(frame))
+        detections = self.lanes.run(self.detectors(), lambda detector: detector.detect(frame), deadline.check, timings)
         found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
         return media, found, self.analysed_size(frame.width, frame.height)
 
     def _scan_video(self, source: Source, deadline: Deadline, timings: dict[str, float]):
         from media_screen.video.screen import screen_video  # imported only when a video shows up
 
-        result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side)
+        result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side, self.lanes)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
         return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,
                 analysed)

@@ -21,6 +21,7 @@ from media_screen import detectors as registry
 from media_screen.store.cache import ResultCache
 from media_screen.codec import report_to_json
 from media_screen.config import Profile, ScanOptions
+from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import MediaScreenError
 from media_screen.pipeline import Screener
 from media_screen.source import Source
@@ -57,6 +58,7 @@ class WorkerSetup:
     cache_path: str | None
     analysis_key: str | None
     threads: int  # intra-op threads per worker, so N workers do not oversubscribe the cores
+    lanes: int = 1  # detectors run at once on a frame (detectors/lanes.py): a worker's spare cores
 
 
 def thread_environment(threads: int) -> dict[str, str]:
@@ -127,7 +129,7 @@ def open_worker(setup: WorkerSetup) -> tuple[Screener, ResultCache | None]:
     """A worker's screener with its models loaded, and the cache opened read-only (a local or a Ray worker)."""
     registry.REGISTRY.update(setup.registry)
     limit_threads(setup.threads)
-    screener = Screener(setup.profile, setup.options)
+    screener = Screener(setup.profile, setup.options, DetectorLanes(setup.lanes))
     screener.detectors()
     limit_threads(setup.threads)  # again: the models may have imported torch
     cache = ResultCache(Path(setup.cache_path), read_only=True) if setup.cache_path else None

@@ -7,12 +7,14 @@ the colour is exact):
 - BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
 - CrashDetector kills its process on pure red (RGB 255, 0, 0), like a native crash would;
 - BrokenDetector cannot load its model;
-- ThreadsDetector reports, on every picture, how many threads OpenCV uses in the process that screens it.
+- ThreadsDetector reports, on every picture, how many threads OpenCV uses in the process that screens it,
+  and whether it runs on one of the detector lanes' threads.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from media_screen.detectors.base import DetectorInfo
@@ -92,4 +94,6 @@ class ThreadsDetector(_Fake):
 
         box = Box(0, 0, frame.width, frame.height)
         threads = cv2.getNumThreads()
-        return (Detection(DetectionKind.TEXT, f"threads {threads}", 0.9, box, self.name, evidence={"threads": threads}),)
+        lane = threading.current_thread().name.startswith("media-screen-detector")  # detectors/lanes.py's threads
+        return (Detection(DetectionKind.TEXT, f"threads {threads}", 0.9, box, self.name,
+                          evidence={"threads": threads, "on_lane": lane}),)

@@ -194,15 +194,18 @@ def test_the_hard_limit_leaves_the_cooperative_deadline_time_to_report():
     assert available_cores() >= 1
 
 
-@pytest.mark.parametrize(("files", "threads"), [(1, 4), (2, 2), (4, 1), (6, 1)])
-def test_fewer_files_than_workers_give_each_worker_the_spare_cores(tmp_path: Path, profile, monkeypatch, files, threads):
+@pytest.mark.parametrize(("files", "threads", "on_lane"), [(1, 2, True), (2, 1, True), (4, 1, False), (6, 1, False)])
+def test_fewer_files_than_workers_give_each_worker_the_spare_cores(tmp_path: Path, profile, monkeypatch, files, threads,
+                                                                   on_lane):
     # given a four-core machine, a scan with a worker per core, and `files` pictures
     monkeypatch.setattr(batch_module, "available_cores", lambda: 4)
     paths = [png(tmp_path / f"{number}.png", (number, 20, 30)) for number in range(files)]
-    # when they are screened
-    results = run(paths, profile, ScanOptions(detectors=("threads",)), jobs=None)
-    # then the cores the idle workers would have had become intra-op threads of the busy ones
-    assert [d.evidence["threads"] for r in results for d in r.report.detections] == [threads] * files
+    # when they are screened by two detectors
+    results = run(paths, profile, ScanOptions(detectors=("threads", "badge_stub")), jobs=None)
+    # then the cores the idle workers would have had run two detectors at once, the rest as intra-op threads
+    evidence = [d.evidence for r in results for d in r.report.detections]
+    assert [e["threads"] for e in evidence] == [threads] * files
+    assert [e["on_lane"] for e in evidence] == [on_lane] * files
 
 
 def test_limit_threads_caps_opencv_and_new_onnxruntime_sessions(monkeypatch):

@@ -61,7 +61,7 @@ class RayPool:
     def __init__(self, setup: WorkerSetup, cluster: ClusterOptions, jobs: int | None = None) -> None:
         self.cluster, self.jobs = cluster, jobs
         self.cpus = cpus_per_worker(cluster, setup.profile)
-        self.setup = dataclasses.replace(setup, threads=max(1, math.floor(self.cpus)))
+        self.setup = dataclasses.replace(setup, threads=max(1, math.floor(self.cpus)), lanes=1)  # an actor's CPUs
         self.size = 0  # known once connected
         self.actors: list[_Actor] = []
         self.session: RaySession | None = None

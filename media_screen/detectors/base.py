@@ -29,6 +29,8 @@ class Detector(Protocol):
     Implementations convert their backend's output (onnx arrays, ultralytics
     results, OCR tuples) to `Detection`s inside their own module. Boxes are in
     the frame's pixel coordinates, scores in 0..1, and a blank frame gives ().
+    A detector that reuses another's per-frame work (frame_cache.py) names it in
+    an optional class attribute `reuses`, so that it is started after it (lanes.py).
     """
 
     name: str

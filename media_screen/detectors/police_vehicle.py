@@ -73,6 +73,7 @@ class PoliceVehicleDetector:
     """Fuses police wording, an enrolled decal and a roof light bar on one vehicle region."""
 
     name = NAME
+    reuses = ("text", "insignia")  # the frame's OCR lines and enrolled-mark matches (lanes.py)
 
     def __init__(self, engine: ocr.OcrEngine, rules: TextRules, insignia: InsigniaDetector | None) -> None:
         self.engine = engine

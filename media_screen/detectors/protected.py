@@ -77,6 +77,7 @@ class ProtectedFacesDetector:
     """Recognises enrolled (protected) people among the faces found in a frame."""
 
     name = NAME
+    reuses = ("faces",)  # the frame's faces (lanes.py)
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ import av
 
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector, VideoSession
+from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError
 from media_screen.model import Detection, MediaInfo, MediaType
 from media_screen.publish import to_original
@@ -53,12 +54,14 @@ def screen_video(
     deadline,
     timings: dict[str, float],
     long_side: int | None = None,
+    lanes: DetectorLanes | None = None,
 ) -> VideoResult:
     """Sample, decode and screen one video. Raises CorruptMediaError when no frame can be decoded at all.
 
     Without pixel detectors the stream is only demuxed to its end (to notice truncation), which is fast.
     `long_side`: frames are scaled once, while converted from the decoder's format, to the published size
-    (publish.py); detection boxes are mapped back to the frame's own pixels.
+    (publish.py); detection boxes are mapped back to the frame's own pixels. `lanes`: how many detectors
+    run at once on a frame (detectors/lanes.py; one after another by default).
     """
     if options.max_frames < 1 or not options.sample_every_s > 0:
         raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
@@ -74,10 +77,11 @@ def screen_video(
         refuse_huge_frames(stream)
         timing = StreamTiming.of(container, stream)
         stream.thread_type = "AUTO"
-        started, detector_time = time.perf_counter(), _detector_time(timings, detectors)
+        started, spent = time.perf_counter(), {"detectors": 0.0}  # the detectors' wall time, lanes overlapping
         if detectors:
             per_frame, size, reused, analysed_size, tracked = _screen_samples(
-                container, stream, timing, detectors, options, deadline, timings, progress, long_side
+                container, stream, timing, detectors, options, deadline, timings, progress, long_side,
+                lanes or DetectorLanes(), spent,
             )
         else:
             per_frame, size, reused, analysed_size, tracked = [], None, 0, None, ()
@@ -85,8 +89,7 @@ def screen_video(
                 size = upright_size(read_packets(container, stream, timing, deadline.check, progress))
             except AnalysisTimeoutError as exc:
                 progress.error, progress.transient = str(exc), True
-        detector_time = _detector_time(timings, detectors) - detector_time
-        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started - detector_time
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started - spent["detectors"]
         coded_size = (stream.codec_context.width or None, stream.codec_context.height or None)
     if progress.frames_decoded == 0:
         # out of time or unreadable before the first frame is not the content's fault: a plain (uncached) error
@@ -122,13 +125,14 @@ def screen_video(
     )
 
 
-def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side=None):
+def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side, lanes, spent):
     """Run every detector on every sampled frame that changed: (time, detections) per frame, the upright
     frame size, how many frames reused the detections of the last analysed one (video/frame_change.py), and the
     size the detectors saw (the published size, `long_side`); and the detections made once per tracked object
     by detectors with a video session (base.VideoSession: protected faces), already spanning their tracks.
 
-    Running out of time ends the loop like a decoding error: what was analysed is kept.
+    Running out of time ends the loop like a decoding error: what was analysed is kept. `spent["detectors"]`
+    adds up the wall time of the detectors' runs (the rest of the loop is decoding).
     """
     per_frame: list[tuple[float, tuple[Detection, ...]]] = []
     size = analysed_size = None
@@ -148,12 +152,9 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
                 for session in sessions.values():
                     session.repeat(sample.time_s)
                 continue
-            found: list[Detection] = []
-            for detector in detectors:
-                deadline.check(detector.name)
-                with timed(timings, detector.name):
-                    session = sessions.get(detector.name)
-                    found.extend(session.observe(frame) if session else detector.detect(frame))
+            with timed(spent, "detectors"):
+                found = lanes.run(detectors, lambda d: sessions[d.name].observe(frame) if d.name in sessions
+                                  else d.detect(frame), deadline.check, timings)
             found = to_original(found, analysed_size, size)
             per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
             gate.remember(sample.time_s, per_frame[-1][1])
@@ -162,7 +163,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
     tracked: list[Detection] = []
     try:
         for name, session in (sessions or {}).items():
-            with timed(timings, name):
+            with timed(timings, name), timed(spent, "detectors"):
                 tracked.extend(session.finish(deadline.check))
     except AnalysisTimeoutError as exc:  # the file is ERROR (partial), as for a time-out in the loop
         progress.error, progress.transient = str(exc), True
@@ -177,10 +178,6 @@ def _video_sessions(detectors: Sequence[Detector], max_gap_s: float) -> dict[str
         if session is not None:
             sessions[detector.name] = session
     return sessions
-
-
-def _detector_time(timings: dict[str, float], detectors: Sequence[Detector]) -> float:
-    return sum(timings.get(detector.name, 0.0) for detector in detectors)
 
 
 def _reason(exc: Exception) -> str:

@@ -1,0 +1,166 @@
+"""Detectors run one after another or two at a time: same findings, same order, errors and deadlines kept."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from media_screen.detectors.frame_cache import FrameCache
+from media_screen.detectors.lanes import DetectorLanes, start_order
+from media_screen.errors import AnalysisTimeoutError
+from media_screen.model import Box, Detection, DetectionKind
+
+
+class Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def found(name: str) -> Detection:
+    return Detection(DetectionKind.TEXT, name, 0.9, Box(0, 0, 1, 1), name)
+
+
+def never_late(stage: str) -> None:
+    return None
+
+
+def test_two_lanes_run_two_detectors_at_the_same_time():
+    # given two detectors that each wait for the other to be running (a barrier of two)
+    barrier = threading.Barrier(2, timeout=10)
+    detectors = [Named("a"), Named("b")]
+
+    def call(detector):
+        barrier.wait()  # breaks after 10 s if the other never runs at the same time
+        return (found(detector.name),)
+
+    # when they run on two lanes
+    lanes = DetectorLanes(2)
+    try:
+        detections = lanes.run(detectors, call, never_late, {})
+    finally:
+        lanes.close()
+    # then both got past the barrier: they ran at once
+    assert [d.label for d in detections] == ["a", "b"]
+
+
+def test_findings_keep_the_detectors_order_whatever_finishes_first():
+    # given a first detector that finishes last
+    second_done = threading.Event()
+    detectors = [Named("slow"), Named("quick"), Named("third")]
+
+    def call(detector):
+        if detector.name == "slow":
+            assert second_done.wait(10)
+        if detector.name == "quick":
+            second_done.set()
+        return (found(detector.name), found(detector.name + "-2"))
+
+    # when they run on one lane and on two
+    one, two = DetectorLanes(1), DetectorLanes(2)
+    try:
+        on_two = two.run(detectors, call, never_late, {})
+        second_done.set()
+        on_one = one.run(detectors, call, never_late, {})
+    finally:
+        two.close()
+    # then the detections are the same, in the detectors' order
+    assert [d.label for d in on_two] == ["slow", "slow-2", "quick", "quick-2", "third", "third-2"]
+    assert on_two == on_one
+
+
+def test_each_detector_is_timed_under_its_name():
+    timings: dict[str, float] = {}
+    lanes = DetectorLanes(2)
+    try:
+        lanes.run([Named("a"), Named("b")], lambda d: (), never_late, timings)
+    finally:
+        lanes.close()
+    assert set(timings) == {"a", "b"} and all(t >= 0 for t in timings.values())
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_the_first_error_in_the_detectors_order_is_raised(lanes):
+    # given a detector that fails and a later one that times out
+    def call(detector):
+        raise ValueError(detector.name)
+
+    def check(stage):
+        if stage == "late":
+            raise AnalysisTimeoutError(f"analysis exceeded 1 s (during {stage})")
+
+    runner = DetectorLanes(lanes)
+    try:
+        # when they run
+        with pytest.raises(ValueError, match="broken"):
+            runner.run([Named("broken"), Named("late")], call, check, {})
+        # then the deadline is still checked before every detector
+        with pytest.raises(AnalysisTimeoutError, match="during late"):
+            runner.run([Named("late"), Named("broken")], call, check, {})
+    finally:
+        runner.close()
+
+
+def test_a_frame_two_detectors_ask_for_at_once_is_computed_once():
+    # given a cache and a computation that is still running when the second detector asks
+    cache, pixels = FrameCache(), np.zeros((8, 8, 3), np.uint8)
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def compute():
+        calls.append(1)
+        started.set()
+        assert release.wait(10)
+        return "lines"
+
+    first: list[str] = []
+    thread = threading.Thread(target=lambda: first.append(cache.get_or_compute("ocr", pixels, compute)))
+    thread.start()
+    assert started.wait(10)
+    # when the second asks for the same frame, and the first computation then finishes
+    waiter: list[str] = []
+    second = threading.Thread(target=lambda: waiter.append(cache.get_or_compute("ocr", pixels, compute)))
+    second.start()
+    release.set()
+    thread.join(10), second.join(10)
+    # then both have the one result, computed once
+    assert first == waiter == ["lines"] and calls == [1]
+
+
+def test_a_failed_computation_is_not_remembered():
+    cache, pixels = FrameCache(), np.zeros((8, 8, 3), np.uint8)
+
+    def fail():
+        raise RuntimeError("decoder fault")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute("ocr", pixels, fail)
+    assert cache.get_or_compute("ocr", pixels, lambda: "lines") == "lines"
+
+
+def test_the_cache_keeps_only_the_last_frames():
+    cache = FrameCache(size=2)
+    frames = [np.full((4, 4, 3), value, np.uint8) for value in range(3)]
+    for frame in frames:
+        cache.get_or_compute("ocr", frame, lambda: "first")
+    # the oldest frame was forgotten, the newest two are answered from the cache
+    assert cache.get_or_compute("ocr", frames[0], lambda: "again") == "again"
+    assert cache.get_or_compute("ocr", frames[2], lambda: "again") == "first"
+
+
+def test_a_detector_that_reuses_another_starts_after_the_others():
+    # given the registry's order, with police_vehicle (which reads text's OCR lines) before explicit
+    detectors = [Named("faces"), Named("text"), Named("police_vehicle"), Named("explicit")]
+    detectors[2].reuses = ("text", "insignia")
+    # then it is started last; without text in the run it keeps its place
+    assert [d.name for d in start_order(detectors)] == ["faces", "text", "explicit", "police_vehicle"]
+    assert [d.name for d in start_order([detectors[0], detectors[2], detectors[3]])] == [
+        "faces", "police_vehicle", "explicit"]
+
+
+def test_the_shipped_detectors_name_what_they_reuse():
+    from media_screen.detectors.police_vehicle import PoliceVehicleDetector
+    from media_screen.detectors.protected import ProtectedFacesDetector
+
+    assert set(PoliceVehicleDetector.reuses) == {"text", "insignia"}
+    assert ProtectedFacesDetector.reuses == ("faces",)
