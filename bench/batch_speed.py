@@ -50,7 +50,7 @@ from PIL import Image, ImageOps  # noqa: E402
 from media_screen import detectors as registry  # noqa: E402
 from media_screen.store.approvals import ApprovalRegister  # noqa: E402
 from media_screen.store.audit import AuditLog  # noqa: E402
-from media_screen.batch import BatchScan, available_cores  # noqa: E402
+from media_screen.batch.scan import BatchScan, available_cores  # noqa: E402
 from media_screen.store.cache import ResultCache  # noqa: E402
 from media_screen.config import PublishTarget, ScanOptions, load_profile  # noqa: E402
 

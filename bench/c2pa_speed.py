@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from media_screen.metadata.c2pa import credential_facts, find_stores  # noqa: E402
-from media_screen.source import Source  # noqa: E402
+from media_screen.inputs.source import Source  # noqa: E402
 
 WITHOUT = ["sample_media/metadata/clean.jpg", "sample_media/metadata/place_text.png",
            "sample_media/metadata/gps.heic", "sample_media/video/face_2s_to_4s.mp4"]
@@ -39,7 +39,7 @@ import sys, time
 started = time.perf_counter()
 from pathlib import Path
 from media_screen.metadata.c2pa import credential_facts
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 path = Path(sys.argv[1])
 credential_facts(Source.open(path))
 print(time.perf_counter() - started)

@@ -119,7 +119,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
     Images are decoded like the pipeline does (EXIF orientation applied). Faces count from the
     profile's `[thresholds] face`; the sweep shows the same figures at other thresholds.
     """
-    from media_screen.media import decode_file
+    from media_screen.inputs.still import decode_file
     from media_screen.model import Box
 
     set_dir = eval_dir / "faces"
@@ -167,7 +167,7 @@ def eval_faces(eval_dir: Path, profile: Profile) -> None:
 
 def _explicit_on_photos_of_people(set_dir: Path, rows: list[dict[str, str]], profile: Profile) -> None:
     """B.5 false positives: the faces set shows people (crowds, portraits, selfies), none of it sexual."""
-    from media_screen.media import decode_file
+    from media_screen.inputs.still import decode_file
 
     detectors = load_named(("explicit",), profile)
     if not detectors:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import Profile, load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.source import Source  # noqa: E402
+from media_screen.inputs.source import Source  # noqa: E402
 from media_screen.metadata import read_metadata  # noqa: E402
 
 DEFAULT_EVAL = REPO.parent / "shared" / "eval" / "exif_gps"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from media_screen.config import load_profile
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.model import FactKind
 

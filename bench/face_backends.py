@@ -35,7 +35,7 @@ from quantize_centerface import calibration_images, quantised_centerface  # noqa
 
 from media_screen.detectors.centerface import OUTPUT_NAMES, CenterFaceNet  # noqa: E402
 from media_screen.detectors.model_files import package_model  # noqa: E402
-from media_screen.worker import limit_threads  # noqa: E402
+from media_screen.batch.worker import limit_threads  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 SIZES = ((352, 640), (960, 1280), (1216, 1120), (1152, 1152))  # (height, width) the face detector feeds

@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from media_screen.worker import limit_threads, thread_environment  # noqa: E402
+from media_screen.batch.worker import limit_threads, thread_environment  # noqa: E402
 
 os.environ.update(thread_environment(1))
 
@@ -55,7 +55,7 @@ from media_screen.detectors import faces as faces_module  # noqa: E402
 from media_screen.detectors.centerface import CenterFaceNet  # noqa: E402
 from media_screen.detectors.faces import FaceDetector, FaceSettings  # noqa: E402
 from media_screen.detectors.model_files import package_model  # noqa: E402
-from media_screen.media import decode_file  # noqa: E402
+from media_screen.inputs.still import decode_file  # noqa: E402
 from media_screen.model import Box, DetectionKind, Frame  # noqa: E402
 
 TARGET = PublishTarget.FACEBOOK

@@ -47,10 +47,10 @@ from typing import Callable
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from media_screen.batch import hard_time_limit  # noqa: E402
+from media_screen.batch.scan import hard_time_limit  # noqa: E402
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.source import probe_bytes  # noqa: E402
+from media_screen.inputs.source import probe_bytes  # noqa: E402
 from media_screen.model import MediaType  # noqa: E402
 
 SAMPLE_MEDIA = REPO / "sample_media"

@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors.insignia import InsigniaDetector  # noqa: E402
-from media_screen.media import decode_file  # noqa: E402
+from media_screen.inputs.still import decode_file  # noqa: E402
 from media_screen.model import Box, Frame  # noqa: E402
 from media_screen.publish import published_size, resize_to  # noqa: E402
-from media_screen.worker import limit_threads  # noqa: E402
+from media_screen.batch.worker import limit_threads  # noqa: E402
 
 MARK_SIDES = (32, 40, 48, 64, 80, 112)  # published pixels
 PUBLISHED_LONG_SIDE = 2048

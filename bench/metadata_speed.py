@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import ScanOptions, load_profile  # noqa: E402
 from media_screen.errors import MediaScreenError  # noqa: E402
-from media_screen.source import Source  # noqa: E402
+from media_screen.inputs.source import Source  # noqa: E402
 from media_screen.metadata import read_metadata  # noqa: E402
 from media_screen.metadata.geo import nearest_place  # noqa: E402
 from media_screen.pipeline import iter_media_paths, scan_paths  # noqa: E402

@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 from media_screen.config import PublishTarget, load_profile  # noqa: E402
 from media_screen.detectors import ocr  # noqa: E402
 from media_screen.detectors.text_rules import plate_string  # noqa: E402
-from media_screen.media import decode_file  # noqa: E402
-from media_screen.worker import limit_threads  # noqa: E402
+from media_screen.inputs.still import decode_file  # noqa: E402
+from media_screen.batch.worker import limit_threads  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 MOSAICS = Path(tempfile.gettempdir()) / "media-screen-batch-bench" / "photos"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from media_screen.config import PublishTarget, load_profile  # noqa: E402
 from media_screen.detectors.crop_features import CropEmbedder  # noqa: E402
 from media_screen.detectors.police_items import LinearHead, PoliceItemsDetector, crop_pixels  # noqa: E402
-from media_screen.media import decode_file  # noqa: E402
+from media_screen.inputs.still import decode_file  # noqa: E402
 from media_screen.train.items.data import ItemClass, load_photos  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL  # noqa: E402
 from media_screen.train.split import Part  # noqa: E402

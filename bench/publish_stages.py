@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.config import PublishTarget, ScanOptions, load_profile  # noqa: E402
 from media_screen.pipeline import Screener  # noqa: E402
-from media_screen.worker import limit_threads  # noqa: E402
+from media_screen.batch.worker import limit_threads  # noqa: E402
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from media_screen.batch import BatchScan  # noqa: E402
+from media_screen.batch.scan import BatchScan  # noqa: E402
 from media_screen.config import ClusterOptions, Engine, ScanOptions, load_profile  # noqa: E402
 from media_screen.offline import ray_switches  # noqa: E402
 from media_screen.report.text import render_json  # noqa: E402

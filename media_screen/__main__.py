@@ -1,3 +1,3 @@
-from media_screen.cli import main
+from media_screen.cli.main import main
 
 main()

@@ -124,7 +124,7 @@ class Profile:
 class Engine(str, enum.Enum):
     """Where a batch scan screens its files."""
 
-    LOCAL = "local"  # worker processes on this machine (media_screen.batch)
+    LOCAL = "local"  # worker processes on this machine (media_screen.batch.scan)
     RAY = "ray"  # Ray actors, on a cluster or a Ray instance started here (media_screen.cluster; `scan --ray`)
 
 

@@ -23,13 +23,13 @@ from media_screen.errors import (
     MediaScreenError,
     UnsupportedMediaError,
 )
-from media_screen.inputs import collect_inputs, iter_media_paths
-from media_screen.media import decode_still, verify_still
+from media_screen.inputs.walk import collect_inputs, iter_media_paths
+from media_screen.inputs.still import decode_still, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
 from media_screen.publish import to_original
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.timing import timed
 
 

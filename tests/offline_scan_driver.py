@@ -17,7 +17,7 @@ from pathlib import Path
 
 from media_screen.store.approvals import ApprovalRegister
 from media_screen.store.audit import AuditLog
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.store.cache import ResultCache
 from media_screen.config import ScanOptions, load_profile
 

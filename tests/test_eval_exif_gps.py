@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.model import FactKind
 from repo_scripts import repo_script

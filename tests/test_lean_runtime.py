@@ -21,7 +21,7 @@ SCRIPT = """
 import json, sys
 from typer.testing import CliRunner
 from media_screen import detectors as registry
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.config import load_profile
 
 names = ",".join(i.name for i in registry.describe_all(load_profile()) if i.available)

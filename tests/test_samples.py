@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.config import ScanOptions
 from media_screen.model import Audience, Section, Verdict
 from media_screen.pipeline import Screener

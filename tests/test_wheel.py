@@ -108,7 +108,7 @@ def test_the_wheel_carries_the_runtime_files_and_no_training_checkpoint(wheel: P
 def test_the_installed_wheel_finds_its_package_data_and_every_detector_can_run(installed: Path, tmp_path: Path):
     probe = (
         "import json, media_screen; from media_screen import detectors as r; from media_screen.config import load_profile;"
-        "from media_screen.detectors.model_files import models_dir; from media_screen.thumbnails import label_font;"
+        "from media_screen.detectors.model_files import models_dir; from media_screen.report.thumbnails import label_font;"
         "print(json.dumps({'package': media_screen.__file__, 'models': str(models_dir()),"
         " 'font': getattr(label_font(12), 'path', None),"
         " 'detectors': {i.name: i.problem for i in r.describe_all(load_profile())}}))"

@@ -1,6 +1,6 @@
 """Batch scans on Ray (`media-screen scan --ray`): the same scan, its files screened by Ray actors.
 
-The driver is `media_screen.batch.BatchScan`, unchanged: it walks the paths, answers unchanged files
+The driver is `media_screen.batch.scan.BatchScan`, unchanged: it walks the paths, answers unchanged files
 from its cache (the only writer), hands the rest to a pool and streams results back in input order.
 With `ScanOptions.engine == Engine.RAY` that pool is `RayPool` (dispatch.py), whose actors each hold
 one Screener loaded the way a local worker process loads it (actor.py), so the reports are the same.

@@ -13,8 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from media_screen.codec import report_from_json, report_to_json
-from media_screen.worker import WorkerSetup, open_worker, scan_one, setup_error
+from media_screen.report.codec import report_from_json, report_to_json
+from media_screen.batch.worker import WorkerSetup, open_worker, scan_one, setup_error
 
 
 class ScreenWorker:

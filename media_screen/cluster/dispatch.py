@@ -30,12 +30,12 @@ from typing import Any
 
 from media_screen.cluster.actor import ScreenWorker
 from media_screen.cluster.session import RaySession, cpus_per_worker, ray_module
-from media_screen.codec import report_to_json
+from media_screen.report.codec import report_to_json
 from media_screen.config import ClusterOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.offline import ray_switches
-from media_screen.worker import WorkerSetup, available_cores, hard_time_limit, thread_environment
+from media_screen.batch.worker import WorkerSetup, available_cores, hard_time_limit, thread_environment
 
 READY_TIMEOUT_S = 300.0  # no actor ready (none could be placed, or all keep dying) for this long: stop
 READY_RETRIES = 3  # ready() calls that may fail while an actor restarts before it counts as dead

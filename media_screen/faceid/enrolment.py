@@ -12,7 +12,7 @@ from media_screen.detectors.faces import FaceDetector
 from media_screen.detectors.protected import ProtectedSettings
 from media_screen.errors import MediaScreenError, WatchlistError
 from media_screen.faceid.embedder import FaceEmbedder
-from media_screen.media import decode_file
+from media_screen.inputs.still import decode_file
 from media_screen.model import DetectionKind
 from media_screen.sanitize import clean_text
 

@@ -13,7 +13,7 @@ from media_screen.metadata.c2pa import credential_facts, remote_reference_facts
 from media_screen.metadata.geo import locate
 from media_screen.metadata.text_fields import place_facts
 from media_screen.model import MediaType, Metadata
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 
 def read_metadata(source: Source, profile: Profile) -> Metadata:

@@ -38,7 +38,7 @@ from media_screen.metadata.containers import MAX_SEGMENTS
 from media_screen.metadata.text_fields import field_fact
 from media_screen.model import FactKind, MediaType, MetadataFact
 from media_screen.sanitize import clean_text
-from media_screen.source import Probe, Source
+from media_screen.inputs.source import Probe, Source
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # the BMFF `uuid` box of a C2PA manifest store
 MAX_MANIFESTS = 64  # manifests of one store turned into facts

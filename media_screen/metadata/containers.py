@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from media_screen.model import MediaType
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 MAX_BLOCK_BYTES = 4 << 20  # an EXIF block or XMP packet larger than this is not read
 MAX_SEGMENTS = 20_000  # JPEG segments / PNG chunks / RIFF chunks walked per file
@@ -247,7 +247,7 @@ def _pillow_blocks(source: Source, media_type: MediaType) -> ContainerBlocks:
     """TIFF (tag 700 XMP) and HEIC/HEIF/AVIF (Exif and XMP items, thumbnails): Pillow opens lazily."""
     from PIL import Image
 
-    from media_screen.media import register_heif
+    from media_screen.inputs.still import register_heif
 
     register_heif()
     found = _Found()

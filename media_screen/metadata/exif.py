@@ -191,7 +191,7 @@ def _user_comment(block: bytes) -> str:
     """EXIF UserComment: an 8-byte character code (ASCII, UNICODE, JIS or undefined), then the text."""
     from PIL import Image
 
-    from media_screen.media import quiet_pillow
+    from media_screen.inputs.still import quiet_pillow
 
     try:
         with quiet_pillow():  # "Corrupt EXIF data", "Truncated File Read": stray lines on stderr from workers

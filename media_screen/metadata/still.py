@@ -16,7 +16,7 @@ from media_screen.metadata.iptc import iptc_facts
 from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MediaType, MetadataFact
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 
 def read_still_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsReading]]:

@@ -23,7 +23,7 @@ from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
 from media_screen.model import FactKind, MetadataFact
 from media_screen.sanitize import clean_text
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 BMFF_FORMATS = {"MP4", "MOV", "M4V", "3GP", "3G2", "QuickTime"}
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")

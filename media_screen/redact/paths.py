@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from media_screen.errors import UsageError
-from media_screen.inputs import collect_inputs
+from media_screen.inputs.walk import collect_inputs
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) 
     """Every input file and the path of its copy. Raises UsageError when --out is unsafe.
 
     A folder input `photos/` is mirrored as `OUT/photos/...`; a file input goes to `OUT/<name>`. What a
-    folder holds that is not a photo or video (inputs.py: neither its name nor its content) gets no copy.
+    folder holds that is not a photo or video (inputs/walk.py: neither its name nor its content) gets no copy.
     Refused: --out being an input folder or inside one (the copies would be walked as inputs on
     the next run, and could land on inputs), --out being a file, and any copy that would be an input.
     """

@@ -41,7 +41,7 @@ from media_screen.redact.paths import (
     temporary_beside,
 )
 from media_screen.redact.verify import check_copy
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:

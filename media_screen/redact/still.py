@@ -22,12 +22,12 @@ from PIL import Image
 
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector
-from media_screen.media import decode_still
+from media_screen.inputs.still import decode_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
 from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
-from media_screen.source import Probe, Source
+from media_screen.inputs.source import Probe, Source
 
 LOSSLESS = "lossless metadata strip (image data byte-identical)"
 

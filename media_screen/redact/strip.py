@@ -54,11 +54,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from media_screen.errors import CorruptMediaError, MediaScreenError
-from media_screen.media import open_still
+from media_screen.inputs.still import open_still
 from media_screen.model import MediaType, RemovedMetadata
 from media_screen.redact.options import KeepMetadata, RedactOptions
 from media_screen.sanitize import clean_text
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 EXIF_HEADER = b"Exif\x00\x00"
 TAG_ORIENTATION, TAG_DATETIME, TAG_COPYRIGHT = 0x0112, 0x0132, 0x8298

@@ -49,7 +49,7 @@ from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.video.orientation import display_matrix, upright_frame
 from media_screen.video.sampling import Progress, Sample, StreamTiming
 from media_screen.video.stream import incomplete_reason, video_stream

@@ -22,7 +22,7 @@ from media_screen.model import Audience, FileReport, Finding, Section, Verdict
 from media_screen.policy import format_time
 from media_screen.report.serialize import skipped_line
 from media_screen.sanitize import clean_text
-from media_screen.thumbnails import Pictures
+from media_screen.report.thumbnails import Pictures
 
 
 _CSS = """

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from media_screen import __version__
 from media_screen import detectors as registry
-from media_screen.codec import CODEC_VERSION
+from media_screen.report.codec import CODEC_VERSION
 from media_screen.config import Profile, ScanOptions
 from media_screen.errors import StoreDamagedError
 from media_screen.userdirs import cache_dir
@@ -41,8 +41,10 @@ DB_NAME = "results.sqlite3"
 SCHEMA_VERSION = 1
 POLICY_ONLY_TABLES = ("rules", "detection_rules")  # re-applied on every read, so not part of the key
 ANALYSIS_MODULES = (
-    "media_screen.codec",
-    "media_screen.media",
+    "media_screen.report.codec",
+    "media_screen.inputs.heif_layout",
+    "media_screen.inputs.source",
+    "media_screen.inputs.still",
     "media_screen.model",
     "media_screen.pipeline",
     "media_screen.sanitize",

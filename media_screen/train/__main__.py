@@ -2,6 +2,6 @@
 
 import sys
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 
 app(["train", *sys.argv[1:]], prog_name="python -m media_screen.train")

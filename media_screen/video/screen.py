@@ -20,7 +20,7 @@ from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError
 from media_screen.model import Detection, MediaInfo, MediaType
 from media_screen.publish import to_original
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.timing import timed
 from media_screen.video.frame_change import ChangeGate
 from media_screen.video.orientation import upright_frame, upright_size

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from media_screen.cli import app, ray_flag_arguments
+from media_screen.cli.main import app, ray_flag_arguments
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.cluster import cpus_per_worker
 from media_screen.cluster.dispatch import _read_bounded
 from media_screen.config import ClusterOptions, Engine, ScanOptions

@@ -19,7 +19,7 @@ from media_screen.detectors.protected import ProtectedFacesDetector
 from media_screen.errors import WatchlistError
 from media_screen.faceid.embedder import model_info
 from media_screen.faceid.enrolment import embed_enrolment_photos
-from media_screen.media import decode_file
+from media_screen.inputs.still import decode_file
 from media_screen.model import DetectionKind
 from media_screen.store import watchlist as store
 

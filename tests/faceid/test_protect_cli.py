@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from typer.testing import CliRunner
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from typer.testing import CliRunner
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.config import load_profile
 from media_screen.detectors.faces import FaceDetector
 from media_screen.model import Frame

@@ -19,7 +19,7 @@ from PIL import Image
 
 from media_screen.config import ScanOptions
 from media_screen.errors import CorruptMediaError
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.metadata.c2pa import credential_facts, find_stores
 from media_screen.model import Audience, FactKind, Verdict

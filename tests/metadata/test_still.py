@@ -27,7 +27,7 @@ from still_builders import (
 )
 
 from media_screen.errors import CorruptMediaError
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata.still import read_still_metadata
 from media_screen.model import FactKind
 

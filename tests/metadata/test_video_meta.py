@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata import read_metadata
 from media_screen.metadata.bmff import MAX_BOXES, BoxReader
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_gps_fix

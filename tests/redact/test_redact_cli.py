@@ -13,7 +13,7 @@ from redact_builders import dirty_jpeg
 from typer.testing import CliRunner
 
 from media_screen import detectors as registry
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.status import ExitStatus
 
 runner = CliRunner()

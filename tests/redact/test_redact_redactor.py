@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from video_support import solid, write_clip
 
 from media_screen import detectors as registry
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.model import RedactionStatus
 from media_screen.redact import RedactOptions, redact_paths
 from media_screen.status import ExitStatus

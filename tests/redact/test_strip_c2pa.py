@@ -15,7 +15,7 @@ import pytest
 
 from media_screen import detectors as registry
 from media_screen.config import ScanOptions
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 from media_screen.metadata.c2pa import find_stores
 from media_screen.model import Audience, FactKind, MediaType, RedactionStatus
 from media_screen.pipeline import Screener

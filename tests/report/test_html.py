@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.config import ScanOptions
 from media_screen.model import (
     Audience,
@@ -28,7 +28,7 @@ from media_screen.model import (
 )
 from media_screen.policy import evaluate
 from media_screen.report.html import render_html
-from media_screen.thumbnails import THUMB_SIDE, iter_pictures, render_pictures
+from media_screen.report.thumbnails import THUMB_SIDE, iter_pictures, render_pictures
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -95,7 +95,7 @@ def test_a_file_changed_since_the_scan_gets_no_picture(tmp_path: Path, profile):
 def test_a_video_thumbnail_is_the_frame_of_the_first_detection(tmp_path: Path, profile):
     from video_support import marker_clip
 
-    from media_screen.source import sha256_of
+    from media_screen.inputs.source import sha256_of
 
     clip = marker_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10, visible=(1.0, 2.0))
     detection = Detection(DetectionKind.FACE, "face", 0.9, Box(8, 8, 24, 24), "marker", time_s=1.0, end_s=1.9)

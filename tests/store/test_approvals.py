@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from media_screen import detectors as registry
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.config import Approver, ScanOptions
 from media_screen.errors import StoreDamagedError
-from media_screen.source import sha256_of
+from media_screen.inputs.source import sha256_of
 from media_screen.model import FileReport, Finding, Section, Severity, Verdict
 from media_screen.store.approvals import (
     Approval,

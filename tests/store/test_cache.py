@@ -10,7 +10,7 @@ from PIL import Image
 
 from media_screen import detectors as registry
 from media_screen import pipeline
-from media_screen.batch import BatchScan
+from media_screen.batch.scan import BatchScan
 from media_screen.store.cache import FileStat, ResultCache, analysis_key
 from media_screen.config import ScanOptions, default_profile_text, parse_profile
 from media_screen.errors import StoreDamagedError

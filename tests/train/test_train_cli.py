@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.status import ExitStatus
 
 

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 
 TINY = """
 [model]

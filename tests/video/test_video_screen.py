@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from media_screen import detectors as registry
 from media_screen.video import sampling
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.config import ScanOptions
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, DecompressionBombError, UsageError
-from media_screen.source import Source, probe_file
+from media_screen.inputs.source import Source, probe_file
 from media_screen.model import Verdict
 from media_screen.pipeline import Deadline, Screener
 from media_screen.report.serialize import file_dict

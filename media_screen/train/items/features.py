@@ -19,7 +19,7 @@ from media_screen.detectors.coco_ssd import SPLIT_RATIO, CocoSsd
 from media_screen.detectors.crop_features import CropEmbedder
 from media_screen.detectors.police_items import GROUP_ORDER, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops
 from media_screen.errors import MediaScreenError
-from media_screen.media import decode_file
+from media_screen.inputs.still import decode_file
 
 MAX_PIXELS = 120_000_000
 

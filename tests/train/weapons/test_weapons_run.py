@@ -11,7 +11,7 @@ from labelled_folder import Entry, labelled_folder
 from repo_scripts import repo_script
 from typer.testing import CliRunner
 
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.detectors.weapons import WeaponHead
 from media_screen.errors import ModelUnavailableError, UsageError
 from media_screen.train.split import Part

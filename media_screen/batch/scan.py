@@ -29,17 +29,17 @@ from media_screen import detectors as registry
 from media_screen.store.approvals import Approval, ApprovalRegister, honour_approvals
 from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
-from media_screen.codec import report_from_json
+from media_screen.report.codec import report_from_json
 from media_screen.config import Engine, Profile, ScanOptions
 from media_screen.detectors.lanes import MAX_LANES
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
-from media_screen.inputs import collect_inputs
-from media_screen.source import probe_file
+from media_screen.inputs.walk import collect_inputs
+from media_screen.inputs.source import probe_file
 from media_screen.pipeline import Screener
 from media_screen.caption import captions_for
 from media_screen.policy import evaluate, verdict_of
-from media_screen.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
+from media_screen.batch.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
     WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, worker_main,
 )
 

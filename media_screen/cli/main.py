@@ -24,15 +24,15 @@ from media_screen import detectors as registry
 from media_screen.store.approvals import ApprovalRegister
 from media_screen.store.audit import AuditLog, current_user, read_log
 from media_screen.store.keys import PASSPHRASE_VARIABLE as _PASSPHRASE_VARIABLE
-from media_screen.batch import BatchScan, available_cores
-from media_screen.cli_protect import protect_app
+from media_screen.batch.scan import BatchScan, available_cores
+from media_screen.cli.protect import protect_app
 from media_screen.store.cache import ResultCache, detector_versions
 from media_screen.config import (
     ClusterOptions, Engine, FailOn, PublishTarget, ScanOptions, default_profile_text, load_profile,
 )
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
-from media_screen.inputs import collect_inputs
-from media_screen.source import sha256_of
+from media_screen.inputs.walk import collect_inputs
+from media_screen.inputs.source import sha256_of
 from media_screen.model import Audience, Verdict
 from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
 from media_screen.report import OutputFormat
@@ -252,7 +252,7 @@ def _emit(reports, audience, output_format, output, streamed, profile, jobs=None
         return
     if output_format == OutputFormat.HTML:
         from media_screen.report.html import iter_html
-        from media_screen.thumbnails import iter_pictures
+        from media_screen.report.thumbnails import iter_pictures
 
         processes = available_cores() if jobs is None else jobs
         chunks = iter_html(reports, audience, iter_pictures(reports, profile, audience, processes), skipped=skipped)

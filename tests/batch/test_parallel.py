@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from media_screen import batch as batch_module
+from media_screen.batch import scan as batch_module
 from media_screen import detectors as registry
-from media_screen.batch import BatchScan, available_cores, hard_time_limit
+from media_screen.batch.scan import BatchScan, available_cores, hard_time_limit
 from media_screen.config import ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import Verdict
-from media_screen.worker import limit_threads
+from media_screen.batch.worker import limit_threads
 
 FAKES = {
     "slow": "fake_detectors:SlowDetector",

@@ -19,12 +19,12 @@ from typing import Mapping
 
 from media_screen import detectors as registry
 from media_screen.store.cache import ResultCache
-from media_screen.codec import report_to_json
+from media_screen.report.codec import report_to_json
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import MediaScreenError
 from media_screen.pipeline import Screener
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 THREAD_ENV = (
     "OMP_NUM_THREADS",

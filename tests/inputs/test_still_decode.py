@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.media import decode_file, verify_still
-from media_screen.source import Source, probe_bytes, probe_file
+from media_screen.inputs.still import decode_file, verify_still
+from media_screen.inputs.source import Source, probe_bytes, probe_file
 from media_screen.model import MediaType
 
 

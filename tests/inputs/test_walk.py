@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from media_screen.inputs import collect_inputs, is_not_media
+from media_screen.inputs.walk import collect_inputs, is_not_media
 
 
 def jpeg_bytes() -> bytes:

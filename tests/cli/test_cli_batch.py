@@ -7,10 +7,10 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from media_screen import batch as batch_module
-from media_screen import cli
+from media_screen.batch import scan as batch_module
+from media_screen.cli import main as cli
 from media_screen import detectors as registry
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.config import default_profile_text
 from media_screen.status import ExitStatus
 
@@ -178,7 +178,7 @@ def test_a_terminal_gets_a_progress_bar_unless_quiet(folder: Path, monkeypatch):
 
 
 def test_redactions_are_audited(folder: Path, tmp_path: Path, monkeypatch):
-    from media_screen.source import sha256_of
+    from media_screen.inputs.source import sha256_of
 
     monkeypatch.setattr(registry, "REGISTRY", {})  # metadata strip only: no model needed
     source = folder / "2-plain.png"
@@ -203,9 +203,9 @@ def test_ctrl_c_in_a_terminal_stops_the_workers_and_writes_the_partial_report(fo
     program = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
         "from media_screen import detectors; detectors.REGISTRY['slow'] = 'fake_detectors:SlowDetector'; "
-        "from media_screen.cli import main; sys.argv = ['media-screen', *sys.argv[2:]]; main()"
+        "from media_screen.cli.main import main; sys.argv = ['media-screen', *sys.argv[2:]]; main()"
     )
-    command = [sys.executable, "-c", program, str(Path(__file__).parent), "scan", str(folder),
+    command = [sys.executable, "-c", program, str(Path(__file__).parents[1]), "scan", str(folder),
                "--detectors", "slow", "--jobs", "1", "--format", "json", "-o", str(out)]
     scan = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen.errors import UnsupportedMediaError
-from media_screen.source import HEADER_BYTES, probe_bytes
+from media_screen.inputs.source import HEADER_BYTES, probe_bytes
 
 MEDIA_EXTENSIONS = frozenset(
     # stills we analyse, and stills we do not (they still claim to be photos: ERROR, not skipped)

@@ -21,13 +21,13 @@ from typing import Iterator, Sequence
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from media_screen import codec  # noqa: F401  (lets profiles and reports be pickled to the picture processes)
 from media_screen.config import Profile
 from media_screen.errors import MediaScreenError
-from media_screen.media import open_still
+from media_screen.inputs.source import Source
+from media_screen.inputs.still import open_still
 from media_screen.model import Audience, Detection, FileReport, MediaType, Severity
+from media_screen.report import codec  # noqa: F401  (lets profiles and reports be pickled to the picture processes)
 from media_screen.sanitize import clean_text
-from media_screen.source import Source
 
 THUMB_SIDE = 360
 CROP_SIDE = 160

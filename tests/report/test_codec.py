@@ -3,7 +3,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from media_screen.codec import decode, encode, report_from_json, report_to_json
+from media_screen.report.codec import decode, encode, report_from_json, report_to_json
 from media_screen.config import ScanOptions
 from media_screen.model import (
     Box,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from media_screen.errors import CorruptMediaError
-from media_screen.heif_layout import item_extents, layout_problem
-from media_screen.media import verify_still
-from media_screen.source import Source
+from media_screen.inputs.heif_layout import item_extents, layout_problem
+from media_screen.inputs.still import verify_still
+from media_screen.inputs.source import Source
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_media" / "metadata" / "gps.heic"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_media" / "metadata" / "gps.heic"
 
 
 def test_the_sample_heic_is_whole():
@@ -34,7 +34,7 @@ def test_a_photo_sized_heic_cut_short_is_incomplete_for_the_metadata_sweep(tmp_p
     import numpy as np
     from PIL import Image
 
-    from media_screen.media import register_heif
+    from media_screen.inputs.still import register_heif
 
     register_heif()
     whole = tmp_path / "whole.heic"

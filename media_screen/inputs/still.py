@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
 from media_screen.model import Frame, MediaInfo, MediaType
 from media_screen.publish import dct_reduction, published_size, resize_to
-from media_screen.source import Probe, Source
+from media_screen.inputs.source import Probe, Source
 
 _HEIF_REGISTERED = False
 
@@ -93,7 +93,7 @@ def verify_still(source: Source, max_pixels: int) -> MediaInfo:
         try:
             orientation = image.getexif().get(0x0112)
             if probe.media_type == MediaType.HEIF:
-                from media_screen.heif_layout import layout_problem  # here: metadata/ imports this module
+                from media_screen.inputs.heif_layout import layout_problem  # here: metadata/ imports this module
 
                 problem = layout_problem(source.reader(), source.size)
                 if problem:

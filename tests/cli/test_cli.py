@@ -10,13 +10,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from media_screen import detectors as registry
-from media_screen.cli import app
+from media_screen.cli.main import app
 from media_screen.config import default_profile_text
 from media_screen.errors import PassphraseRequiredError
 from media_screen.status import ExitStatus
 from media_screen.store.keys import load_signer
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 

@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 
 from media_screen import pipeline
-from media_screen import source as source_module
+from media_screen.inputs import source as source_module
 from media_screen.config import ScanOptions
 from media_screen.errors import CorruptMediaError, MediaScreenError
 from media_screen.model import MediaType, Verdict
 from media_screen.pipeline import Screener
-from media_screen.source import Source
+from media_screen.inputs.source import Source
 
 
 def jpeg_bytes(rgb=(10, 200, 30), size=(64, 48)) -> bytes:
@@ -119,7 +119,7 @@ def test_a_scan_opens_its_input_once(tmp_path: Path):
     path = tmp_path / "photo.jpg"
     path.write_bytes(jpeg_bytes())
     trace = tmp_path / "opens.strace"
-    tests = Path(__file__).parent
+    tests = Path(__file__).parents[1]
     # when a screen of it (hash, probe, metadata, decode, a detector) runs under strace
     result = subprocess.run(
         ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", str(trace), sys.executable, "-c",
