@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from media_screen import detectors as registry
-from media_screen.caption import captions_for
+from media_screen.inputs.caption import captions_for
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
 from media_screen.detectors.lanes import DetectorLanes

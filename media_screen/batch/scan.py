@@ -37,7 +37,7 @@ from media_screen.model import FileReport, Verdict
 from media_screen.inputs.walk import collect_inputs
 from media_screen.inputs.source import probe_file
 from media_screen.pipeline import Screener
-from media_screen.caption import captions_for
+from media_screen.inputs.caption import captions_for
 from media_screen.policy import evaluate, verdict_of
 from media_screen.batch.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
     WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, worker_main,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from media_screen.caption import captions_for, sidecar_path
+from media_screen.inputs.caption import captions_for, sidecar_path
 from media_screen.config import ScanOptions
 
 
