@@ -31,7 +31,7 @@ from media_screen.store.audit import AuditLog
 from media_screen.store.cache import FileStat, ResultCache, analysis_key, detector_versions
 from media_screen.report.codec import report_from_json
 from media_screen.config import Engine, Profile, ScanOptions
-from media_screen.detectors.lanes import MAX_LANES
+from media_screen.detectors.lanes import split_cores
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs.walk import collect_inputs
@@ -248,11 +248,10 @@ class BatchScan:
         return max(1, min(self.jobs, len(self.paths)))
 
     def _cores_per_worker(self) -> dict[str, int]:
-        """A worker's share of the cores: run that many detectors at once (up to MAX_LANES), each network
-        on the share's remaining cores as intra-op threads (README, "Two detectors at a time")."""
-        share = max(1, available_cores() // self._workers_wanted())
-        lanes = min(MAX_LANES, share)
-        return {"lanes": lanes, "threads": max(1, share // lanes)}
+        """A worker's share of the cores, as detectors run at once and intra-op threads (detectors/lanes.py;
+        README, "Two detectors at a time")."""
+        lanes, threads = split_cores(available_cores() // self._workers_wanted())
+        return {"lanes": lanes, "threads": threads}
 
 
 @contextlib.contextmanager

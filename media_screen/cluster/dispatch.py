@@ -32,6 +32,7 @@ from media_screen.cluster.actor import ScreenWorker
 from media_screen.cluster.session import RaySession, cpus_per_worker, ray_module
 from media_screen.report.codec import report_to_json
 from media_screen.config import ClusterOptions
+from media_screen.detectors.lanes import split_cores
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.offline import ray_switches
@@ -61,7 +62,8 @@ class RayPool:
     def __init__(self, setup: WorkerSetup, cluster: ClusterOptions, jobs: int | None = None) -> None:
         self.cluster, self.jobs = cluster, jobs
         self.cpus = cpus_per_worker(cluster, setup.profile)
-        self.setup = dataclasses.replace(setup, threads=max(1, math.floor(self.cpus)), lanes=1)  # an actor's CPUs
+        lanes, threads = split_cores(math.floor(self.cpus))  # an actor's CPUs, as a local worker's share
+        self.setup = dataclasses.replace(setup, threads=threads, lanes=lanes)
         self.size = 0  # known once connected
         self.actors: list[_Actor] = []
         self.session: RaySession | None = None

@@ -24,6 +24,14 @@ from media_screen.timing import timed
 MAX_LANES = 2  # a photo's work splits into two halves of about equal time: the face search, and the rest
 
 
+def split_cores(share: int) -> tuple[int, int]:
+    """(lanes, intra-op threads per network) for a worker with `share` cores: up to MAX_LANES detectors at
+    once, each network on the share's remaining cores."""
+    share = max(1, int(share))
+    lanes = min(MAX_LANES, share)
+    return lanes, max(1, share // lanes)
+
+
 class DetectorLanes:
     """Runs detectors on `lanes` threads (1: in the calling thread, one after another)."""
 

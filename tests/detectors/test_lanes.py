@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from media_screen.detectors.frame_cache import FrameCache
-from media_screen.detectors.lanes import DetectorLanes, start_order
+from media_screen.detectors.lanes import DetectorLanes, split_cores, start_order
 from media_screen.errors import AnalysisTimeoutError
 from media_screen.model import Box, Detection, DetectionKind
 
@@ -164,3 +164,8 @@ def test_the_shipped_detectors_name_what_they_reuse():
 
     assert set(PoliceVehicleDetector.reuses) == {"text", "insignia"}
     assert ProtectedFacesDetector.reuses == ("faces",)
+
+
+@pytest.mark.parametrize(("share", "expected"), [(1, (1, 1)), (2, (2, 1)), (3, (2, 1)), (4, (2, 2)), (8, (2, 4)), (0, (1, 1))])
+def test_a_workers_cores_become_two_lanes_then_intra_op_threads(share, expected):
+    assert split_cores(share) == expected
