@@ -357,3 +357,26 @@ def test_frames_are_scaled_once_to_the_published_size_and_boxes_come_back_in_fra
     assert marker.box.x1 == pytest.approx(16, abs=3) and marker.box.x2 == pytest.approx(32, abs=3)
     # and without a published size the frames are analysed as they are
     assert screen(clip).analysed_size == (192, 128)
+
+
+def test_two_detectors_at_a_time_find_what_one_at_a_time_finds(tmp_path):
+    # given a clip with a marker for part of it, and two detectors (a second marker detector under another name)
+    from media_screen.detectors.lanes import DetectorLanes
+
+    class SecondMarker(MarkerDetector):
+        name = "second_marker"
+
+    clip = marker_clip(tmp_path / "clip.mp4", seconds=4, visible=(1.0, 3.0))
+    detectors = [MarkerDetector(), SecondMarker()]
+    lanes = DetectorLanes(2)
+    try:
+        # when it is screened with the detectors one after another, then two at a time
+        timings: dict[str, float] = {}
+        one = screen_video(Source.open(clip), detectors, ScanOptions(), Deadline(60), {})
+        two = screen_video(Source.open(clip), detectors, ScanOptions(), Deadline(60), timings, lanes=lanes)
+    finally:
+        lanes.close()
+    # then the tracked detections are the same, and decoding is not charged the detectors' time
+    assert two.detections == one.detections and len(two.detections) == 2
+    assert {d.detector for d in two.detections} == {"marker", "second_marker"}
+    assert timings["decode"] >= 0 and {"marker", "second_marker"} <= set(timings)
