@@ -31,6 +31,9 @@ class Detector(Protocol):
     the frame's pixel coordinates, scores in 0..1, and a blank frame gives ().
     A detector that reuses another's per-frame work (frame_cache.py) names it in
     an optional class attribute `reuses`, so that it is started after it (lanes.py).
+    `detect` may run at the same time as other detectors' (on another thread, when
+    a scan has cores to spare), never twice at once: state shared with other
+    detectors needs a lock.
     """
 
     name: str
