@@ -32,8 +32,9 @@ class Detector(Protocol):
     A detector that reuses another's per-frame work (frame_cache.py) names it in
     an optional class attribute `reuses`, so that it is started after it (lanes.py).
     `detect` may run at the same time as other detectors' (on another thread, when
-    a scan has cores to spare), never twice at once: state shared with other
-    detectors needs a lock.
+    a scan has cores to spare), and a detector that another one calls into
+    (protected asks faces for the frame's faces) may be called from two threads
+    at once: state kept between calls needs a lock.
     """
 
     name: str
