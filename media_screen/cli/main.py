@@ -683,11 +683,8 @@ def train(
 ) -> None:
     if items and weapons:
         _fail("give --items or --weapons, not both")
-    if items:
-        _train_items(work_dir, eval_dir, output)
-        return
-    if weapons:
-        _train_weapons(work_dir, eval_dir, output)
+    if items or weapons:
+        _train_head("--items" if items else "--weapons", work_dir, eval_dir, output)
         return
     from media_screen.train import run_training
     from media_screen.train.card import render_summary
@@ -708,42 +705,28 @@ def train(
     typer.echo(render_summary(report))
 
 
-def _train_weapons(work_dir: Optional[Path], eval_dir: Optional[Path], output: Optional[Path]) -> None:
-    from media_screen.train.weapons.card import render_card, render_summary
-    from media_screen.train.weapons.run import default_settings, train_weapons
+def _train_head(flag: str, work_dir: Optional[Path], eval_dir: Optional[Path], output: Optional[Path]) -> None:
+    """`media-screen train --items` / `--weapons`: one head over crop features, its card beside it."""
+    if flag == "--items":
+        from media_screen.train.items import card
+        from media_screen.train.items.run import default_settings, train_items as train
+    else:
+        from media_screen.train.weapons import card
+        from media_screen.train.weapons.run import default_settings, train_weapons as train
 
     settings = default_settings(work_dir, eval_dir, output)
-    command = "media-screen train --weapons" + (f" --eval-dir {eval_dir}" if eval_dir else "") + (
+    command = f"media-screen train {flag}" + (f" --eval-dir {eval_dir}" if eval_dir else "") + (
         f" --output {output}" if output else ""
     )
     try:
-        report = train_weapons(settings, progress=lambda message: stderr.print(message))
+        report = train(settings, progress=lambda message: stderr.print(message))
     except UsageError as exc:
         _fail(str(exc))
     except MediaScreenError as exc:
         _fail(str(exc), ExitStatus.ERROR)
-    _write_atomically(settings.output.with_suffix(".md"), render_card(report, settings, command))
+    _write_atomically(settings.output.with_suffix(".md"), card.render_card(report, settings, command))
     stderr.print(f"wrote {settings.output} and {settings.output.with_suffix('.md')}")
-    typer.echo(render_summary(report))
-
-
-def _train_items(work_dir: Optional[Path], eval_dir: Optional[Path], output: Optional[Path]) -> None:
-    from media_screen.train.items.card import render_card, render_summary
-    from media_screen.train.items.run import default_settings, train_items
-
-    settings = default_settings(work_dir, eval_dir, output)
-    command = "media-screen train --items" + (f" --eval-dir {eval_dir}" if eval_dir else "") + (
-        f" --output {output}" if output else ""
-    )
-    try:
-        report = train_items(settings, progress=lambda message: stderr.print(message))
-    except UsageError as exc:
-        _fail(str(exc))
-    except MediaScreenError as exc:
-        _fail(str(exc), ExitStatus.ERROR)
-    _write_atomically(settings.output.with_suffix(".md"), render_card(report, settings, command))
-    stderr.print(f"wrote {settings.output} and {settings.output.with_suffix('.md')}")
-    typer.echo(render_summary(report))
+    typer.echo(card.render_summary(report))
 
 
 def version_callback(value: bool) -> None:

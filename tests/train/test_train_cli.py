@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from media_screen.cli.main import app
@@ -31,3 +32,19 @@ def test_train_rejects_an_unknown_start_option(tmp_path):
     result = CliRunner().invoke(app, ["train", "--start", "imagenet", "--work-dir", str(tmp_path / "work")])
     assert result.exit_code == ExitStatus.USAGE
     assert "imagenet" in result.output
+
+
+@pytest.mark.parametrize(("flag", "message"), [
+    ("--items", "no labelled police photos"),
+    ("--weapons", "no weapon photos and negatives"),
+])
+def test_each_head_flag_trains_its_own_head_and_an_empty_eval_folder_is_a_usage_error(tmp_path, flag, message):
+    # given a labelled-photo folder with nothing in it
+    empty = tmp_path / "eval"
+    empty.mkdir()
+    # when that head is trained from it
+    result = CliRunner().invoke(app, ["train", flag, "--eval-dir", str(empty), "--work-dir", str(tmp_path / "work")])
+    # then that head's own check refuses it as a usage error, and nothing is written
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not list((tmp_path / "work").rglob("*.md"))
