@@ -233,25 +233,22 @@ class BatchScan:
         return _WorkerPool(self._setup(), self.jobs)
 
     def _setup(self) -> WorkerSetup:
+        # a worker's share of the cores, as detectors run at once and intra-op threads (detectors/lanes.py)
+        lanes, threads = split_cores(available_cores() // self._workers_wanted())
         return WorkerSetup(
             profile=self.profile,
             options=self.options,
             registry=dict(registry.REGISTRY),
             cache_path=str(self.cache.path) if self.cache else None,
             analysis_key=self.key,
-            **self._cores_per_worker(),
+            threads=threads,
+            lanes=lanes,
         )
 
     def _workers_wanted(self) -> int:
         """Workers this scan can keep busy: fewer files than jobs (one phone video, one photo for the PIO)
         leave cores free for the workers there are."""
         return max(1, min(self.jobs, len(self.paths)))
-
-    def _cores_per_worker(self) -> dict[str, int]:
-        """A worker's share of the cores, as detectors run at once and intra-op threads (detectors/lanes.py;
-        README, "Two detectors at a time")."""
-        lanes, threads = split_cores(available_cores() // self._workers_wanted())
-        return {"lanes": lanes, "threads": threads}
 
 
 @contextlib.contextmanager

@@ -59,8 +59,8 @@ class DetectorLanes:
             return [found for detector in detectors for found in one(detector)]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="media-screen-detector")
-        futures = {id(detector): self._pool.submit(one, detector) for detector in start_order(detectors)}
-        futures = [futures[id(detector)] for detector in detectors]
+        started = {id(detector): self._pool.submit(one, detector) for detector in start_order(detectors)}
+        futures = [started[id(detector)] for detector in detectors]  # read back in the detectors' order
         errors = [future.exception() for future in futures]  # waits for all: nothing runs on after an error
         for error in errors:
             if error is not None:
