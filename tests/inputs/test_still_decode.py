@@ -88,13 +88,18 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path):
         decode_file(path, max_pixels=10_000)
 
 
-def test_exif_orientation_is_applied(tmp_path: Path):
-    # given a 40x20 image stored with orientation 6 (rotate 90 cw to display)
+def rotated_jpeg(path: Path) -> Path:
+    """A blue 40x20 JPEG stored with EXIF orientation 6 (rotate 90 cw to display: 20 wide, 40 high)."""
     image = Image.new("RGB", (40, 20), (0, 0, 255))
     exif = image.getexif()
     exif[0x0112] = 6
-    path = tmp_path / "rotated.jpg"
     image.save(path, "JPEG", exif=exif)
+    return path
+
+
+def test_exif_orientation_is_applied(tmp_path: Path):
+    # given a 40x20 image stored with orientation 6 (rotate 90 cw to display)
+    path = rotated_jpeg(tmp_path / "rotated.jpg")
     # when decoded / then pixels are upright (20 wide, 40 high) and BGR
     frame, info = decode_file(path, 10_000_000)
     assert (frame.width, frame.height) == (20, 40)
@@ -103,11 +108,7 @@ def test_exif_orientation_is_applied(tmp_path: Path):
 
 
 def test_verify_still_reports_upright_size_without_keeping_pixels(tmp_path: Path):
-    image = Image.new("RGB", (40, 20), (0, 0, 255))
-    exif = image.getexif()
-    exif[0x0112] = 6
-    path = tmp_path / "rotated.jpg"
-    image.save(path, "JPEG", exif=exif)
+    path = rotated_jpeg(tmp_path / "rotated.jpg")
     info = verify_still(Source.open(path), 10_000_000)
     assert (info.width, info.height, info.orientation) == (20, 40, 6)
 
