@@ -15,6 +15,7 @@ LICENCES = {
     "police": "unclear / research-only: web-scraped images from public GitHub datasets",
     "faces": "mixed: public repositories' test images and web photos; several unclear",
     "text_signs": "mixed: ALPR and scene-text research datasets (research-only or unclear)",
+    "faceid": "none stated (LFW, a research benchmark of news photos)",
 }
 
 

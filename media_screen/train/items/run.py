@@ -33,6 +33,7 @@ class ItemsSettings:
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
+    extra_sets: tuple[str, ...] = ()  # whose photos labelled by eye (data.EXTRA_LABELS) train too: none shipped
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def drawn_examples(settings: ItemsSettings, backgrounds: list[Path], computer_fa
 
 def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambda _: None) -> ItemsReport:
     started = time.monotonic()
-    photos = load_photos(settings.eval_root)
+    photos = load_photos(settings.eval_root, settings.extra_sets)
     if not photos:
         raise UsageError(f"no labelled police photos under {settings.eval_root} (give --eval-dir)")
     progress(f"{len(photos)} labelled photos; computing crops (cached in {settings.work_dir})")
@@ -124,7 +125,7 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     keep = max(1, int(len(drawn) * (1.0 if settings.curve_category else settings.train_fraction)))
     drawn, graphics = drawn[:keep], graphics[:keep]
     examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics
-    keys = [p.key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))]
+    keys = [p.fold_key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))]
     progress(f"fitting on {len(training)} photos, {len(drawn)} drawn close-ups and {len(graphics)} drawn graphics")
     out_of_fold = out_of_fold_scores(examples, keys, settings.l2, settings.features)
     truths = [e.truth for e in examples]
