@@ -17,6 +17,10 @@ again; the object is followed backwards and forwards from the frame it was seen 
 masked along that track, or, when it lies under an existing track's mask (seen through it), that
 track is filled; then pass 2 writes the copy again.
 
+The copy is written at the published size (--publish: a larger video is scaled down to the platform's
+long side, once, while each frame is converted from the decoder's format; the detectors, the masks and
+the re-scan all work in the copy's pixels; `--publish full` keeps the original size).
+
 The copy is a new container (MP4 unless the input was MOV / MKV): H.264 (libx264,
 or MPEG-4 part 2 when this FFmpeg lacks it), rotation baked into the pixels, no
 container or stream tags, no location atoms, no data / telemetry / subtitle
@@ -50,7 +54,7 @@ from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, o
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
 from media_screen.inputs.source import Source
-from media_screen.video.orientation import display_matrix, upright_frame
+from media_screen.video.orientation import display_matrix, upright_frame, upright_size
 from media_screen.video.sampling import Progress, Sample, StreamTiming
 from media_screen.video.stream import incomplete_reason, video_stream
 from media_screen.video.tracking import assign
@@ -200,9 +204,11 @@ class _Pass1:
     frames: int
     times: list[float]
     tracks: list[MaskTrack]
-    width: int
+    width: int  # of the copy: upright, at the published size
     height: int
     rotated: bool
+    long_side: int | None  # the published long side the frames are scaled to (None: the original size)
+    scaled_from: tuple[int, int] | None  # the upright original's size, when the copy is smaller
 
 
 def _decoded(container, stream) -> Iterator[av.VideoFrame]:
@@ -214,9 +220,9 @@ def _decoded(container, stream) -> Iterator[av.VideoFrame]:
         raise CorruptMediaError(f"video stream cannot be decoded to its end: {exc}") from exc
 
 
-def _upright_pixels(frame: av.VideoFrame, index: int = 0) -> tuple[np.ndarray, bool]:
-    """BGR pixels turned upright (video.py's rules), and whether turning was needed."""
-    pixels = upright_frame(Sample(frame, 0.0, index, "redact")).pixels
+def _upright_pixels(frame: av.VideoFrame, long_side: int | None) -> tuple[np.ndarray, bool]:
+    """BGR pixels turned upright (video.py's rules) at the published size, and whether turning was needed."""
+    pixels = upright_frame(Sample(frame, 0.0, 0, "redact"), long_side).pixels
     turned = display_matrix(frame) not in (None, (1, 0, 0, 1)) or bool(frame.rotation)
     return pixels, turned
 
@@ -245,6 +251,7 @@ def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detecti
 
 def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
     stride = options.detect_every
+    long_side = profile.publish_long_side(options.publish)
     keyframes: list[tuple[int, tuple[Detection, ...]]] = []
     times: list[float] = []
     width = height = 0
@@ -259,7 +266,7 @@ def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) 
             times.append(float((frame.pts - start) * frame.time_base) if frame.pts is not None else index / 30)
             last = frame
             if index % stride == 0:
-                pixels, rotated = _upright_pixels(frame)
+                pixels, rotated = _upright_pixels(frame, long_side)
                 height, width = pixels.shape[:2]
                 keyframes.append((index, _detect(pixels, index, times[-1], detectors, options, profile)))
     if last is None:
@@ -269,10 +276,12 @@ def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) 
         raise CorruptMediaError(f"cannot make a complete copy: {incomplete}")
     last_index = len(times) - 1
     if keyframes[-1][0] != last_index:  # the last frame is always looked at
-        pixels, _ = _upright_pixels(last)
+        pixels, _ = _upright_pixels(last, long_side)
         keyframes.append((last_index, _detect(pixels, last_index, times[-1], detectors, options, profile)))
     tracks = link_keyframes(keyframes, stride, last_index)
-    return _Pass1(len(times), times, tracks, width, height, rotated)
+    upright = upright_size(last)
+    scaled_from = upright if upright != (width, height) else None
+    return _Pass1(len(times), times, tracks, width, height, rotated, long_side, scaled_from)
 
 
 def _open_output(destination: Path, suffix: str, width: int, height: int, in_stream) -> tuple:
@@ -356,6 +365,8 @@ def redact_video(
              f"{options.detect_every}th frame, {len(first.tracks)} object(s) tracked and masked " \
              f"({options.effective_style.value})"
     kept = ("audio (copied)" if copy_audio else "audio (re-encoded to AAC)",) if audio_in is not None else ()
+    if first.scaled_from:
+        method += f", resized from {first.scaled_from[0]}x{first.scaled_from[1]} to {first.width}x{first.height} (--publish)"
     if followed:
         method += f", {followed} of them found by a re-scan and followed"
     return VideoRedaction(suffix, method, obscured, removed, kept, first.frames, unmasked, first, followed)
@@ -377,7 +388,7 @@ def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], det
     duration = first.times[-1] - first.times[0] if len(first.times) > 1 else 0.0
     fps = (len(first.times) - 1) / duration if duration > 0 else 30.0
     detect = near(detectors, lambda d: options.selects(d, profile, FOLLOW_FACTOR))
-    for found in follow(_upright_frames(source), seeds, fps, detect):
+    for found in follow(_upright_frames(source, first.long_side), seeds, fps, detect):
         track = MaskTrack(found.seed.detection.kind, found.seed.detection.detector, found.keys)
         track.hold_before = max(options.detect_every, track.first - found.seed.first)
         track.hold_after = min(max(options.detect_every, found.seed.last - track.last), first.frames - 1 - track.last)
@@ -395,12 +406,12 @@ def _under_mask(track: MaskTrack, index: int, detection: Detection, options: Red
     return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
 
 
-def _upright_frames(source: Source) -> Iterator[tuple[int, np.ndarray]]:
+def _upright_frames(source: Source, long_side: int | None) -> Iterator[tuple[int, np.ndarray]]:
     with av.open(source.reader(), metadata_errors="replace") as container:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
         for index, frame in enumerate(_decoded(container, stream)):
-            yield index, _upright_pixels(frame)[0]
+            yield index, _upright_pixels(frame, long_side)[0]
 
 
 def _flush(stream) -> Iterator[av.VideoFrame]:
@@ -426,10 +437,12 @@ def _masked_frame(frame, index, first: _Pass1, options: RedactOptions, drawn) ->
         expected.extend(d.box for i, d in track.keys if i == index)
     even = first.width % 2 == 0 and first.height % 2 == 0
     if not regions and not filled and not first.rotated and even and frame.format.name == "yuv420p":
-        out = frame  # nothing to draw: the decoded picture goes straight to the encoder
+        # nothing to draw: the decoded picture goes straight to the encoder (scaled as pass 1 saw it)
+        out = frame if first.scaled_from is None else \
+            frame.reformat(width=first.width, height=first.height, format="yuv420p", interpolation="AREA")
         missing = 0
     else:
-        pixels, _ = _upright_pixels(frame)
+        pixels, _ = _upright_pixels(frame, first.long_side)
         pixels, mask = obscure(pixels, regions, options.effective_style)
         if filled:
             pixels, fill_mask = obscure(pixels, filled, RedactStyle.FILL)

@@ -7,6 +7,7 @@ a face), so the tests check the tracking and masking, not a model's judgement.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from fractions import Fraction
 
 import av
@@ -15,6 +16,7 @@ import pytest
 from video_support import solid, with_marker, write_clip
 
 from media_screen import detectors as registry
+from media_screen.config import PublishTarget
 from media_screen.model import Box, Detection, DetectionKind, RedactionStatus
 from media_screen.redact import RedactOptions, redact_paths
 from media_screen.redact.video import link_keyframes
@@ -125,6 +127,40 @@ def test_rotation_is_baked_into_the_pixels(tmp_path, marker_only, profile):
         assert not any(sd.type.name == "DISPLAYMATRIX" for sd in first.side_data)
     assert all(red_pixels(f) <= 3 for f in decoded(report.output))
     assert any(m.item == "display matrix" for m in report.removed)
+
+
+def test_a_video_larger_than_the_published_size_is_copied_at_that_size(tmp_path, marker_only, profile):
+    # given a 192x128 clip with a moving red "face", and a platform whose long side is 96 px
+    frames = [with_marker(solid(192, 128), 20 + 4 * i, 40, size=32) for i in range(12)]
+    source = write_clip(tmp_path / "in" / "clip.mp4", frames, fps=FPS)
+    small = replace(profile, publish_sides={**profile.publish_sides, PublishTarget.INSTAGRAM: 96})
+    # when it is redacted for that platform
+    (report,) = redact_paths([source], tmp_path / "out", small, RedactOptions(style="fill", publish="instagram"))
+    # then the copy is 96x64, every frame masked, and the method says it was resized
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    with av.open(report.output) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (96, 64)
+    copy = decoded(report.output)
+    assert len(copy) == 12 and all(red_pixels(f) <= 3 for f in copy)
+    assert "resized from 192x128 to 96x64 (--publish)" in report.method
+    # and the masked region is in the copy's pixels, where the re-scan looked
+    (region,) = report.obscured
+    assert region.box.x2 <= 96 and region.box.y2 <= 64
+    assert report.rescan.analysed.width == 96
+
+
+def test_publish_full_keeps_the_original_size(tmp_path, marker_only, profile):
+    # given the same kind of clip and the same small platform
+    frames = [with_marker(solid(192, 128), 20 + 4 * i, 40, size=32) for i in range(6)]
+    source = write_clip(tmp_path / "in" / "clip.mp4", frames, fps=FPS)
+    small = replace(profile, publish_sides={**profile.publish_sides, PublishTarget.INSTAGRAM: 96})
+    # when it is redacted at --publish full
+    (report,) = redact_paths([source], tmp_path / "out", small, RedactOptions(style="fill", publish="full"))
+    # then the copy keeps 192x128 and says nothing about resizing
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    with av.open(report.output) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (192, 128)
+    assert all(red_pixels(f) <= 3 for f in decoded(report.output)) and "resized" not in report.method
 
 
 def clip_with_audio(path, seconds: float = 1.0):
