@@ -49,6 +49,7 @@ OTHER_SETS = ("faces", "text_signs")
 # uniform from faceid, which are training only (four people: too few to hold some back) and fold by person.
 # Measured, not in the shipped recipe (bench/police_items_extra_labels.py, README).
 EXTRA_LABELS = Path(__file__).with_name("extra_labels.csv")
+EXTRA_SETS = ("police_real", "faceid")  # the sets extra_labels.csv labels photos of
 TRAINING_ONLY_SETS = ("faceid",)
 
 
@@ -101,9 +102,6 @@ def _extra_photos(eval_root: Path, sets: tuple[str, ...]) -> list[LabelledPhoto]
             part = Part.TRAIN if row["dataset"] in TRAINING_ONLY_SETS else part_of(key, SALT, HOLDOUT_FRACTION, TUNE_FRACTION)
             photos.append(LabelledPhoto(path, row["dataset"], row["category"], ItemClass.BACKGROUND, part, "", (), row["label"]))
     return photos
-
-
-EXTRA_SETS = ("police_real", "faceid")  # the sets extra_labels.csv labels photos of
 
 
 def load_photos(eval_root: Path, extra_sets: tuple[str, ...] = ()) -> list[LabelledPhoto]:
