@@ -10,7 +10,8 @@ point chooses on its own out-of-fold scores; the ranking AUC of each class again
 (officers against other uniforms, marked vehicles against civilian and emergency ones) does not, so it
 is the figure to read the curve by. With --only CATEGORY (e.g. officers_uniform, negatives_uniform) only
 the training photos of that category are cut to each fraction and every other photo stays: a curve of one
-kind of data, which says which kind more of would close a gap. Crops are cached under the user cache, so only the first run
+kind of data, which says which kind more of would close a gap; CATEGORY:GROUP (e.g. negatives_uniform:military)
+cuts only one group of a category's labels (data.LabelledPhoto.label_group). Crops are cached under the user cache, so only the first run
 pays for the networks. Prints figures; asserts nothing.
 """
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--fractions", type=float, nargs="*", default=[0.25, 0.5, 1.0])
-    parser.add_argument("--only", default="", help="cut only the training photos of this category")
+    parser.add_argument("--only", default="", help="cut only the training photos of this category (or CATEGORY:GROUP)")
     args = parser.parse_args(argv)
     if not args.eval_dir.is_dir():
         print(f"evaluation folder {args.eval_dir} not found; nothing to measure")

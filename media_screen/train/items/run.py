@@ -29,7 +29,9 @@ class ItemsSettings:
     seed: int = 7
     l2: float = 0.05
     train_fraction: float = 1.0  # < 1: a learning-curve point (a fixed subset of the training photos)
-    curve_category: str = ""  # with train_fraction < 1: only photos of this category are cut ("": every photo, drawn ones too)
+    # with train_fraction < 1: only photos of this category (or CATEGORY:GROUP, e.g. negatives_uniform:military)
+    # are cut ("": every photo, drawn ones too)
+    curve_category: str = ""
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
@@ -106,6 +108,12 @@ def drawn_examples(settings: ItemsSettings, backgrounds: list[Path], computer_fa
     return positives, negatives
 
 
+def _in_curve(photo: LabelledPhoto, category: str) -> bool:
+    """Whether a learning-curve point cuts `photo`: "" every photo, "CATEGORY" or "CATEGORY:GROUP" (label group)."""
+    wanted, _, group = category.partition(":")
+    return not wanted or (photo.category == wanted and (not group or photo.label_group == group))
+
+
 def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambda _: None) -> ItemsReport:
     started = time.monotonic()
     photos = load_photos(settings.eval_root, settings.extra_sets)
@@ -118,7 +126,7 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     if settings.train_fraction < 1.0:
         from media_screen.train.split import unit_hash
 
-        cut = {p.key for p in training if p.category == settings.curve_category or not settings.curve_category}
+        cut = {p.key for p in training if _in_curve(p, settings.curve_category)}
         training = [p for p in training if p.key not in cut or unit_hash(p.key, "media-screen/items-curve") < settings.train_fraction]
     backgrounds = [p.path for p in training if p.truth is ItemClass.BACKGROUND]
     drawn, graphics = drawn_examples(settings, backgrounds, lambda: CropComputer(settings.plan))

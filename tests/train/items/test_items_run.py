@@ -74,3 +74,15 @@ def test_a_learning_curve_of_one_category_cuts_only_that_category(trained, tmp_p
     assert uniforms > 0
     assert cut.training_photos == report.training_photos - uniforms
     assert cut.drawn_insignia == report.drawn_insignia
+
+
+def test_a_learning_curve_can_cut_one_group_of_a_category(trained, tmp_path):
+    settings, report = trained
+    # given the same folder, when a curve point cuts only the "other" group of the negatives_uniform photos
+    point = replace(settings, train_fraction=0.0, curve_category="negatives_uniform:other", output=tmp_path / "head.npz")
+    cut = train_items(point)
+    # then only those are left out; a group no photo has cuts nothing
+    group = sum(p.part.value != "holdout" and p.category == "negatives_uniform" and p.label_group == "other" for p in report.photos)
+    assert group > 0 and cut.training_photos == report.training_photos - group
+    none = train_items(replace(point, curve_category="negatives_uniform:military"))
+    assert none.training_photos == report.training_photos
