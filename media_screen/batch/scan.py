@@ -40,7 +40,7 @@ from media_screen.pipeline import Screener
 from media_screen.inputs.caption import captions_for
 from media_screen.policy import evaluate, verdict_of
 from media_screen.batch.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
-    WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, worker_main,
+    WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, until_next_deadline, worker_main,
 )
 
 
@@ -320,9 +320,7 @@ class _WorkerPool:
     def wait(self, time_limit: float) -> list[tuple]:
         """Block until a worker reports, dies or runs out of time; return what happened to which file."""
         limit = hard_time_limit(time_limit)
-        now = time.monotonic()
-        deadlines = [w.started + limit for w in self.workers if w.index is not None]
-        timeout = max(0.0, min([*deadlines, now + 1.0]) - now)
+        timeout = until_next_deadline((w.started for w in self.workers if w.index is not None), limit)
         handles = {}
         for worker in self.workers:
             handles[worker.conn] = worker

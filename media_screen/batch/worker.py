@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from media_screen import detectors as registry
 from media_screen.store.cache import ResultCache
@@ -46,6 +46,13 @@ def available_cores() -> int:
 def hard_time_limit(seconds: float) -> float:
     """When a stuck worker is killed: the cooperative deadline plus a short grace to report it itself."""
     return seconds + min(5.0, max(0.5, seconds * 0.1))
+
+
+def until_next_deadline(started: Iterable[float], limit: float) -> float:
+    """Seconds a pool may block before the first busy worker (started at each of `started`) passes `limit`;
+    at most one second, so a pool polls at least that often."""
+    now = time.monotonic()
+    return max(0.0, min([*(start + limit for start in started), now + 1.0]) - now)
 
 
 @dataclass(frozen=True)

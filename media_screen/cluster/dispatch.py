@@ -36,7 +36,7 @@ from media_screen.detectors.lanes import split_cores
 from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.offline import ray_switches
-from media_screen.batch.worker import WorkerSetup, available_cores, hard_time_limit, thread_environment
+from media_screen.batch.worker import WorkerSetup, available_cores, hard_time_limit, thread_environment, until_next_deadline
 
 READY_TIMEOUT_S = 300.0  # no actor ready (none could be placed, or all keep dying) for this long: stop
 READY_RETRIES = 3  # ready() calls that may fail while an actor restarts before it counts as dead
@@ -108,9 +108,7 @@ class RayPool:
         if events or ray is None:
             return events
         limit = hard_time_limit(time_limit)
-        now = time.monotonic()
-        deadlines = [a.started + limit for a in self.actors if a.index is not None]
-        timeout = max(0.0, min([*deadlines, now + 1.0]) - now)
+        timeout = until_next_deadline((a.started for a in self.actors if a.index is not None), limit)
         owners = {}
         for actor in self.actors:
             if actor.ref is not None:

@@ -2,6 +2,7 @@
 
 import io
 import multiprocessing
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from PIL import Image
 from media_screen.batch import scan as batch_module
 from media_screen import detectors as registry
 from media_screen.batch.scan import BatchScan, available_cores, hard_time_limit
+from media_screen.batch.worker import until_next_deadline
 from media_screen.config import ScanOptions
 from media_screen.errors import MediaScreenError
 from media_screen.model import Verdict
@@ -192,6 +194,15 @@ def test_the_hard_limit_leaves_the_cooperative_deadline_time_to_report():
     assert hard_time_limit(1.0) == 1.5
     assert hard_time_limit(120.0) == 125.0
     assert available_cores() >= 1
+
+
+def test_a_pool_blocks_until_the_first_busy_worker_runs_out_of_time_and_at_most_a_second():
+    now = time.monotonic()
+    # given workers that started 9.8 s and 2 s ago under a 10 s limit: about 0.2 s left for the first
+    assert 0.0 < until_next_deadline([now - 9.8, now - 2.0], 10.0) <= 0.2
+    # given one already past its limit: no wait; given no busy worker: one second
+    assert until_next_deadline([now - 11.0], 10.0) == 0.0
+    assert 0.9 < until_next_deadline([], 10.0) <= 1.0
 
 
 @pytest.mark.parametrize(("files", "threads", "on_lane"), [(1, 2, True), (2, 1, True), (4, 1, False), (6, 1, False)])
