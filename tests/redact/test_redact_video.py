@@ -129,17 +129,26 @@ def test_rotation_is_baked_into_the_pixels(tmp_path, marker_only, profile):
     assert any(m.item == "display matrix" for m in report.removed)
 
 
+def clip_larger_than_a_platform(tmp_path, profile, frames: int):
+    """A 192x128 clip with a moving red "face", and the profile with a platform (instagram) 96 px long."""
+    pictures = [with_marker(solid(192, 128), 20 + 4 * i, 40, size=32) for i in range(frames)]
+    source = write_clip(tmp_path / "in" / "clip.mp4", pictures, fps=FPS)
+    return source, replace(profile, publish_sides={**profile.publish_sides, PublishTarget.INSTAGRAM: 96})
+
+
+def video_size(path) -> tuple[int, int]:
+    with av.open(str(path)) as container:
+        return container.streams.video[0].width, container.streams.video[0].height
+
+
 def test_a_video_larger_than_the_published_size_is_copied_at_that_size(tmp_path, marker_only, profile):
     # given a 192x128 clip with a moving red "face", and a platform whose long side is 96 px
-    frames = [with_marker(solid(192, 128), 20 + 4 * i, 40, size=32) for i in range(12)]
-    source = write_clip(tmp_path / "in" / "clip.mp4", frames, fps=FPS)
-    small = replace(profile, publish_sides={**profile.publish_sides, PublishTarget.INSTAGRAM: 96})
+    source, small = clip_larger_than_a_platform(tmp_path, profile, frames=12)
     # when it is redacted for that platform
     (report,) = redact_paths([source], tmp_path / "out", small, RedactOptions(style="fill", publish="instagram"))
     # then the copy is 96x64, every frame masked, and the method says it was resized
     assert report.status == RedactionStatus.WRITTEN, report.problems
-    with av.open(report.output) as container:
-        assert (container.streams.video[0].width, container.streams.video[0].height) == (96, 64)
+    assert video_size(report.output) == (96, 64)
     copy = decoded(report.output)
     assert len(copy) == 12 and all(red_pixels(f) <= 3 for f in copy)
     assert "resized from 192x128 to 96x64 (--publish)" in report.method
@@ -151,15 +160,12 @@ def test_a_video_larger_than_the_published_size_is_copied_at_that_size(tmp_path,
 
 def test_publish_full_keeps_the_original_size(tmp_path, marker_only, profile):
     # given the same kind of clip and the same small platform
-    frames = [with_marker(solid(192, 128), 20 + 4 * i, 40, size=32) for i in range(6)]
-    source = write_clip(tmp_path / "in" / "clip.mp4", frames, fps=FPS)
-    small = replace(profile, publish_sides={**profile.publish_sides, PublishTarget.INSTAGRAM: 96})
+    source, small = clip_larger_than_a_platform(tmp_path, profile, frames=6)
     # when it is redacted at --publish full
     (report,) = redact_paths([source], tmp_path / "out", small, RedactOptions(style="fill", publish="full"))
     # then the copy keeps 192x128 and says nothing about resizing
     assert report.status == RedactionStatus.WRITTEN, report.problems
-    with av.open(report.output) as container:
-        assert (container.streams.video[0].width, container.streams.video[0].height) == (192, 128)
+    assert video_size(report.output) == (192, 128)
     assert all(red_pixels(f) <= 3 for f in decoded(report.output)) and "resized" not in report.method
 
 
