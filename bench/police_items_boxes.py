@@ -14,7 +14,7 @@ same was done for the people the shipped head flags in the 53 training-part offi
 flagged people (285 boxes), as training labels for the filter below.
 
 Part 1, the audit: the shipped head's boxes on those photos (from the cached crops, gate, thresholds and
-`located` as the detector runs them), each matched to its label.
+`located` as the detector runs them, `measure.flagged_boxes`), each matched to its label.
 
 Part 2, a person filter (not shipped): the whole frame's features beside each person's make every person in
 a police scene look like an officer, so in crowds the head boxes protesters and arrestees with the officers.
@@ -40,12 +40,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from media_screen.detectors.police_items import AVERAGE_FEATURES, FeatureSet, LinearHead, located, shipped_head_path  # noqa: E402
+from media_screen.detectors.police_items import AVERAGE_FEATURES, FeatureSet, LinearHead, shipped_head_path  # noqa: E402
 from media_screen.model import Box  # noqa: E402
 from media_screen.train.items.data import load_photos  # noqa: E402
 from media_screen.train.items.features import PhotoCrops, cached_crops  # noqa: E402
 from media_screen.train.items.head import _fit  # noqa: E402
-from media_screen.train.items.measure import ranking_auc  # noqa: E402
+from media_screen.train.items.measure import flagged_boxes, ranking_auc  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL, default_settings  # noqa: E402
 from media_screen.train.split import unit_hash  # noqa: E402
 
@@ -66,14 +66,9 @@ def read_labels(path: Path) -> dict[str, list[dict]]:
 
 
 def reported(head: LinearHead, crops: PhotoCrops) -> list[tuple[int, str, float]]:
-    """(crop index, class, calibrated score) of every box the detector reports for these crops."""
-    plan = crops.crops()
-    scores = head.crop_scores(crops.embeddings, plan)
-    if not head.looks_closer(scores[0]):
-        plan, scores = plan[:1], scores[:1]
-    found = located(head, scores, plan, 0.5)
-    index = {c.box: i for i, c in enumerate(plan)}
-    return [(index[f.box], f.name, f.score) for f in found]
+    """(crop index, class, calibrated score) of every box the detector reports (`measure.flagged_boxes`)."""
+    index = {tuple(map(float, box)): i for i, box in enumerate(crops.boxes)}
+    return [(index[box], name, score) for name, box, score in flagged_boxes(head, crops)]
 
 
 def label_of(box: tuple[float, ...], labelled: list[dict]) -> str | None:
@@ -117,12 +112,12 @@ def main() -> int:
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     found_per_photo: dict[str, list[tuple[int, str, float, str]]] = {}
     for name, entries in labels.items():
+        if entries[0]["part"] != "held_back":
+            continue
         photo_crops = crops[photos[name].path]
         found = [(i, cls, score, label_of(tuple(photo_crops.boxes[i]), entries) or "unlabelled")
                  for i, cls, score in reported(head, photo_crops)]
         found_per_photo[name] = found
-        if entries[0]["part"] != "held_back":
-            continue
         for cls in {cls for _, cls, _, _ in found}:
             mine = [label for _, c, _, label in found if c == cls]
             tally[cls]["photos"] += 1
@@ -170,9 +165,7 @@ def main() -> int:
     l2, _, threshold = choice
     model = fit_filter(x, officer, l2)
     before, after = defaultdict(int), defaultdict(int)
-    for name, found in found_per_photo.items():
-        if labels[name][0]["part"] != "held_back":
-            continue
+    for name, found in found_per_photo.items():  # the held-back photos
         people = [(i, score, label) for i, cls, score, label in found if cls == "police_officer"]
         if not people:
             continue
