@@ -34,11 +34,13 @@ import itertools
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +54,9 @@ from media_screen.store.approvals import ApprovalRegister  # noqa: E402
 from media_screen.store.audit import AuditLog  # noqa: E402
 from media_screen.batch.scan import BatchScan, available_cores  # noqa: E402
 from media_screen.store.cache import ResultCache  # noqa: E402
-from media_screen.config import PublishTarget, ScanOptions, load_profile  # noqa: E402
+from media_screen.config import (  # noqa: E402
+    PublishTarget, ScanOptions, default_profile_text, load_profile, parse_profile,
+)
 
 SIZE = (4000, 3000)
 TILE = (SIZE[0] // 2, SIZE[1] // 2)
@@ -268,6 +272,18 @@ def ray_runs(paths, profile, detectors, jobs, work: Path) -> None:
     print(f"Ray's overhead: {100 * (1 - rates[Engine.RAY] / rates[Engine.LOCAL]):+.1f} % images/s against the local pool")
 
 
+def adjusted_profile(settings: list[str]):
+    """The built-in profile with each `KEY=VALUE` replacing the value on its line `KEY = ...` (one such line)."""
+    text = default_profile_text()
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        pattern = re.compile(rf"^{re.escape(key.strip())}\s*=.*$", re.MULTILINE)
+        if len(pattern.findall(text)) != 1:
+            raise SystemExit(f"--set {setting}: the built-in profile needs exactly one line `{key.strip()} = ...`")
+        text = pattern.sub(f"{key.strip()} = {value.strip()}", text)
+    return parse_profile(text, Path(str(resources.files("media_screen"))), "built-in profile, adjusted")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=500, help="12 MP photos in the folder (default 500; 0: none)")
@@ -279,18 +295,23 @@ def main() -> None:
     parser.add_argument("--publish", nargs="+", choices=[t.value for t in PublishTarget], default=None,
                         help="analyse at these platforms' sizes, one cold scan each (default: the profile's)")
     parser.add_argument("--cold-only", action="store_true", help="only the cold full scan(s) (issue 13 figures)")
+    parser.add_argument("--detectors", type=lambda v: tuple(filter(None, v.split(","))), default=None,
+                        help="comma-separated detectors instead of every one that can run (what a subset costs)")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="the built-in profile with its line `KEY = ...` replaced (e.g. published_min_face_px=24)")
     parser.add_argument("--ray", action="store_true", help="only the cold scan by the local pool and by Ray (issue 16)")
     args = parser.parse_args()
 
-    profile = load_profile()
-    detectors = runnable_detectors(profile)
+    profile = adjusted_profile(args.settings) if args.settings else load_profile()
+    detectors = args.detectors if args.detectors is not None else runnable_detectors(profile)
     full = ScanOptions(detectors=detectors)
     work = Path(tempfile.mkdtemp(prefix="media-screen-bench-"))
     photos = args.folder / "photos"
     build_folder(photos, args.count, args.jobs)
     paths = sorted(photos.glob("mosaic_*.jpg"))[: args.count]
     print(f"{len(paths)} photos of {SIZE[0]}x{SIZE[1]}, {args.jobs} worker(s) on {available_cores()} core(s); "
-          f"detectors: {', '.join(detectors) or 'none'}")
+          f"detectors: {', '.join(detectors) or 'none'}"
+          + "".join(f"; {setting}" for setting in args.settings))
     if paths and args.ray:
         ray_runs(paths, profile, detectors, args.jobs, work)
         return
