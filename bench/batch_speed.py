@@ -23,8 +23,11 @@ Goals on the 2-core machine: full screen <= 0.35 s median per 12 MP photo; warm 
 With --ray (issue 16): only a cold scan by the local pool and one by Ray actors on a local Ray instance, same
 folder, one run: images/s of each and the driver's own CPU per file.
 
+With --set KEY=VALUE (the built-in profile with its line `KEY = ...` changed) and --detectors a,b,...: what a
+setting or a subset of the detectors costs, e.g. `--cold-only --set published_min_face_px=24 --detectors faces`.
+
 Run:  ~/.venvs/media-screen/bin/python bench/batch_speed.py [--count 500] [--jobs N] [--warm-links 10000]
-                                                           [--warm-small 10000]
+                                                           [--warm-small 10000] [--set KEY=VALUE] [--detectors ...]
 """
 
 from __future__ import annotations
