@@ -18,7 +18,10 @@ when it is there (else from the sample clip's astronaut), then for each clip pri
 
 Figures are printed, not asserted. Goal for screening: at least 10x real time.
 
-Run:  ~/.venvs/media-screen/bin/python bench/video_speed.py [--seconds 8]
+With --detectors a,b,... (a subset; `metadata` for none) and --screen-only (only the media-screen line of each
+clip): what a subset of the detectors costs, e.g. `--screen-only --detectors faces`.
+
+Run:  ~/.venvs/media-screen/bin/python bench/video_speed.py [--seconds 8] [--detectors ...] [--screen-only]
 """
 
 from __future__ import annotations
@@ -130,8 +133,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="clip length (default 8)")
     parser.add_argument("--deface-seconds", type=float, default=2.0, help="length of deface's cut (default 2)")
+    parser.add_argument("--detectors", type=lambda v: [d for d in v.split(",") if d and d != "metadata"],
+                        default=None, help="comma-separated detectors instead of every one that can run here")
+    parser.add_argument("--screen-only", action="store_true", help="only media-screen's scan of each clip")
     args = parser.parse_args()
-    detectors = available_detectors()
+    detectors = available_detectors() if args.detectors is None else args.detectors
     print(f"machine: {os.cpu_count()} CPU cores; media-screen detectors: {', '.join(detectors) or 'none'}")
     with tempfile.TemporaryDirectory(prefix="video-speed-") as tmp:
         tmp_dir = Path(tmp)
@@ -143,6 +149,13 @@ def main() -> int:
             cut = make_clip(tmp_dir / f"{name}_cut.mp4", frames[: int(args.deface_seconds * FPS)], size)
             total_frames, cut_frames = len(frames), int(args.deface_seconds * FPS)
             screen = run_media_screen(clip, detectors)
+            if args.screen_only:
+                print(f"== {name}: media-screen scan {screen['file']:.2f} s for the file "
+                      f"({args.seconds / screen['file']:.1f}x real time), {screen['wall']:.2f} s wall; "
+                      f"{screen['frames']} frames analysed; per stage (s): "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in screen["timings"].items() if k not in ("total", "hash")),
+                      flush=True)
+                continue
             seek_s, seek_frames = sampling_time(clip, seek=True)
             sequential_s, sequential_frames = sampling_time(clip, seek=False)
             deface_s = run_deface(cut, tmp_dir)
@@ -160,6 +173,8 @@ def main() -> int:
                   f"({cut_frames / FPS / deface_s:.2f}x real time)")
             print(f"ratio: media-screen covers {screen_fps:.1f} clip frames/s "
                   f"= {screen_fps / deface_fps:.1f}x deface's frames/s\n")
+        if args.screen_only:
+            return 0
         still = make_still_shot(tmp_dir / "still_1080p30.mp4", args.seconds)
         reused, every = run_media_screen(still, detectors), run_media_screen(still, detectors, "--every-sample")
         print(f"== still shot (1080p30, {args.seconds:g} s of {STILL_SAMPLE.name} with noise)")
