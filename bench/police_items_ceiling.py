@@ -9,7 +9,9 @@ against other uniforms says how well the head ranks them; this bench says what t
 1. the ceiling: on the held-back officer and other-uniform photos of each set, the officers found when the
    threshold is put, after the fact, just above the k-th highest-scoring uniform (k = 0..5): the best any
    threshold could do with these scores. And the AUC a binormal ranking needs for recall 0.9 at 0.1 false
-   positives (Phi(2 z_0.9 / sqrt 2) = 0.965);
+   positives (Phi(2 z_0.9 / sqrt 2) = 0.965); and how precisely the held-back photos measure the AUC at all:
+   its 95 % bootstrap interval (officers and uniforms each resampled with replacement), for each set and both
+   together, which says how large a difference between two designs these photos can show;
 2. a second opinion: the one-stage YOLO model (`police_yolov8n.onnx`, never trained on `police_real`) scores
    the same `police_real` photos (its best police_officer box, from score 0.001), alone and averaged by rank
    with the head's score at several weights: does a second model's view lift the ranking?
@@ -50,6 +52,25 @@ def ceiling(officers: np.ndarray, uniforms: np.ndarray, most: int = 5) -> list[t
     return [(k, int((officers > ranked[k]).sum()) if k < len(ranked) else len(officers)) for k in range(most + 1)]
 
 
+def bootstrap_interval(officers: np.ndarray, uniforms: np.ndarray, rounds: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of the AUC over `rounds` resamplings of each group with replacement."""
+    rng = np.random.default_rng(seed)
+    aucs = [ranking_auc(list(rng.choice(officers, len(officers))), list(rng.choice(uniforms, len(uniforms))))
+            for _ in range(rounds)]
+    low, high = np.percentile(aucs, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def wilson_interval(found: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a share found / total."""
+    if total == 0:
+        return 0.0, 1.0
+    share = found / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(centre - half), float(centre + half)
+
+
 def yolo_scores(paths: list[Path]) -> dict[Path, float]:
     from media_screen.detectors.yolo import YoloDetector
 
@@ -76,12 +97,21 @@ def main() -> int:
     held = [p for p in photos if p.part is Part.HOLDOUT and p.path in score]
     threshold = float(head.thresholds[column])
     print(f"held back, officers against other uniforms, the shipped head's officer score (its threshold {threshold:.3f}):")
-    for dataset in ("police_real", "police"):
-        officers = np.array([score[p.path] for p in held if p.dataset == dataset and p.truth is ItemClass.POLICE_OFFICER])
-        uniforms = np.array([score[p.path] for p in held if p.dataset == dataset and p.truth is ItemClass.BACKGROUND])
-        shipped = f"{int((officers >= threshold).sum())}/{len(officers)} officers, {int((uniforms >= threshold).sum())}/{len(uniforms)} uniforms"
+    for dataset in ("police_real", "police", None):
+        officers = np.array([score[p.path] for p in held
+                             if dataset in (None, p.dataset) and p.truth is ItemClass.POLICE_OFFICER])
+        uniforms = np.array([score[p.path] for p in held if dataset in (None, p.dataset) and p.truth is ItemClass.BACKGROUND])
+        low, high = bootstrap_interval(officers, uniforms)
+        if dataset is None:
+            print(f"  {'both':12s} AUC {ranking_auc(list(officers), list(uniforms)):.3f} (95 % bootstrap interval "
+                  f"{low:.3f}-{high:.3f}; {len(officers)} officers, {len(uniforms)} uniforms)")
+            continue
+        found, flagged = int((officers >= threshold).sum()), int((uniforms >= threshold).sum())
+        shipped = (f"{found}/{len(officers)} officers ({'-'.join(f'{v:.2f}' for v in wilson_interval(found, len(officers)))}), "
+                   f"{flagged}/{len(uniforms)} uniforms ({'-'.join(f'{v:.2f}' for v in wilson_interval(flagged, len(uniforms)))})")
         best = ", ".join(f"{k} -> {found}/{len(officers)}" for k, found in ceiling(officers, uniforms))
-        print(f"  {dataset:12s} AUC {ranking_auc(list(officers), list(uniforms)):.3f}; at the threshold {shipped}; "
+        print(f"  {dataset:12s} AUC {ranking_auc(list(officers), list(uniforms)):.3f} (95 % bootstrap interval "
+              f"{low:.3f}-{high:.3f}); at the threshold {shipped}; "
               f"best threshold for k uniforms flagged: {best}")
     needed = norm.cdf(2 * norm.ppf(0.9) / np.sqrt(2))
     print(f"  a binormal ranking needs AUC {needed:.3f} for recall 0.9 at 0.1 false positives")

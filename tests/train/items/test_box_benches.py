@@ -36,6 +36,32 @@ def test_the_ceiling_puts_the_threshold_just_above_each_flagged_uniform(ceiling_
     assert best == [(0, 2), (1, 3), (2, 4), (3, 4), (4, 4)]
 
 
+def test_the_bootstrap_interval_holds_the_auc_and_narrows_with_more_photos(ceiling_bench):
+    # given officers scoring above uniforms on average, with overlap, in a small and a four times larger sample
+    rng = np.random.default_rng(5)
+    small = rng.normal(1.5, 1, 30), rng.normal(0, 1, 30)
+    large = rng.normal(1.5, 1, 120), rng.normal(0, 1, 120)
+    # when each AUC's 95 % bootstrap interval is computed
+    low, high = ceiling_bench.bootstrap_interval(*small, rounds=500)
+    wide_low, wide_high = ceiling_bench.bootstrap_interval(*large, rounds=500)
+    # then each interval holds its AUC, and the larger sample's is about half as wide
+    assert low < ranking_auc(list(small[0]), list(small[1])) < high
+    assert wide_low < ranking_auc(list(large[0]), list(large[1])) < wide_high
+    assert 0.3 < (wide_high - wide_low) / (high - low) < 0.8
+    # and scores that never overlap have no doubt in them
+    assert ceiling_bench.bootstrap_interval(np.array([2.0, 3.0]), np.array([0.0, 1.0]), rounds=50) == (1.0, 1.0)
+
+
+def test_the_wilson_interval_of_a_share(ceiling_bench):
+    # given 26 of 31 officers found, and none of 28 uniforms flagged
+    # when their 95 % Wilson intervals are computed
+    low, high = ceiling_bench.wilson_interval(26, 31)
+    none_low, none_high = ceiling_bench.wilson_interval(0, 28)
+    # then they match the textbook values: 0.674-0.929, and 0-0.121 (a zero count still leaves doubt)
+    assert (round(low, 3), round(high, 3)) == (0.674, 0.929)
+    assert none_low == pytest.approx(0.0, abs=1e-12) and round(none_high, 3) == 0.121
+
+
 def test_the_box_labels_say_one_thing_per_box_and_keep_the_parts_apart(boxes_bench):
     # given the labels made by eye
     labels = boxes_bench.read_labels(boxes_bench.LABELS)
