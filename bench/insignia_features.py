@@ -46,7 +46,7 @@ from insignia_sizes import MARK_SIDES, PUBLISHED_LONG_SIDE, pasted, published  #
 from media_screen.batch.worker import limit_threads  # noqa: E402
 from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors import insignia  # noqa: E402
-from media_screen.detectors.insignia import InsigniaDetector, InsigniaMatch, Reference  # noqa: E402
+from media_screen.detectors.insignia import InsigniaDetector, Reference  # noqa: E402
 from media_screen.model import Frame  # noqa: E402
 
 BINARY_REFERENCE_SIDES = (480, 240, 120)
@@ -90,22 +90,11 @@ class FeaturesDetector(InsigniaDetector):
         self._extractor = features.make()
         self._binary = features.binary
 
-    def _find_all(self, pixels: np.ndarray) -> list[InsigniaMatch]:
-        gray = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY)
-        scale = min(1.0, float(self.settings["max_side"]) / max(gray.shape))
-        if scale < 1.0:
-            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    def _features(self, gray: np.ndarray) -> tuple[tuple, "HammingDescriptors | insignia.Descriptors | None"]:
         keypoints, descriptors = self._extractor.detectAndCompute(gray, None)
-        if descriptors is None or len(keypoints) < self.settings["min_inliers"]:
-            return []
-        points = np.float32([kp.pt for kp in keypoints])
-        angles = np.float32([kp.angle for kp in keypoints])
-        frame = HammingDescriptors(descriptors) if self._binary else insignia.Descriptors(descriptors)
-        found = []
-        for reference in self.references:
-            for match in self._find(reference, points, angles, frame, gray):
-                found.append(insignia._rescaled(match, 1.0 / scale))
-        return insignia._strongest_per_place(found)
+        if descriptors is None:
+            return (), None
+        return keypoints, HammingDescriptors(descriptors) if self._binary else insignia.Descriptors(descriptors)
 
 
 def binary_references(shipped: tuple[Reference, ...], features: Features) -> tuple[Reference, ...]:

@@ -158,18 +158,22 @@ class InsigniaDetector:
         scale = min(1.0, float(self.settings["max_side"]) / max(gray.shape))
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        with self._lock:
-            keypoints, descriptors = self._sift.detectAndCompute(gray, None)
-        if descriptors is None or len(keypoints) < self.settings["min_inliers"]:
+        keypoints, frame_descriptors = self._features(gray)
+        if len(keypoints) < self.settings["min_inliers"]:
             return []
         points = np.float32([kp.pt for kp in keypoints])
         angles = np.float32([kp.angle for kp in keypoints])
-        frame_descriptors = Descriptors(descriptors)
         found = []
         for reference in self.references:
             for match in self._find(reference, points, angles, frame_descriptors, gray):
                 found.append(_rescaled(match, 1.0 / scale))
         return _strongest_per_place(found)
+
+    def _features(self, gray: np.ndarray) -> tuple[tuple, "Descriptors | None"]:
+        """The frame's SIFT keypoints and their descriptors, ready to search (no keypoints: ((), None))."""
+        with self._lock:
+            keypoints, descriptors = self._sift.detectAndCompute(gray, None)
+        return (keypoints, Descriptors(descriptors)) if descriptors is not None else ((), None)
 
     def _find(
         self, reference: Reference, points: np.ndarray, angles: np.ndarray, descriptors: "Descriptors",
