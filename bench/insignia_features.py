@@ -41,7 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from insignia_sizes import MARK_SIDES, PUBLISHED_LONG_SIDE, pasted, published  # noqa: E402
+from insignia_sizes import (  # noqa: E402
+    MARK_SIDES, PUBLISHED_LONG_SIDE, judged, mark_images, pasted, published, reported,
+)
 
 from media_screen.batch.worker import limit_threads  # noqa: E402
 from media_screen.config import load_profile  # noqa: E402
@@ -101,12 +103,7 @@ def binary_references(shipped: tuple[Reference, ...], features: Features) -> tup
     """Each shipped reference described again by `features` at each of BINARY_REFERENCE_SIDES."""
     described = []
     extractor = features.make()
-    for reference in shipped:
-        image = cv2.imread(str(reference.path), cv2.IMREAD_UNCHANGED)
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA)
-        elif image.shape[2] == 3:
-            image = cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+    for reference, (_, image) in zip(shipped, mark_images(shipped)):
         for side in BINARY_REFERENCE_SIDES:
             factor = side / max(image.shape[:2])
             resized = cv2.resize(image, None, fx=factor, fy=factor,
@@ -142,10 +139,7 @@ def main() -> None:
     profile = load_profile()
     threshold = {kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")}
     base = InsigniaDetector.from_profile(profile)
-    marks = []
-    for ref in base.references:
-        mark = cv2.imread(str(ref.path), cv2.IMREAD_UNCHANGED)
-        marks.append((ref.name, mark if mark.shape[2] == 4 else cv2.cvtColor(mark, cv2.COLOR_BGR2BGRA)))
+    marks = mark_images(base.references)
     rng = np.random.default_rng(13)  # the same trials as insignia_sizes.py
     backgrounds = [published(path, profile.max_image_pixels) for path in paths]
     trials = [(index, name, mark, side) for index in range(len(backgrounds)) for name, mark in marks
@@ -159,8 +153,8 @@ def main() -> None:
         references = binary_references(base.references, features) if features.binary else base.references
         detectors[name] = FeaturesDetector(references, base.settings, features)
     # what the photos show already (one of the mosaics holds a real swastika): not counted as false
-    bare = {name: [[d for d in detector.detect(Frame(b)) if d.score >= threshold.get(d.kind.value, 0.5)]
-                   for b in backgrounds] for name, detector in detectors.items()}
+    bare = {name: [reported(detector.detect(Frame(b)), threshold) for b in backgrounds]
+            for name, detector in detectors.items()}
     found = {name: {side: 0 for side in MARK_SIDES} for name in detectors}
     false = {name: 0 for name in detectors}
     times: dict[str, list[float]] = {name: [] for name in detectors}
@@ -170,12 +164,9 @@ def main() -> None:
             started = time.perf_counter()
             detections = detector.detect(Frame(image))
             times[name].append((time.perf_counter() - started) * 1000)
-            counted = [d for d in detections if d.score >= threshold.get(d.kind.value, 0.5)]
-            hit = [d for d in counted if d.evidence.get("reference") == reference and d.box.iou(box) >= 0.3]
-            found[name][side] += bool(hit)
-            already = [d for d in counted if any(d.evidence.get("reference") == e.evidence.get("reference")
-                                                 and d.box.iou(e.box) >= 0.3 for e in bare[name][index])]
-            false[name] += len([d for d in counted if d not in hit[:1] and d not in already])
+            hit, wrong = judged(reported(detections, threshold), reference, box, bare[name][index])
+            found[name][side] += hit
+            false[name] += wrong
     tried = len(trials) // len(MARK_SIDES)
     first = statistics.median(times[args.variants[0]])
     print("variant          " + "".join(f"{side:>8}px" for side in MARK_SIDES)

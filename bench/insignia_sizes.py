@@ -67,6 +67,33 @@ def pasted(background: np.ndarray, mark: np.ndarray, side: int, rng: np.random.G
     return cv2.imdecode(data, cv2.IMREAD_COLOR), Box(float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
 
 
+def mark_images(references) -> list[tuple[str, np.ndarray]]:
+    """(name, BGRA image) of each enrolled reference (insignia.Reference), as pasted onto the photos."""
+    marks = []
+    for reference in references:
+        mark = cv2.imread(str(reference.path), cv2.IMREAD_UNCHANGED)
+        if mark.ndim == 2:
+            mark = cv2.cvtColor(mark, cv2.COLOR_GRAY2BGRA)
+        elif mark.shape[2] == 3:
+            mark = cv2.cvtColor(mark, cv2.COLOR_BGR2BGRA)
+        marks.append((reference.name, mark))
+    return marks
+
+
+def reported(detections, threshold: dict) -> list:
+    """The detections at the profile's threshold for their kind."""
+    return [d for d in detections if d.score >= threshold.get(d.kind.value, 0.5)]
+
+
+def judged(counted: list, reference: str, box: Box, bare: list) -> tuple[bool, int]:
+    """Whether the pasted mark was found (that reference, IoU >= 0.3 with where it was pasted), and how many
+    other findings are false (not the hit, and not a mark the photo showed before pasting: `bare`)."""
+    hit = [d for d in counted if d.evidence.get("reference") == reference and d.box.iou(box) >= 0.3]
+    already = [d for d in counted if any(d.evidence.get("reference") == e.evidence.get("reference")
+                                         and d.box.iou(e.box) >= 0.3 for e in bare)]
+    return bool(hit), len([d for d in counted if d not in hit[:1] and d not in already])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
@@ -81,9 +108,7 @@ def main() -> None:
     profile = load_profile()
     threshold = {kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")}
     base = InsigniaDetector.from_profile(profile)
-    references = [(ref.name, cv2.imread(str(ref.path), cv2.IMREAD_UNCHANGED)) for ref in base.references]
-    references = [(name, mark if mark.shape[2] == 4 else cv2.cvtColor(mark, cv2.COLOR_BGR2BGRA))
-                  for name, mark in references]
+    references = mark_images(base.references)
     rng = np.random.default_rng(13)
     backgrounds = [published(path, profile.max_image_pixels) for path in paths]
     trials = []  # (image, reference name, box, mark side, background index) for every photo, reference and size
@@ -101,20 +126,16 @@ def main() -> None:
         found = {side: 0 for side in MARK_SIDES}
         tried = {side: 0 for side in MARK_SIDES}
         # what the photos show already (one of the mosaics holds a real swastika): not counted as false
-        bare = [[d for d in detector.detect(Frame(b)) if d.score >= threshold.get(d.kind.value, 0.5)]
-                for b in backgrounds]
+        bare = [reported(detector.detect(Frame(b)), threshold) for b in backgrounds]
         false, times = 0, []
         for image, name, box, side, index in trials:
             started = time.perf_counter()
             detections = detector.detect(Frame(image))
             times.append((time.perf_counter() - started) * 1000)
-            counted = [d for d in detections if d.score >= threshold.get(d.kind.value, 0.5)]
-            hit = [d for d in counted if d.evidence.get("reference") == name and d.box.iou(box) >= 0.3]
+            hit, wrong = judged(reported(detections, threshold), name, box, bare[index])
             tried[side] += 1
-            found[side] += bool(hit)
-            already = [d for d in counted if any(d.evidence.get("reference") == e.evidence.get("reference")
-                                                 and d.box.iou(e.box) >= 0.3 for e in bare[index])]
-            false += len([d for d in counted if d not in hit[:1] and d not in already])
+            found[side] += hit
+            false += wrong
         cells = "".join(f"{found[s]:>5}/{tried[s]:<4}" for s in MARK_SIDES)
         print(f"{max_side:<9} {cells} {false:>6}   {statistics.median(times):.0f}", flush=True)
 
