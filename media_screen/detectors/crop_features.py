@@ -25,6 +25,7 @@ import cv2
 import flatbuffers
 import numpy as np
 
+from media_screen.detectors.frame_cache import FrameCache
 from media_screen.detectors.model_files import package_model
 from media_screen.errors import ModelUnavailableError
 
@@ -104,6 +105,21 @@ class CropEmbedder:
                 return pooled
             spatial = self._interpreter.get_tensor(self._feature_map["index"])[0].reshape(-1, pooled.shape[-1]).max(axis=0)
         return np.concatenate([pooled, _dequantised(spatial, self._feature_map)])
+
+
+_whole_frames = FrameCache(size=2)
+
+
+def whole_frame_embedding(embedder: CropEmbedder, pixels: np.ndarray) -> np.ndarray:
+    """`embedder(pixels)` of a whole frame, computed once per frame content for every detector that
+    embeds the whole frame (police_items, weapons); read-only, as it is shared."""
+
+    def embed() -> np.ndarray:
+        embedding = embedder(pixels)
+        embedding.flags.writeable = False
+        return embedding
+
+    return _whole_frames.get_or_compute((MODEL, embedder.spatial), pixels, embed)
 
 
 def default_threads() -> int:

@@ -32,7 +32,7 @@ from media_screen.config import Profile
 from media_screen.detectors import coco_ssd, crop_features
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.coco_ssd import CocoSsd, ObjectClass, Proposals
-from media_screen.detectors.crop_features import AVERAGE_FEATURES, CropEmbedder, square_crop
+from media_screen.detectors.crop_features import AVERAGE_FEATURES, CropEmbedder, square_crop, whole_frame_embedding
 from media_screen.detectors.model_files import package_version, require_file
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
@@ -138,6 +138,13 @@ def crop_pixels(bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray
         x1, y1, x2, y2 = (int(round(v)) for v in crop.box)
         return bgr[y1:y2, x1:x2]
     return square_crop(bgr, crop.box, person_margin if crop.group is CropGroup.PERSON else TIGHT_MARGIN)
+
+
+def embed_crop(embedder: CropEmbedder, bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray:
+    """The crop's embedding; the whole frame's is computed once for every detector that judges it."""
+    if crop.group is CropGroup.WHOLE:
+        return whole_frame_embedding(embedder, bgr)
+    return embedder(crop_pixels(bgr, crop, person_margin))
 
 
 def crop_inputs(embeddings: np.ndarray, crops: list[Crop], features: FeatureSet) -> np.ndarray:
@@ -344,12 +351,12 @@ class PoliceItemsDetector:
         passes the head's proposal gate are people and vehicles proposed and judged beside it."""
         margin = self.settings.plan.person_margin
         whole = whole_frame(frame.width, frame.height)
-        whole_embedding = self.embedder(crop_pixels(frame.pixels, whole, margin))[None]
+        whole_embedding = embed_crop(self.embedder, frame.pixels, whole, margin)[None]
         scores = self.head.crop_scores(whole_embedding, [whole])
         if not self.head.looks_closer(scores[0]):
             return [whole], scores
         crops = self.crops(frame)  # the whole frame first, as above
-        embeddings = np.concatenate([whole_embedding, *(self.embedder(crop_pixels(frame.pixels, c, margin))[None] for c in crops[1:])])
+        embeddings = np.concatenate([whole_embedding, *(embed_crop(self.embedder, frame.pixels, c, margin)[None] for c in crops[1:])])
         return crops, self.head.crop_scores(embeddings, crops)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:

@@ -37,7 +37,7 @@ from media_screen.detectors.crop_features import AVERAGE_FEATURES, CropEmbedder
 from media_screen.detectors.imagenet_classes import ImagenetClassifier, WeaponGroup
 from media_screen.detectors.model_files import package_version, require_file
 from media_screen.detectors.police_items import (
-    GROUP_ORDER, TIGHT_MARGIN, Crop, CropGroup, CropPlanSettings, crop_pixels, plan_crops,
+    GROUP_ORDER, TIGHT_MARGIN, Crop, CropGroup, CropPlanSettings, embed_crop, plan_crops,
 )
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
@@ -250,7 +250,7 @@ class WeaponsDetector:
     def scores(self, frame: Frame, crops: list[Crop]) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated weapon scores and ImageNet weapon-group log-probabilities, per crop."""
         margin = self.settings.plan.person_margin
-        embeddings = np.stack([self.embedder(crop_pixels(frame.pixels, crop, margin)) for crop in crops])
+        embeddings = np.stack([embed_crop(self.embedder, frame.pixels, crop, margin) for crop in crops])
         weapon_log_p = self.imagenet.weapon_log_probabilities(embeddings)
         inputs = head_inputs(self.head.design, embeddings, tuple(c.group for c in crops), weapon_log_p)
         return self.head.calibrated(self.head.probabilities(inputs)), weapon_log_p

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
 from media_screen.model import Frame, MediaInfo, MediaType
 from media_screen.publish import dct_reduction, published_size, resize_to
@@ -149,7 +150,7 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
         height=height,
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
-    return Frame(pixels=pixels), info
+    return Frame(pixels=frozen(pixels)), info
 
 
 def decode_file(path: Path, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:

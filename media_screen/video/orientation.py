@@ -5,6 +5,7 @@ from __future__ import annotations
 import av
 import numpy as np
 
+from media_screen.detectors.frame_cache import frozen
 from media_screen.model import Frame
 from media_screen.publish import published_size
 from media_screen.video.sampling import Sample
@@ -63,4 +64,4 @@ def upright_frame(sample: Sample, long_side: int | None = None) -> Frame:
         pixels = np.ascontiguousarray(np.rot90(pixels, k=int(sample.frame.rotation) // 90))
     else:
         pixels = upright(pixels, matrix)
-    return Frame(pixels=pixels, time_s=round(sample.time_s, 3), index=sample.index)
+    return Frame(pixels=frozen(pixels), time_s=round(sample.time_s, 3), index=sample.index)

@@ -7,7 +7,9 @@ import pytest
 
 from media_screen.detectors.crop_features import (
     AVERAGE_FEATURES, EMBEDDING_TENSOR, SPATIAL_FEATURES, CropEmbedder, embedding_as_output, model_path,
+    whole_frame_embedding,
 )
+from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import ModelUnavailableError
 
 
@@ -43,3 +45,28 @@ def test_the_fast_embedding_equals_the_first_half_of_the_spatial_one(embedders, 
         assert np.all(both[AVERAGE_FEATURES:] >= pooled - 0.05)
     # and different pictures give different embeddings
     assert not np.allclose(fast(astronaut), fast(coffee))
+
+
+class Counted:
+    """An embedder whose runs are counted."""
+
+    def __init__(self, embedder: CropEmbedder) -> None:
+        self.embedder, self.spatial, self.runs = embedder, embedder.spatial, 0
+
+    def __call__(self, crop):
+        self.runs += 1
+        return self.embedder(crop)
+
+
+def test_the_whole_frame_is_embedded_once_for_every_detector_that_judges_it(embedders, coffee):
+    fast, spatial = embedders
+    # given two detectors' embedders of the same network (police_items and weapons) and one decoded frame
+    police_items, weapons, wide = Counted(fast), Counted(fast), Counted(spatial)
+    frame = frozen(coffee.copy())
+    # when both embed the whole frame
+    first, second = whole_frame_embedding(police_items, frame), whole_frame_embedding(weapons, frame)
+    # then the network ran once, and both have its embedding, which neither can change
+    assert police_items.runs + weapons.runs == 1
+    assert second is first and np.array_equal(first, fast(coffee)) and not first.flags.writeable
+    # and an embedder that describes more (max-pooled features too) has its own
+    assert whole_frame_embedding(wide, frame).shape == (SPATIAL_FEATURES,) and wide.runs == 1

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
 
-from media_screen.detectors.frame_cache import FrameCache
 from media_screen.detectors.lanes import DetectorLanes, split_cores, start_order
 from media_screen.errors import AnalysisTimeoutError
 from media_screen.model import Box, Detection, DetectionKind
@@ -100,52 +98,6 @@ def test_the_first_error_in_the_detectors_order_is_raised(lanes):
             runner.run([Named("late"), Named("broken")], call, check, {})
     finally:
         runner.close()
-
-
-def test_a_frame_two_detectors_ask_for_at_once_is_computed_once():
-    # given a cache and a computation that is still running when the second detector asks
-    cache, pixels = FrameCache(), np.zeros((8, 8, 3), np.uint8)
-    started, release, calls = threading.Event(), threading.Event(), []
-
-    def compute():
-        calls.append(1)
-        started.set()
-        assert release.wait(10)
-        return "lines"
-
-    first: list[str] = []
-    thread = threading.Thread(target=lambda: first.append(cache.get_or_compute("ocr", pixels, compute)))
-    thread.start()
-    assert started.wait(10)
-    # when the second asks for the same frame, and the first computation then finishes
-    waiter: list[str] = []
-    second = threading.Thread(target=lambda: waiter.append(cache.get_or_compute("ocr", pixels, compute)))
-    second.start()
-    release.set()
-    thread.join(10), second.join(10)
-    # then both have the one result, computed once
-    assert first == waiter == ["lines"] and calls == [1]
-
-
-def test_a_failed_computation_is_not_remembered():
-    cache, pixels = FrameCache(), np.zeros((8, 8, 3), np.uint8)
-
-    def fail():
-        raise RuntimeError("decoder fault")
-
-    with pytest.raises(RuntimeError):
-        cache.get_or_compute("ocr", pixels, fail)
-    assert cache.get_or_compute("ocr", pixels, lambda: "lines") == "lines"
-
-
-def test_the_cache_keeps_only_the_last_frames():
-    cache = FrameCache(size=2)
-    frames = [np.full((4, 4, 3), value, np.uint8) for value in range(3)]
-    for frame in frames:
-        cache.get_or_compute("ocr", frame, lambda: "first")
-    # the oldest frame was forgotten, the newest two are answered from the cache
-    assert cache.get_or_compute("ocr", frames[0], lambda: "again") == "again"
-    assert cache.get_or_compute("ocr", frames[2], lambda: "again") == "first"
 
 
 def test_a_detector_that_reuses_another_starts_after_the_others():
