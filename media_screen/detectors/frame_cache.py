@@ -64,12 +64,13 @@ def digest(pixels: np.ndarray) -> str:
         return _content_hash(pixels)
     key = id(pixels)
     with _known_lock:
+        _forget_gone()
         known = _known.get(key)
-    if known is not None and known[0]() is pixels:
+    if known is not None and known[0]() is pixels:  # the same array, not a new one at a freed address
         return known[1]
     value = _content_hash(pixels)
     with _known_lock:
-        _known[key] = (weakref.ref(pixels, lambda ref, key=key: _forget(key, ref)), value)
+        _known[key] = (weakref.ref(pixels, lambda ref, key=key: _gone.append((key, ref))), value)
     return value
 
 
@@ -84,10 +85,14 @@ def frozen(pixels: np.ndarray) -> np.ndarray:
 
 _known: dict[int, tuple[weakref.ref, str]] = {}  # id of a frozen array -> (the array, weakly; its hash)
 _known_lock = threading.Lock()
+# arrays that died, queued by their weakref's callback: it can run inside any allocation, even one made
+# while `_known` is being changed or its lock is held, so it only appends and `digest` removes them
+_gone: list[tuple[int, weakref.ref]] = []
 
 
-def _forget(key: int, ref: weakref.ref) -> None:
-    with _known_lock:
+def _forget_gone() -> None:
+    while _gone:
+        key, ref = _gone.pop()
         if key in _known and _known[key][0] is ref:
             del _known[key]
 

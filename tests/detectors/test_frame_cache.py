@@ -117,8 +117,21 @@ def test_a_frozen_frame_that_is_gone_is_forgotten(hashes):
     digest(pixels)
     key = id(pixels)
     assert key in frame_cache._known
-    # when the frame is dropped, then its remembered key goes with it, so a new array at the same
-    # address is never given the old frame's key
+    # when the frame is dropped and the next frame is asked about
     del pixels
     gc.collect()
-    assert key not in frame_cache._known
+    following = frozen(np.zeros((8, 8, 3), np.uint8))
+    digest(following)
+    # then the dropped frame's remembered key is gone, and only live frames are remembered
+    assert key not in frame_cache._known or frame_cache._known[key][0]() is following
+    assert all(ref() is not None for ref, _ in frame_cache._known.values())
+
+
+def test_a_new_frame_at_a_freed_address_is_hashed_for_its_own_pixels(hashes, monkeypatch):
+    # given a frozen frame whose key is remembered, and which is then dropped while its address is reused
+    first = frozen(np.ones((8, 8, 3), np.uint8))
+    key = digest(first)
+    second = frozen(np.zeros((8, 8, 3), np.uint8))
+    monkeypatch.setitem(frame_cache._known, id(second), frame_cache._known[id(first)])  # as if at first's address
+    # when the new frame is asked about, then it gets the key of its own pixels, not the dropped frame's
+    assert digest(second) != key and digest(second) == digest(second.copy())
