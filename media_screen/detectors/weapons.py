@@ -200,9 +200,10 @@ class WeaponsDetector:
     name = "weapons"
 
     def __init__(
-        self, proposals: CocoSsd, embedder: CropEmbedder, imagenet: ImagenetClassifier, head: WeaponHead, settings: WeaponsSettings
+        self, proposals: CocoSsd | None, embedder: CropEmbedder, imagenet: ImagenetClassifier, head: WeaponHead,
+        settings: WeaponsSettings,
     ) -> None:
-        self.proposals = proposals
+        self.proposals = proposals  # None for a head that judges no people (the shipped one: whole frame and tiles)
         self.embedder = embedder
         self.imagenet = imagenet
         self.head = head
@@ -236,7 +237,8 @@ class WeaponsDetector:
         settings = WeaponsSettings.from_table(profile.detector_settings(cls.name), profile.resolve)
         require_file(settings.head, "the weapons head", HOW_TO_GET_HEAD)
         head = WeaponHead.load(settings.head)
-        return cls(CocoSsd.load(), CropEmbedder.load(), ImagenetClassifier.load(), head, settings)
+        proposals = CocoSsd.load() if CropGroup.PERSON in VIEW_GROUPS[head.views] else None
+        return cls(proposals, CropEmbedder.load(), ImagenetClassifier.load(), head, settings)
 
     def crops(self, frame: Frame) -> list[Crop]:
         """The crops the head was trained to judge; the COCO detector runs only when they include people."""

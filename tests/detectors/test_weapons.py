@@ -3,12 +3,13 @@ the detector contract on blank frames, and which crops report."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import FrozenInstanceError
 
 import numpy as np
 import pytest
 
-from media_screen.detectors import REGISTRY
+from media_screen.detectors import REGISTRY, weapons
 from media_screen.detectors.imagenet_classes import WeaponGroup
 from media_screen.detectors.police_items import Crop, CropGroup
 from media_screen.detectors.weapons import Views, WeaponHead, WeaponsDetector, reported, shipped_head_path
@@ -41,6 +42,17 @@ def test_the_detector_is_registered_and_its_head_ships():
     assert REGISTRY["weapons"] == "media_screen.detectors.weapons:WeaponsDetector"
     head = WeaponHead.load(shipped_head_path())
     assert head.views is Views.WHOLE_TILES and 0 < head.threshold < 1
+
+
+def test_the_people_finder_is_loaded_only_for_a_head_that_judges_people(detector, profile_module, tmp_path, monkeypatch):
+    # given the shipped head, which judges the whole frame and its tiles, no COCO network was loaded for it
+    assert detector.proposals is None
+    # when a head that also judges people is in use
+    people = tmp_path / "people_head.npz"
+    dataclasses.replace(detector.head, views=Views.WHOLE_TILES_PEOPLE).save(people)
+    monkeypatch.setattr(weapons, "shipped_head_path", lambda: people)
+    # then its detector has the people finder
+    assert WeaponsDetector.from_profile(profile_module).proposals is not None
 
 
 def test_a_drawn_revolver_is_a_handgun_with_a_frozen_detection(detector):
