@@ -5,9 +5,9 @@
 
 Each CHANGE is one variant of the shipped recipe, given as `FIELD=VALUE` of `ItemsSettings` or of its crop
 plan, several joined by ",": `features=average` (no whole-frame context), `person_margin=0.1` (people cut
-tight, as before 2026-12-05), `l2=0.2`, `extra_sets=police_real+faceid` (the uniforms labelled by eye). The shipped recipe and each variant are
-trained as `media-screen train --items` trains (heads written to a temporary folder, the crop cache shared) and
-score the same held-back photos.
+tight, as before 2026-12-05), `l2=0.2`, `extra_sets=police_real+faceid` (the uniforms labelled by eye). The
+shipped recipe and each variant are trained as `media-screen train --items` trains (heads written to a
+temporary folder, the crop cache shared) and score the same held-back photos.
 
 A single held-back AUC has a wide interval (bench/police_items_ceiling.py: officers against other uniforms 0.948,
 0.909-0.976), but two heads scored on the same photos find the same photos hard, so their difference varies
