@@ -15,7 +15,8 @@ less than either AUC. Per variant and per comparison (officers against other uni
 civilian and emergency vehicles) it prints both AUCs, the difference and its paired 95 % bootstrap interval
 (one resampling of the positives and the negatives per round, both heads scored on it), and at each head's own
 threshold the photos on which the two disagree: positives found by one head only, negatives flagged by one
-only. An interval that holds 0 says these photos cannot tell the two recipes apart.
+only; then each held-back category's photos flagged as the detector flags them (insignia close-ups too). An
+interval that holds 0 says these photos cannot tell the two recipes apart.
 
 Prints figures, asserts nothing.
 """
@@ -36,7 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from media_screen.train.items.data import ItemClass  # noqa: E402
 from media_screen.train.items.head import photo_scores  # noqa: E402
-from media_screen.train.items.measure import LOOK_ALIKES, ranking_auc  # noqa: E402
+from media_screen.train.items.measure import LOOK_ALIKES, holdout_rows, ranking_auc  # noqa: E402
 from media_screen.train.items.run import DEFAULT_EVAL, ItemsReport, ItemsSettings, default_settings, train_items  # noqa: E402
 from media_screen.train.split import Part  # noqa: E402
 
@@ -115,6 +116,13 @@ def compare(shipped: ItemsReport, variant: ItemsReport, rounds: int) -> list[str
             f"only variant {len(found_b - found_a)}), look-alikes flagged {len(flagged_a)} -> {len(flagged_b)} "
             f"(only shipped {len(flagged_a - flagged_b)}, only variant {len(flagged_b - flagged_a)})"
         )
+    rows = {(r.group, r.measure): r for r in holdout_rows(variant.head, variant.photos, variant.crops)}
+    shown = []
+    for row in holdout_rows(shipped.head, shipped.photos, shipped.crops):
+        other = rows.get((row.group, row.measure))
+        if "region:" not in row.group and other is not None:
+            shown.append(f"{row.group.replace('negatives_', '')} {row.flagged}->{other.flagged}/{row.photos}")
+    lines.append("  held back, flagged as the detector flags (shipped -> variant): " + ", ".join(shown))
     return lines
 
 
