@@ -42,11 +42,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from insignia_sizes import (  # noqa: E402
-    MARK_SIDES, PUBLISHED_LONG_SIDE, judged, mark_images, pasted, published, reported,
+    MARK_SIDES, PUBLISHED_LONG_SIDE, judged, mark_images, pasted, reported, setting,
 )
 
-from media_screen.batch.worker import limit_threads  # noqa: E402
-from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors import insignia  # noqa: E402
 from media_screen.detectors.insignia import InsigniaDetector, Reference  # noqa: E402
 from media_screen.model import Frame  # noqa: E402
@@ -131,17 +129,11 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=4)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
-    paths = sorted((args.folder / "photos").glob("mosaic_*.jpg"))[: args.photos]
-    if not paths:
-        print(f"no photos in {args.folder / 'photos'}: run bench/batch_speed.py --count N --folder ... first")
+    chosen = setting(args.folder, args.photos)  # the same photos and trials as insignia_sizes.py
+    if chosen is None:
         return
-    limit_threads(1)
-    profile = load_profile()
-    threshold = {kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")}
-    base = InsigniaDetector.from_profile(profile)
-    marks = mark_images(base.references)
-    rng = np.random.default_rng(13)  # the same trials as insignia_sizes.py
-    backgrounds = [published(path, profile.max_image_pixels) for path in paths]
+    threshold, base, marks, backgrounds, rng = (
+        chosen.threshold, chosen.base, chosen.marks, chosen.backgrounds, chosen.rng)
     trials = [(index, name, mark, side) for index in range(len(backgrounds)) for name, mark in marks
               for side in MARK_SIDES]  # pasted one at a time, in insignia_sizes.py's order
     print(f"{len(backgrounds)} photos at {PUBLISHED_LONG_SIDE} px, {len(marks)} references, marks "

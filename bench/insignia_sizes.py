@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -94,23 +95,47 @@ def judged(counted: list, reference: str, box: Box, bare: list) -> tuple[bool, i
     return bool(hit), len([d for d in counted if d not in hit[:1] and d not in already])
 
 
+@dataclass
+class Setting:
+    """What the trials of this bench and bench/insignia_features.py are made from."""
+
+    threshold: dict[str, float]  # the profile's, per kind the insignia detector reports
+    base: InsigniaDetector  # the shipped detector of the default profile
+    marks: list[tuple[str, np.ndarray]]  # (reference name, BGRA image) to paste
+    backgrounds: list[np.ndarray]  # the photos, published at PUBLISHED_LONG_SIDE
+    rng: np.random.Generator  # where the marks go: the same trials in every run and both benches
+
+
+def setting(folder: Path, photos: int) -> Setting | None:
+    """The first `photos` mosaics of the batch bench's folder and the shipped detector, on one thread;
+    None (after saying how to make them) when the folder holds none."""
+    paths = sorted((folder / "photos").glob("mosaic_*.jpg"))[:photos]
+    if not paths:
+        print(f"no photos in {folder / 'photos'}: run bench/batch_speed.py --count N --folder ... first")
+        return None
+    limit_threads(1)
+    profile = load_profile()
+    base = InsigniaDetector.from_profile(profile)
+    return Setting(
+        threshold={kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")},
+        base=base,
+        marks=mark_images(base.references),
+        backgrounds=[published(path, profile.max_image_pixels) for path in paths],
+        rng=np.random.default_rng(13),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "media-screen-batch-bench")
     parser.add_argument("--photos", type=int, default=6)
     parser.add_argument("--sides", type=int, nargs="+", default=[1600, 1280, 1024])
     args = parser.parse_args()
-    paths = sorted((args.folder / "photos").glob("mosaic_*.jpg"))[: args.photos]
-    if not paths:
-        print(f"no photos in {args.folder / 'photos'}: run bench/batch_speed.py --count N --folder ... first")
+    chosen = setting(args.folder, args.photos)
+    if chosen is None:
         return
-    limit_threads(1)
-    profile = load_profile()
-    threshold = {kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")}
-    base = InsigniaDetector.from_profile(profile)
-    references = mark_images(base.references)
-    rng = np.random.default_rng(13)
-    backgrounds = [published(path, profile.max_image_pixels) for path in paths]
+    threshold, base, references, backgrounds, rng = (
+        chosen.threshold, chosen.base, chosen.marks, chosen.backgrounds, chosen.rng)
     trials = []  # (image, reference name, box, mark side, background index) for every photo, reference and size
     for index, background in enumerate(backgrounds):
         for name, mark in references:
