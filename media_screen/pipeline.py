@@ -75,7 +75,7 @@ class Screener:
     def detectors(self) -> list[Detector]:
         if self._detectors is None:
             analysed = self.profile.analysed_for(self.options.publish)  # detectors know the size they see
-            self._detectors = registry.load_detectors(self.detector_names, analysed)
+            self._detectors = registry.load_detectors(self.detector_names, analysed, self.lanes)
         return self._detectors
 
     def scan_file(self, path: Path) -> FileReport:

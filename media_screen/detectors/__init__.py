@@ -10,6 +10,7 @@ import importlib
 
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector, DetectorInfo
+from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import UsageError
 
 METADATA = "metadata"  # not a pixel detector: metadata is always read; alone it means "no pixel detectors"
@@ -58,6 +59,10 @@ def resolve_names(requested: tuple[str, ...] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def load_detectors(names: tuple[str, ...], profile: Profile) -> list[Detector]:
-    """Instantiate (load the models of) the named detectors, once per process."""
-    return [detector_class(name).from_profile(profile) for name in names]
+def load_detectors(names: tuple[str, ...], profile: Profile, lanes: DetectorLanes | None = None) -> list[Detector]:
+    """Instantiate (load the models of) the named detectors, once per process; on the lanes' threads when
+    the worker has cores to spare (a one-file scan), slowest first (`load_first`), in the names' order."""
+    classes = [detector_class(name) for name in names]
+    first = [cls for cls in classes if getattr(cls, "load_first", False)]
+    start = first + [cls for cls in classes if cls not in first]
+    return (lanes or DetectorLanes()).map(lambda cls: cls.from_profile(profile), classes, start)

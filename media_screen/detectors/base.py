@@ -30,7 +30,10 @@ class Detector(Protocol):
     results, OCR tuples) to `Detection`s inside their own module. Boxes are in
     the frame's pixel coordinates, scores in 0..1, and a blank frame gives ().
     A detector that reuses another's per-frame work (frame_cache.py) names it in
-    an optional class attribute `reuses`, so that it is started after it (lanes.py).
+    an optional class attribute `reuses`, so that it is started after it (lanes.py);
+    one whose `from_profile` takes longest says so with `load_first = True`, so that a
+    worker loading on two threads starts it first. `from_profile` may run at the same
+    time as another detector's: a model shared between detectors is made under a lock.
     `detect` may run at the same time as other detectors' (on another thread, when
     a scan has cores to spare), and a detector that another one calls into
     (protected asks faces for the frame's faces) may be called from two threads

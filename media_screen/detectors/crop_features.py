@@ -73,8 +73,7 @@ class CropEmbedder:
                 "features. Install it with: pip install ai-edge-litert"
             ) from exc
         self.spatial = spatial
-        with warnings.catch_warnings(), _native_stderr_silenced():
-            warnings.simplefilter("ignore", UserWarning)  # keeping intermediate tensors "is for debugging"
+        with quiet_interpreter_load():  # "keeping intermediate tensors is for debugging", INFO lines
             if spatial:
                 self._interpreter = Interpreter(model_path=str(path), num_threads=threads, experimental_preserve_all_tensors=True)
             else:
@@ -141,6 +140,19 @@ def embedding_as_output(model: bytes) -> bytes:
     outputs = graph._tab.Vector(graph._tab.Offset(8))  # SubGraph field 2, `outputs`: [int32]
     flatbuffers.encode.Write(flatbuffers.packer.int32, patched, outputs, index)
     return bytes(patched)
+
+
+_interpreter_load_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_interpreter_load() -> Iterator[None]:
+    """Make a LiteRT interpreter without its noise: Python's UserWarnings and the C++ core's stderr lines.
+    Both are process-wide switches, so one thread at a time holds them (a worker loads its detectors on
+    two threads when it has cores to spare, lanes.py); another thread's stderr lines are lost meanwhile."""
+    with _interpreter_load_lock, warnings.catch_warnings(), _native_stderr_silenced():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ reads the probability of each weapon group.
 from __future__ import annotations
 
 import enum
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +49,7 @@ class ImagenetClassifier:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as exc:
             raise ModelUnavailableError("the Python package 'ai-edge-litert' is not installed: pip install ai-edge-litert") from exc
-        with warnings.catch_warnings(), crop_features._native_stderr_silenced():
-            warnings.simplefilter("ignore", UserWarning)
+        with crop_features.quiet_interpreter_load():
             interpreter = Interpreter(model_path=str(path))
         tensors = {t["name"]: t for t in interpreter.get_tensor_details()}
         try:

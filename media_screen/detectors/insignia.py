@@ -106,6 +106,7 @@ class InsigniaDetector:
     """SIFT + ratio test + RANSAC homography against each enrolled reference image."""
 
     name = NAME
+    load_first = True  # describing every enrolled reference by SIFT, 0.3-0.4 s: the longest load (lanes.py)
 
     def __init__(self, references: tuple[Reference, ...], settings: Mapping[str, Any]) -> None:
         self.references = references

@@ -15,11 +15,14 @@ on the number of lanes. A detector's stage time is its own wall time: with two l
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeVar
 
 from media_screen.detectors.base import Detector
 from media_screen.model import Detection
 from media_screen.timing import timed
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_LANES = 2  # a photo's work splits into two halves of about equal time: the face search, and the rest
 
@@ -55,17 +58,23 @@ class DetectorLanes:
             with timed(timings, detector.name):
                 return call(detector)
 
-        if self.lanes == 1 or len(detectors) < 2:
-            return [found for detector in detectors for found in one(detector)]
+        return [found for findings in self.map(one, detectors, start_order(detectors)) for found in findings]
+
+    def map(self, call: Callable[[T], R], items: Sequence[T], start: Sequence[T] | None = None) -> list[R]:
+        """`call(item)` for every item, `lanes` at a time, started in the order of `start` (default: the
+        items'); the results in the items' order. The first item's error (in the items' order) is raised
+        once every call started has finished."""
+        if self.lanes == 1 or len(items) < 2:
+            return [call(item) for item in items]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="media-screen-detector")
-        started = {id(detector): self._pool.submit(one, detector) for detector in start_order(detectors)}
-        futures = [started[id(detector)] for detector in detectors]  # read back in the detectors' order
+        started = {id(item): self._pool.submit(call, item) for item in (items if start is None else start)}
+        futures = [started[id(item)] for item in items]  # read back in the items' order
         errors = [future.exception() for future in futures]  # waits for all: nothing runs on after an error
         for error in errors:
             if error is not None:
                 raise error
-        return [found for future in futures for found in future.result()]
+        return [future.result() for future in futures]
 
     def close(self) -> None:
         if self._pool is not None:

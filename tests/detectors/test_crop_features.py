@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 import numpy as np
 import pytest
 
+from media_screen.detectors import crop_features
 from media_screen.detectors.crop_features import (
     AVERAGE_FEATURES, EMBEDDING_TENSOR, SPATIAL_FEATURES, CropEmbedder, embedding_as_output, model_path,
     whole_frame_embedding,
@@ -70,3 +75,30 @@ def test_the_whole_frame_is_embedded_once_for_every_detector_that_judges_it(embe
     assert second is first and np.array_equal(first, fast(coffee)) and not first.flags.writeable
     # and an embedder that describes more (max-pooled features too) has its own
     assert whole_frame_embedding(wide, frame).shape == (SPATIAL_FEATURES,) and wide.runs == 1
+
+
+def test_interpreter_loads_on_two_threads_take_turns_and_leave_stderr_as_it_was():
+    # given two threads that each make "an interpreter" inside the quiet load, a moment apart
+    inside, overlaps = [0], []
+    lock = threading.Lock()
+    before = os.fstat(2)
+
+    def load():
+        with crop_features.quiet_interpreter_load():
+            with lock:
+                inside[0] += 1
+                overlaps.append(inside[0])
+            time.sleep(0.05)
+            with lock:
+                inside[0] -= 1
+
+    # when they run at once
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    # then never both inside at once, and file descriptor 2 is the same file again afterwards
+    assert overlaps == [1, 1]
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

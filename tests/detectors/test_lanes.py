@@ -121,3 +121,53 @@ def test_the_shipped_detectors_name_what_they_reuse():
 @pytest.mark.parametrize(("share", "expected"), [(1, (1, 1)), (2, (2, 1)), (3, (2, 1)), (4, (2, 2)), (8, (2, 4)), (0, (1, 1))])
 def test_a_workers_cores_become_two_lanes_then_intra_op_threads(share, expected):
     assert split_cores(share) == expected
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_map_starts_in_the_start_order_and_answers_in_the_items_order(lanes):
+    # given three items and a start order that puts the last one first; on two lanes the first two calls
+    # wait for each other, so the third starts only once both are under way
+    items = [Named("a"), Named("b"), Named("c")]
+    started: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2, timeout=10)
+
+    def call(item):
+        with lock:
+            started.append(item.name)
+            first_two = len(started) <= 2
+        if lanes == 2 and first_two:
+            barrier.wait()
+        return item.name.upper()
+
+    # when they are mapped
+    runner = DetectorLanes(lanes)
+    try:
+        results = runner.map(call, items, [items[2], items[0], items[1]])
+    finally:
+        runner.close()
+    # then the results follow the items; on two lanes the item named first in the start order was among
+    # the first two started (the last one started is "b"); on one lane the items' own order is kept
+    assert results == ["A", "B", "C"]
+    if lanes == 1:
+        assert started == ["a", "b", "c"]
+    else:
+        assert started[2] == "b" and set(started) == {"a", "b", "c"}
+
+
+def test_map_runs_two_calls_at_the_same_time_and_raises_the_first_items_error():
+    # given two calls that each wait for the other to be running, then fail
+    barrier = threading.Barrier(2, timeout=10)
+
+    def call(item):
+        barrier.wait()  # breaks after 10 s if the other never runs at the same time
+        raise ValueError(item.name)
+
+    # when they are mapped on two lanes
+    runner = DetectorLanes(2)
+    try:
+        with pytest.raises(ValueError, match="^first$"):
+            runner.map(call, [Named("first"), Named("second")])
+    finally:
+        runner.close()
+    # then both ran at once (no BrokenBarrierError) and the first item's error is the one raised
