@@ -8,6 +8,7 @@ one thread, keeps both cores busy: the face search on one lane, OCR, SIFT and th
 backend is guarded by its own lock where it is not thread-safe, and a per-frame computation two
 detectors share is computed once (frame_cache.py).
 
+The same lanes load a worker's models two at a time, slowest first (detectors/__init__.py, `map`).
 Findings come back in the detectors' order whatever order they finish in, so a report does not depend
 on the number of lanes. A detector's stage time is its own wall time: with two lanes they overlap.
 """
