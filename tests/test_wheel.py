@@ -87,6 +87,7 @@ def test_the_wheel_carries_the_runtime_files_and_no_training_checkpoint(wheel: P
         "media_screen/assets/references/patch.png",
         "media_screen/assets/references/badge.png",
         "media_screen/assets/references/decal.png",
+        "media_screen/assets/references/described.npz",
         "media_screen/assets/references/hate/swastika_clockwise.png",
         "media_screen/assets/references/hate/swastika_counterclockwise.png",
         "media_screen/assets/references/hate/ss_runes.png",
@@ -109,14 +110,17 @@ def test_the_installed_wheel_finds_its_package_data_and_every_detector_can_run(i
     probe = (
         "import json, media_screen; from media_screen import detectors as r; from media_screen.config import load_profile;"
         "from media_screen.detectors.model_files import models_dir; from media_screen.report.thumbnails import label_font;"
+        "from media_screen.detectors import described_marks;"
         "print(json.dumps({'package': media_screen.__file__, 'models': str(models_dir()),"
         " 'font': getattr(label_font(12), 'path', None),"
-        " 'detectors': {i.name: i.problem for i in r.describe_all(load_profile())}}))"
+        " 'detectors': {i.name: i.problem for i in r.describe_all(load_profile())},"
+        " 'described': str(described_marks.DESCRIBED)}))"
     )
     found = json.loads(run_installed(installed, tmp_path, "python", "-c", probe).stdout)
     site_packages = str(installed.parent / "lib")
     assert found["package"].startswith(site_packages) and found["models"].startswith(site_packages)
     assert found["font"] and found["font"].startswith(site_packages)
+    assert found["described"].startswith(site_packages) and Path(found["described"]).is_file()
     assert {name: found["detectors"][name] for name in available_here()} == {name: None for name in available_here()}
 
 

@@ -1,7 +1,7 @@
 """The insignia detector: finds the department's own enrolled marks (badge, patch, decal, logo) in a frame.
 
 Each reference image listed under `[[detectors.insignia.references]]` is described once per
-process by SIFT keypoints. A frame's keypoints are matched to each reference (Lowe's ratio
+process by SIFT keypoints (the built-in ones come described with the package: described_marks.py). A frame's keypoints are matched to each reference (Lowe's ratio
 test), a RANSAC homography maps the reference outline into the frame, and a match counts
 only when enough keypoints agree and the mapped outline is a sane view of a flat mark:
 a convex quadrilateral, within the scale limits, not mirrored, not sheared into a sliver.
@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from media_screen.config import Profile
+from media_screen.detectors import described_marks
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.frame_cache import FrameCache
 from media_screen.errors import ModelUnavailableError, ProfileError
@@ -62,6 +63,8 @@ DEFAULTS: Mapping[str, Any] = {
     "max_instances": 3,  # copies of one reference looked for in one frame
     "min_correlation": 0.4,  # grey-level NCC of the warped-back region with the reference
 }
+# How references are described (describe_image), in the key of their shipped descriptions (described_marks.py)
+METHOD = f"OpenCV {cv2.__version__} SIFT, reference description 1"
 TEMPLATE_SIDE = 64  # the appearance check compares mark and frame at this size
 TURN_TOLERANCE = 20.0  # degrees: a symmetric mark's match agrees with a pose turned this far from it
 TURN_HYPOTHESES = 4  # turns of a symmetric mark tried per frame
@@ -106,7 +109,9 @@ class InsigniaDetector:
     """SIFT + ratio test + RANSAC homography against each enrolled reference image."""
 
     name = NAME
-    load_first = True  # describing every enrolled reference by SIFT, 0.3-0.4 s: the longest load (lanes.py)
+    # A department's own marks are described by SIFT at load, 0.03-0.08 s each (the built-in ones come described:
+    # described_marks.py); with several, this is the longest load, started first (lanes.py)
+    load_first = True
 
     def __init__(self, references: tuple[Reference, ...], settings: Mapping[str, Any]) -> None:
         self.references = references
@@ -381,7 +386,7 @@ def shared_detector(profile: Profile) -> InsigniaDetector:
     with _cache_lock:
         detector = _detectors.get(profile.digest)
         if detector is None:
-            settings = {**DEFAULTS, **{k: v for k, v in profile.detector_settings(NAME).items() if k != "references"}}
+            settings = settings_of(profile)
             side = int(settings["reference_side"])
             references = tuple(
                 _reference(name, kind, path, side, symmetry)
@@ -389,6 +394,11 @@ def shared_detector(profile: Profile) -> InsigniaDetector:
             )
             detector = _detectors[profile.digest] = InsigniaDetector(references, settings)
         return detector
+
+
+def settings_of(profile: Profile) -> dict[str, Any]:
+    """DEFAULTS with the profile's `[detectors.insignia]` settings over them (the references left out)."""
+    return {**DEFAULTS, **{k: v for k, v in profile.detector_settings(NAME).items() if k != "references"}}
 
 
 def _reference_entries(profile: Profile) -> list[tuple[str, str, Path, int]]:
@@ -414,13 +424,18 @@ def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1) -
         ) from exc
     sha256 = hashlib.sha256(data).hexdigest()
     key = (str(path), sha256, side)
-    if key not in _references:
-        _references[key] = _describe_reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256, data, side)
+    if key not in _references:  # the shipped description of a built-in mark, else described here
+        fields = described_marks.lookup(sha256, side, METHOD) or describe_image(data, side, name, path)
+        _references[key] = Reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256, fields["points"],
+                                     fields["descriptors"], fields["outline"], float(fields["area"]), fields["template"],
+                                     fields["template_mask"], angles=fields["angles"])
     reference = _references[key]
     return dataclasses.replace(reference, name=name, kind=KINDS.get(kind, DetectionKind.INSIGNIA), symmetry=symmetry)
 
 
-def _describe_reference(name: str, kind: DetectionKind, path: Path, sha256: str, data: bytes, side: int) -> Reference:
+def describe_image(data: bytes, side: int, name: str = "", path: Path | None = None) -> dict[str, np.ndarray]:
+    """A reference image's description at `side` px: its fields of Reference (described_marks.FIELDS).
+    Change what this computes and METHOD's number changes with it."""
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ModelUnavailableError(f"insignia reference {name!r} at {path} is not a readable image")
@@ -443,5 +458,6 @@ def _describe_reference(name: str, kind: DetectionKind, path: Path, sha256: str,
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     template = cv2.resize(gray[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA).astype(np.float32)
     template_mask = cv2.resize(mask[y:y + h, x:x + w], size, interpolation=cv2.INTER_AREA) > 127
-    return Reference(name, kind, path, sha256, np.float32([kp.pt for kp in keypoints]), descriptors, outline,
-                     float(w * h), template, template_mask, angles=np.float32([kp.angle for kp in keypoints]))
+    return {"points": np.float32([kp.pt for kp in keypoints]), "descriptors": descriptors, "outline": outline,
+            "area": np.float64(w * h), "template": template, "template_mask": template_mask,
+            "angles": np.float32([kp.angle for kp in keypoints])}

@@ -1,0 +1,46 @@
+"""Describe the built-in profile's enrolled marks once, for the package: media_screen/assets/references/described.npz.
+
+    python scripts/describe_references.py
+
+Each reference of `[[detectors.insignia.references]]` in the built-in profile is described as the insignia
+detector describes it (insignia.describe_image, at the profile's `reference_side`) and stored under its
+image's sha256, its side and insignia.METHOD (the OpenCV version and the describing code's version), so a
+scan takes the description from the file instead of running SIFT at every process start
+(media_screen/detectors/described_marks.py). Run it again after a reference image, the describing code or
+the pinned OpenCV changes; tests/detectors/test_described_marks.py fails until then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from media_screen.config import load_profile  # noqa: E402
+from media_screen.detectors import described_marks, insignia  # noqa: E402
+
+
+def described_builtin() -> dict[tuple[str, int], dict]:
+    """{(sha256, side): description} of every reference the built-in profile enrols."""
+    profile = load_profile()
+    side = int(insignia.settings_of(profile)["reference_side"])
+    described = {}
+    for name, _, path, _ in insignia._reference_entries(profile):
+        data = path.read_bytes()
+        described[(hashlib.sha256(data).hexdigest(), side)] = insignia.describe_image(data, side, name, path)
+    return described
+
+
+def main() -> int:
+    described = described_builtin()
+    described_marks.write(described_marks.DESCRIBED, insignia.METHOD, described)
+    size = described_marks.DESCRIBED.stat().st_size
+    print(f"{len(described)} references described ({insignia.METHOD}) -> {described_marks.DESCRIBED} ({size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
