@@ -1,7 +1,8 @@
 """The insignia detector: finds the department's own enrolled marks (badge, patch, decal, logo) in a frame.
 
 Each reference image listed under `[[detectors.insignia.references]]` is described once per
-process by SIFT keypoints (the built-in ones come described with the package: described_marks.py). A frame's keypoints are matched to each reference (Lowe's ratio
+process by SIFT keypoints (the built-in ones come described with the package: described_marks.py).
+A frame's keypoints are matched to each reference (Lowe's ratio
 test), a RANSAC homography maps the reference outline into the frame, and a match counts
 only when enough keypoints agree and the mapped outline is a sane view of a flat mark:
 a convex quadrilateral, within the scale limits, not mirrored, not sheared into a sliver.
@@ -426,9 +427,8 @@ def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1) -
     key = (str(path), sha256, side)
     if key not in _references:  # the shipped description of a built-in mark, else described here
         fields = described_marks.lookup(sha256, side, METHOD) or describe_image(data, side, name, path)
-        _references[key] = Reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256, fields["points"],
-                                     fields["descriptors"], fields["outline"], float(fields["area"]), fields["template"],
-                                     fields["template_mask"], angles=fields["angles"])
+        _references[key] = Reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256,
+                                     **{**fields, "area": float(fields["area"])})
     reference = _references[key]
     return dataclasses.replace(reference, name=name, kind=KINDS.get(kind, DetectionKind.INSIGNIA), symmetry=symmetry)
 

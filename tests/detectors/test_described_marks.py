@@ -107,3 +107,10 @@ def test_a_missing_or_damaged_file_means_describing_at_load(fresh_store, tmp_pat
     fresh_store.setattr(insignia, "_references", {})
     reference = insignia._reference(name, "patch", path, side)
     assert len(reference.points) >= insignia.DEFAULTS["min_inliers"]
+
+
+def test_a_description_holds_every_field_of_a_reference_but_its_names_and_symmetry():
+    import dataclasses
+
+    given_by_the_profile = {"name", "kind", "path", "sha256", "symmetry"}
+    assert set(described_marks.FIELDS) == {f.name for f in dataclasses.fields(insignia.Reference)} - given_by_the_profile
