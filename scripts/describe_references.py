@@ -6,8 +6,9 @@ Each reference of `[[detectors.insignia.references]]` in the built-in profile is
 detector describes it (insignia.describe_image, at the profile's `reference_side`) and stored under its
 image's sha256, its side and insignia.METHOD (the OpenCV version and the describing code's version), so a
 scan takes the description from the file instead of running SIFT at every process start
-(media_screen/detectors/described_marks.py). Run it again after a reference image, the describing code or
-the pinned OpenCV changes; tests/detectors/test_described_marks.py fails until then.
+(media_screen/detectors/described_marks.py). Run it again after a reference image or the describing code
+changes (tests/detectors/test_described_marks.py fails until then) and after OpenCV's version changes (a scan
+then describes the marks at load, and that test skips, saying so).
 """
 
 from __future__ import annotations

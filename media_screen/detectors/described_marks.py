@@ -35,7 +35,7 @@ def lookup(sha256: str, side: int, method: str) -> dict[str, np.ndarray] | None:
         if _shipped is None:
             _shipped = _read(DESCRIBED)
     found = _shipped.get(_key(sha256, side, method))
-    return None if found is None else {name: found[name].copy() for name in FIELDS}
+    return None if found is None else dict(found)  # read-only arrays: shared, never copied
 
 
 def write(path: Path, method: str, described: dict[tuple[str, int], dict[str, np.ndarray]]) -> None:
@@ -61,6 +61,7 @@ def _read(path: Path) -> dict[str, dict[str, np.ndarray]]:
     grouped: dict[str, dict[str, np.ndarray]] = {}
     for name, array in arrays.items():
         key, _, field = name.rpartition("/")
+        array.flags.writeable = False
         grouped.setdefault(key, {})[field] = array
     return {key: fields for key, fields in grouped.items() if _whole(fields)}
 
