@@ -16,11 +16,12 @@ descriptors within rounding), so a stale file is caught.
 from __future__ import annotations
 
 import threading
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-DESCRIBED = Path(__file__).resolve().parent.parent / "assets" / "references" / "described.npz"
+DESCRIBED = Path(str(resources.files("media_screen") / "assets" / "references" / "described.npz"))  # as police_items' head
 FIELDS = ("points", "descriptors", "outline", "area", "template", "template_mask", "angles")
 
 _shipped: dict[str, dict[str, np.ndarray]] | None = None
