@@ -20,7 +20,7 @@ from media_screen.train.items.head import CLASSES, Example, fit_head, photo_crop
 from media_screen.train.split import unit_hash
 
 FOLDS = 5
-SYNTHETIC_NEGATIVES = ("drawn_graphics",)  # trained on, but thresholds answer to real photos only
+SYNTHETIC_NEGATIVES = ("drawn_graphics", "drawn_uniforms")  # trained on, but thresholds answer to real photos only
 BUDGET = {ItemClass.POLICE_OFFICER: 0.03, ItemClass.POLICE_VEHICLE: 0.03, ItemClass.INSIGNIA: 0.02}  # pooled
 CATEGORY_BUDGET = 0.1  # in any one negative category: the target itself (the cue detectors add their own)
 CATEGORY_MIN = 20  # a rate of 0.1 is then at least two photos, not one outlier

@@ -11,7 +11,8 @@ labels of its crops are therefore found as in multiple-instance learning:
    photo's class, and the head is fitted again (twice). The other people in such a photo are left out
    (they may be officers too, or not): never counted as background.
 
-Drawn insignia close-ups (insignia.py) are whole-frame crops of class insignia.
+Drawn insignia close-ups (insignia.py) are whole-frame crops of class insignia; people re-dressed in drawn
+uniforms (redress.py) are labelled crop by crop.
 """
 
 from __future__ import annotations
@@ -36,12 +37,16 @@ class Example:
 
     crops: PhotoCrops
     truth: ItemClass
+    # per crop, a class index or -1 (left out), where the labels are known crop by crop (drawn uniforms)
+    crop_labels: tuple[int, ...] | None = None
 
 
 def certain_labels(example: Example) -> tuple[np.ndarray, list[list[int]]]:
     """Per crop: a class index or -1 (unknown); and sets of candidates (people or vehicles, tiles), from
     each of which the one the head scores highest takes the photo's class in the next round."""
     crops = example.crops
+    if example.crop_labels is not None:
+        return np.array(example.crop_labels, int), []
     labels = np.full(len(crops.groups), -1)
     if example.truth is ItemClass.BACKGROUND:
         return np.zeros(len(crops.groups), int), []

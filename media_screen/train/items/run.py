@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from media_screen.train.items.features import CropComputer, PhotoCrops, cached_c
 from media_screen.train.items.head import CLASSES, Example, fit_head
 from media_screen.train.items.graphics import drawn_negative
 from media_screen.train.items.insignia import close_up
+from media_screen.train.items.redress import redressed_photos
 from media_screen.errors import UsageError
 from media_screen.train.split import Part
 from media_screen.userdirs import cache_dir
@@ -36,6 +38,7 @@ class ItemsSettings:
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
     extra_sets: tuple[str, ...] = ()  # whose photos labelled by eye (data.EXTRA_LABELS) train too: none shipped
+    drawn_uniforms: int = 0  # training photos of officers re-dressed as soldiers (redress.py): none shipped
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,20 @@ def drawn_examples(settings: ItemsSettings, backgrounds: list[Path], computer_fa
     return positives, negatives
 
 
+def redressed_examples(settings: ItemsSettings, training: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> tuple[list[Example], list[str]]:
+    """Training photos of officers with their people re-dressed in drawn uniforms, and their fold keys."""
+    if settings.drawn_uniforms <= 0:
+        return [], []
+    sources = [
+        (p.fold_key, p.path, crops[p.path]) for p in training
+        if p.truth is ItemClass.POLICE_OFFICER and CropGroup.PERSON in crops[p.path].groups
+    ]  # fmt: skip
+    digest = hashlib.sha256("|".join(key for key, _, _ in sources).encode()).hexdigest()[:12]
+    cache = settings.work_dir / f"drawn-uniforms-{settings.drawn_uniforms}-{settings.seed}-{digest}-v1.npz"
+    made = redressed_photos(sources, settings.drawn_uniforms, settings.seed + 2, cache, lambda: CropComputer(settings.plan))
+    return [Example(r.crops, ItemClass.BACKGROUND, r.labels) for r in made], [r.source for r in made]
+
+
 def _in_curve(photo: LabelledPhoto, category: str) -> bool:
     """Whether a learning-curve point cuts `photo`: "" every photo, "CATEGORY" or "CATEGORY:GROUP" (label group)."""
     wanted, _, group = category.partition(":")
@@ -132,12 +149,19 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     drawn, graphics = drawn_examples(settings, backgrounds, lambda: CropComputer(settings.plan))
     keep = max(1, int(len(drawn) * (1.0 if settings.curve_category else settings.train_fraction)))
     drawn, graphics = drawn[:keep], graphics[:keep]
-    examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics
-    keys = [p.fold_key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))]
-    progress(f"fitting on {len(training)} photos, {len(drawn)} drawn close-ups and {len(graphics)} drawn graphics")
+    uniforms, uniform_keys = redressed_examples(settings, training, crops)
+    examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics + uniforms
+    keys = [p.fold_key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))] + uniform_keys
+    progress(
+        f"fitting on {len(training)} photos, {len(drawn)} drawn close-ups, {len(graphics)} drawn graphics"
+        + (f" and {len(uniforms)} photos re-dressed in drawn uniforms" if uniforms else "")
+    )
     out_of_fold = out_of_fold_scores(examples, keys, settings.l2, settings.features)
     truths = [e.truth for e in examples]
-    categories = [f"{p.dataset}/{p.category}" for p in training] + ["drawn_insignia"] * len(drawn) + ["drawn_graphics"] * len(graphics)
+    categories = (
+        [f"{p.dataset}/{p.category}" for p in training] + ["drawn_insignia"] * len(drawn) + ["drawn_graphics"] * len(graphics)
+        + ["drawn_uniforms"] * len(uniforms)
+    )  # fmt: skip
     operating = choose_thresholds(out_of_fold.photo, truths, categories)
     head = fit_head(examples, settings.l2, settings.features)
     thresholds = np.full(len(CLASSES), 0.5, np.float32)
