@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -135,3 +136,32 @@ def test_re_dressed_photos_are_made_once_and_read_back_the_same(pose, tmp_path):
         assert np.array_equal(first.crops.boxes, second.crops.boxes)
     # and two draws of the same photo wear different cloth
     assert not np.allclose(made[0].crops.embeddings, made[1].crops.embeddings)
+
+
+def test_training_takes_re_dressed_officers_as_background_folded_with_their_source(pose, tmp_path):
+    from media_screen.train.items.data import LabelledPhoto
+    from media_screen.train.items.run import default_settings, redressed_examples
+    from media_screen.train.split import Part
+
+    # given one training photo of an officer (the astronaut stands in) with its whole frame and one person,
+    # and a photo of a vehicle that has no person to dress
+    source = tmp_path / "officer.png"
+    cv2.imwrite(str(source), cv2.imread(str(SAMPLES / "astronaut_patch.jpg")))
+    person = PhotoCrops(np.array([[0, 0, 900, 900], [100, 300, 800, 900]], np.float32), (CropGroup.WHOLE, CropGroup.PERSON),
+                        np.ones(2, np.float32), np.zeros((2, 3), np.float32), 900, 900)  # fmt: skip
+    vehicle = PhotoCrops(np.array([[0, 0, 900, 900]], np.float32), (CropGroup.WHOLE,), np.ones(1, np.float32),
+                         np.zeros((1, 3), np.float32), 900, 900)  # fmt: skip
+    officer = LabelledPhoto(source, "police_real", "officers_uniform", ItemClass.POLICE_OFFICER, Part.TRAIN, "", ())
+    car = LabelledPhoto(tmp_path / "car.png", "police_real", "police_vehicles", ItemClass.POLICE_VEHICLE, Part.TRAIN, "", ())
+    settings = replace(default_settings(tmp_path / "work", tmp_path, tmp_path / "head.npz"), drawn_uniforms=1)
+    # when the recipe asks for one re-dressed photo
+    try:
+        examples, keys = redressed_examples(settings, [officer, car], {officer.path: person, car.path: vehicle})
+    except ModelUnavailableError as exc:
+        pytest.skip(str(exc))
+    # then it is the officer's photo, background in both crops, embedded by the real backbone, folded with its source
+    assert keys == [officer.fold_key]
+    assert examples[0].truth is ItemClass.BACKGROUND and examples[0].crop_labels == (0, 0)
+    assert examples[0].crops.embeddings.shape[0] == 2 and np.abs(examples[0].crops.embeddings).sum() > 0
+    # and the shipped recipe draws none
+    assert redressed_examples(replace(settings, drawn_uniforms=0), [officer], {officer.path: person}) == ([], [])
