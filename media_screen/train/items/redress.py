@@ -40,7 +40,7 @@ PATTERNS = (
 
 
 class Pose:
-    """MoveNet lightning on LiteRT: 17 keypoints (y, x, score) of the one person in a picture."""
+    """MoveNet lightning on LiteRT: the 17 keypoints of the one person in a picture."""
 
     def __init__(self) -> None:
         from media_screen.detectors.crop_features import PACKAGE, quiet_interpreter_load
