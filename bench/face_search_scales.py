@@ -9,7 +9,9 @@ a 2048 x 1536 picture enlarged 1.5x). A candidate only has to be a peak, not a c
 nearer the published size with a lower candidate score may find the same faces for less network work.
 
 Designs are SEARCH_PX:CANDIDATE_SCORE (the search enlarges SEARCH_PX / 16 times), e.g. `24:0.1` (shipped),
-`20:0.05`, `16:0.03`. Everything else is the profile's `[detectors.faces]`.
+`20:0.05`, `16:0.03`, or SEARCH_PX:CANDIDATE_SCORE:TILE_PX with the largest search tile fed to the network
+changed (`24:0.1:3200`: the whole enlarged picture in one run; shipped 1536). Everything else is the profile's
+`[detectors.faces]`.
 
 Speed: the 12 MP photos of bench/batch_speed.py (built when missing), each decoded once at the published size as
 a scan decodes it, then searched by every design in turn, the order rotated photo by photo; one thread; median
@@ -63,9 +65,12 @@ DEFAULT_DESIGNS = ("24:0.1", "20:0.1", "20:0.05", "16:0.05", "16:0.03")
 
 
 def detector_for(design: str, base: FaceSettings, network: CenterFaceNet) -> FaceDetector:
-    """The faces detector of one design: the profile's settings with the published search changed."""
-    search_px, candidate = design.split(":")
+    """The faces detector of one design: the profile's settings with the published search changed (and, with
+    a third field, the largest search tile the network is fed)."""
+    search_px, candidate, *tile = design.split(":")
     photo = dataclasses.replace(base.at_published_size(), search_face_px=int(search_px), candidate_score=float(candidate))
+    if tile:
+        photo = dataclasses.replace(photo, tile_px=int(tile[0]))
     return FaceDetector(network, base, photo)
 
 
@@ -167,7 +172,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=8, help="12 MP photos timed (default 8)")
     parser.add_argument("--eval-dir", type=Path, default=eval_detectors.DEFAULT_EVAL)
     parser.add_argument("--no-quality", action="store_true", help="speed and the mosaics' faces only")
-    parser.add_argument("designs", nargs="*", default=list(DEFAULT_DESIGNS), help="SEARCH_PX:CANDIDATE_SCORE ...")
+    parser.add_argument("designs", nargs="*", default=list(DEFAULT_DESIGNS), help="SEARCH_PX:CANDIDATE_SCORE[:TILE_PX] ...")
     args = parser.parse_args()
     limit_threads(1)
     profile = load_profile().analysed_for(TARGET)
