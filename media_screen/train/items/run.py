@@ -39,6 +39,7 @@ class ItemsSettings:
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
     extra_sets: tuple[str, ...] = ()  # whose photos labelled by eye (data.EXTRA_LABELS) train too: none shipped
     drawn_uniforms: int = 0  # training photos of officers re-dressed as soldiers (redress.py): none shipped
+    redress_categories: tuple[str, ...] = ("officers_uniform",)  # whose people are re-dressed
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,13 @@ def drawn_examples(settings: ItemsSettings, backgrounds: list[Path], computer_fa
 
 
 def redressed_examples(settings: ItemsSettings, training: list[LabelledPhoto], crops: dict[Path, PhotoCrops]) -> tuple[list[Example], list[str]]:
-    """Training photos of officers with their people re-dressed in drawn uniforms, and their fold keys."""
+    """Training photos (of officers, unless `redress_categories` says otherwise) with their people re-dressed in
+    drawn uniforms, and their fold keys."""
     if settings.drawn_uniforms <= 0:
         return [], []
     sources = [
         (p.fold_key, p.path, crops[p.path]) for p in training
-        if p.truth is ItemClass.POLICE_OFFICER and CropGroup.PERSON in crops[p.path].groups
+        if p.category in settings.redress_categories and CropGroup.PERSON in crops[p.path].groups
     ]  # fmt: skip
     digest = hashlib.sha256("|".join(key for key, _, _ in sources).encode()).hexdigest()[:12]
     cache = settings.work_dir / f"drawn-uniforms-{settings.drawn_uniforms}-{settings.seed}-{digest}-v1.npz"
