@@ -121,6 +121,8 @@ def redressed_examples(settings: ItemsSettings, training: list[LabelledPhoto], c
         (p.fold_key, p.path, crops[p.path]) for p in training
         if p.category in settings.redress_categories and CropGroup.PERSON in crops[p.path].groups
     ]  # fmt: skip
+    if not sources:
+        return [], []
     digest = hashlib.sha256("|".join(key for key, _, _ in sources).encode()).hexdigest()[:12]
     cache = settings.work_dir / f"drawn-uniforms-{settings.drawn_uniforms}-{settings.seed}-{digest}-v1.npz"
     made = redressed_photos(sources, settings.drawn_uniforms, settings.seed + 2, cache, lambda: CropComputer(settings.plan))

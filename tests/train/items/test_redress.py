@@ -163,5 +163,7 @@ def test_training_takes_re_dressed_officers_as_background_folded_with_their_sour
     assert keys == [officer.fold_key]
     assert examples[0].truth is ItemClass.BACKGROUND and examples[0].crop_labels == (0, 0)
     assert examples[0].crops.embeddings.shape[0] == 2 and np.abs(examples[0].crops.embeddings).sum() > 0
-    # and the shipped recipe draws none
+    # and the shipped recipe draws none, nor does a recipe that re-dresses only another category's photos
     assert redressed_examples(replace(settings, drawn_uniforms=0), [officer], {officer.path: person}) == ([], [])
+    others = replace(settings, redress_categories=("negatives_people",), work_dir=tmp_path / "other")
+    assert redressed_examples(others, [officer, car], {officer.path: person, car.path: vehicle}) == ([], [])
