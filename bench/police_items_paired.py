@@ -5,7 +5,8 @@
 
 Each CHANGE is one variant of the shipped recipe, given as `FIELD=VALUE` of `ItemsSettings` or of its crop
 plan, several joined by ",": `features=average` (no whole-frame context), `person_margin=0.1` (people cut
-tight, as before 2026-12-05), `l2=0.2`, `extra_sets=police_real+faceid` (the uniforms labelled by eye). The
+tight, as before 2026-12-05), `l2=0.2`, `extra_sets=police_real+faceid` (the uniforms labelled by eye),
+`drawn_uniforms=138` (officers re-dressed as drawn soldiers; `redress_categories=...` for other photos'). The
 shipped recipe and each variant are trained as `media-screen train --items` trains (heads written to a
 temporary folder, the crop cache shared) and score the same held-back photos.
 
