@@ -76,24 +76,39 @@ def _cache_name(path: Path, plan: CropPlanSettings) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32] + ".npz"
 
 
-def _save(target: Path, crops: PhotoCrops) -> None:
+CROP_FIELDS = ("boxes", "groups", "scores", "embeddings", "size")  # one PhotoCrops in a cache file
+
+
+def crop_arrays(crops: PhotoCrops) -> dict[str, np.ndarray]:
+    """The arrays one PhotoCrops is stored as (CROP_FIELDS; embeddings in float16)."""
+    return {
+        "boxes": crops.boxes, "groups": np.array([GROUP_ORDER.index(g) for g in crops.groups], int),
+        "scores": crops.proposal_scores, "embeddings": crops.embeddings.astype(np.float16),
+        "size": np.array([crops.width, crops.height]),
+    }  # fmt: skip
+
+
+def crops_from(arrays) -> PhotoCrops:
+    """The PhotoCrops that `crop_arrays` stored (any mapping of its field names to arrays)."""
+    return PhotoCrops(
+        boxes=arrays["boxes"], groups=tuple(GROUP_ORDER[int(i)] for i in arrays["groups"]),
+        proposal_scores=arrays["scores"], embeddings=arrays["embeddings"].astype(np.float32),
+        width=int(arrays["size"][0]), height=int(arrays["size"][1]),
+    )
+
+
+def save_arrays(target: Path, arrays: dict[str, np.ndarray]) -> None:
+    """`arrays` written to `target` (.npz) atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     # a name of its own, so that two trainings filling one cache never rename each other's file
     temporary = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp.npz")
-    np.savez(
-        temporary, boxes=crops.boxes, groups=np.array([GROUP_ORDER.index(g) for g in crops.groups]),
-        scores=crops.proposal_scores, embeddings=crops.embeddings.astype(np.float16),
-        size=np.array([crops.width, crops.height]),
-    )
+    np.savez(temporary, **arrays)
     temporary.replace(target)
 
 
 def _load(source: Path) -> PhotoCrops:
     with np.load(source, allow_pickle=False) as data:
-        return PhotoCrops(
-            boxes=data["boxes"], groups=tuple(GROUP_ORDER[int(i)] for i in data["groups"]),
-            proposal_scores=data["scores"], embeddings=data["embeddings"].astype(np.float32),
-            width=int(data["size"][0]), height=int(data["size"][1]),
-        )
+        return crops_from(data)
 
 
 def cached_crops(
@@ -110,7 +125,7 @@ def cached_crops(
             if bgr is None:
                 continue
             computer = computer or CropComputer(plan)
-            _save(target, computer(bgr))
+            save_arrays(target, crop_arrays(computer(bgr)))
         result[path] = _load(target)
         if progress:
             progress(done)

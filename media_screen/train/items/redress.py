@@ -11,7 +11,6 @@ stood, and is background to the head. Nothing here is used unless `ItemsSettings
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,8 +18,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from media_screen.detectors.police_items import GROUP_ORDER, CropGroup
-from media_screen.train.items.features import CropComputer, PhotoCrops, decode_bgr
+from media_screen.detectors.police_items import CropGroup
+from media_screen.train.items.features import CROP_FIELDS, CropComputer, PhotoCrops, crop_arrays, crops_from, decode_bgr, save_arrays
 
 MOVENET = "models/movenet_lightning.tflite"
 SIDE = 192  # MoveNet lightning's input
@@ -108,11 +107,10 @@ def camouflage(rng: np.random.Generator, height: int, width: int, scale: float) 
     cloth[:] = colours[0][::-1]
     cells_y, cells_x = max(2, int(height / scale) + 2), max(2, int(width / scale) + 2)
     for colour in colours[1:]:
-        if digital:
-            noise = cv2.resize(rng.standard_normal((cells_y, cells_x)).astype(np.float32), (cells_x * 4, cells_y * 4), interpolation=cv2.INTER_CUBIC)
-            noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_NEAREST)
-        else:
-            noise = cv2.resize(rng.standard_normal((cells_y, cells_x)).astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC)
+        noise = rng.standard_normal((cells_y, cells_x)).astype(np.float32)
+        if digital:  # blobs made of square cells
+            noise = cv2.resize(noise, (cells_x * 4, cells_y * 4), interpolation=cv2.INTER_CUBIC)
+        noise = cv2.resize(noise, (width, height), interpolation=cv2.INTER_NEAREST if digital else cv2.INTER_CUBIC)
         cloth[noise > np.quantile(noise, 0.68)] = colour[::-1]
     return np.clip(cloth + rng.normal(0, 4, cloth.shape), 0, 255).astype(np.uint8)
 
@@ -184,30 +182,17 @@ def redressed_photos(
 
 
 def _pack(target: Path, made: list[Redressed]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")
-    sizes = np.array([len(r.labels) for r in made], int)
-    np.savez(
-        temporary, sources=np.array([r.source for r in made], str), sizes=sizes,
-        frames=np.array([(r.crops.width, r.crops.height) for r in made], int).reshape(-1, 2),
-        boxes=np.concatenate([r.crops.boxes for r in made] or [np.zeros((0, 4), np.float32)]),
-        groups=np.array([GROUP_ORDER.index(g) for r in made for g in r.crops.groups], int),
-        scores=np.concatenate([r.crops.proposal_scores for r in made] or [np.zeros(0, np.float32)]),
-        embeddings=np.concatenate([r.crops.embeddings for r in made] or [np.zeros((0, 1), np.float32)]).astype(np.float16),
-        labels=np.array([label for r in made for label in r.labels], int),
-    )  # fmt: skip
-    temporary.replace(target)
+    """Every re-dressed photo in one file: photo i's crops as CROP_FIELDS suffixed "_i", then its labels."""
+    arrays = {"sources": np.array([r.source for r in made], str)}
+    for index, redressed in enumerate(made):
+        arrays |= {f"{name}_{index}": array for name, array in crop_arrays(redressed.crops).items()}
+        arrays[f"labels_{index}"] = np.array(redressed.labels, int)
+    save_arrays(target, arrays)
 
 
 def _unpacked(data) -> list[Redressed]:
-    made, start = [], 0
-    for source, size, (width, height) in zip(data["sources"], data["sizes"], data["frames"]):
-        end = start + int(size)
-        crops = PhotoCrops(
-            boxes=data["boxes"][start:end], groups=tuple(GROUP_ORDER[int(g)] for g in data["groups"][start:end]),
-            proposal_scores=data["scores"][start:end], embeddings=data["embeddings"][start:end].astype(np.float32),
-            width=int(width), height=int(height),
-        )  # fmt: skip
-        made.append(Redressed(str(source), crops, tuple(int(x) for x in data["labels"][start:end])))
-        start = end
-    return made
+    return [
+        Redressed(str(source), crops_from({name: data[f"{name}_{index}"] for name in CROP_FIELDS}),
+                  tuple(int(x) for x in data[f"labels_{index}"]))
+        for index, source in enumerate(data["sources"])
+    ]  # fmt: skip

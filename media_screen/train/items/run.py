@@ -13,7 +13,7 @@ import numpy as np
 from media_screen.detectors.police_items import CropGroup, CropPlanSettings, FeatureSet, LinearHead
 from media_screen.train.items.calibrate import Gate, Operating, choose_gate, choose_thresholds, out_of_fold_scores
 from media_screen.train.items.data import ItemClass, LabelledPhoto, load_photos
-from media_screen.train.items.features import CropComputer, PhotoCrops, cached_crops, decode_bgr
+from media_screen.train.items.features import CropComputer, PhotoCrops, cached_crops, decode_bgr, save_arrays
 from media_screen.train.items.head import CLASSES, Example, fit_head
 from media_screen.train.items.graphics import drawn_negative
 from media_screen.train.items.insignia import close_up
@@ -72,8 +72,7 @@ def _embedded(path: Path, make: Callable[[], list[np.ndarray]], computer_factory
     pictures = make()
     embeddings = np.stack([computer.embedder(picture) for picture in pictures])
     sizes = np.array([picture.shape[1::-1] for picture in pictures])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, embeddings=embeddings.astype(np.float16), sizes=sizes)
+    save_arrays(path, {"embeddings": embeddings.astype(np.float16), "sizes": sizes})
     return embeddings, sizes
 
 
@@ -124,7 +123,7 @@ def redressed_examples(settings: ItemsSettings, training: list[LabelledPhoto], c
     if not sources:
         return [], []
     digest = hashlib.sha256("|".join(key for key, _, _ in sources).encode()).hexdigest()[:12]
-    cache = settings.work_dir / f"drawn-uniforms-{settings.drawn_uniforms}-{settings.seed}-{digest}-v1.npz"
+    cache = settings.work_dir / f"drawn-uniforms-{settings.drawn_uniforms}-{settings.seed}-{digest}-v2.npz"
     made = redressed_photos(sources, settings.drawn_uniforms, settings.seed + 2, cache, lambda: CropComputer(settings.plan))
     return [Example(r.crops, ItemClass.BACKGROUND, r.labels) for r in made], [r.source for r in made]
 
