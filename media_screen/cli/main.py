@@ -76,7 +76,7 @@ stderr = Console(stderr=True)
 ProfileOption = typer.Option(None, "--profile", help="Department profile TOML (default: built-in Concord PD).")
 PublishOption = typer.Option(
     None, "--publish", help="Where it will be posted: analyse (and redact writes) at the size that platform shows "
-    "(the profile's [publish]: facebook 2048, instagram 1080, x 4096 px long side); full: the original size. "
+    "(the profile's \\[publish]: facebook 2048, instagram 1080, x 4096 px long side); full: the original size. "
     "Default: the profile's (facebook).",
 )
 

@@ -24,7 +24,7 @@ protect_app = typer.Typer(
     no_args_is_help=True,
 )
 stderr = Console(stderr=True)
-ProfileOption = typer.Option(None, "--profile", help="Department profile TOML (its [detectors.protected] watchlist).")
+ProfileOption = typer.Option(None, "--profile", help="Department profile TOML (its \\[detectors.protected] watchlist).")
 
 
 def _fail(message: str, status: ExitStatus = ExitStatus.USAGE) -> None:
