@@ -4,7 +4,8 @@ OCR is RapidOCR (PP-OCRv4 models inside the installed `rapidocr-onnxruntime` pac
 shared with the police-vehicle detector through `detectors/ocr.py`. What each line means
 comes from `detectors/text_rules.py`, configured by the profile's `[detectors.text]` table.
 Licence plates are also looked for as plate-shaped regions and read from a close-up
-(`detectors/plates.py`), which finds plates the line finder misses and vanity or all-digit plates.
+(`detectors/plates.py`), which finds plates the line finder misses and vanity or all-digit plates; a
+region that reads as one of the rules' keywords (POLICE on a vest's patch or a door panel) is wording, not a plate.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ KIND_LABELS = {
 }
 _LABEL_TEXT = 60
 _UNIT_NUMBER_REACH = 4.0  # a number counts as a unit number within this many police-text heights
-PLATE_REGIONS_VERSION = "plate regions 1"  # detectors/plates.py: changes here change cached results
+PLATE_REGIONS_VERSION = "plate regions 2"  # detectors/plates.py: changes here change cached results
 
 
 class TextDetector:
@@ -101,6 +102,8 @@ class TextDetector:
         if self.rules.plate is None or self.plate_regions <= 0:
             return detections
         for reading in plates.read_plates(self.engine, frame.pixels, self.rules.plate, self.plate_regions):
+            if self.rules.is_wording(reading.plate):
+                continue  # POLICE on a patch or a door panel: police wording (read from the lines), not a plate
             region = reading.region.box
             same = [d for d in detections if d.kind == DetectionKind.PLATE and _inside(d.box.center, region)]
             if any(d.score >= reading.score for d in same):

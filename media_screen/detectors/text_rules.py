@@ -80,11 +80,7 @@ class TextRules:
         if self.statements is not None:
             matches += self.statements.find(text)
         if self.plate is not None and not patterned:  # "UNIT 12", "CASE NO 24-0123" are not plates
-            words = [canonical(m.matched) for m in keywords]  # "SHER1FF", "EV1DENCE" are keywords, not plates
-            plates = [
-                p for p in plate_candidates(text, self.plate)  # nor is a part of one ("AFFA1RS")
-                if not any(w in canonical(p) or canonical(p) in w for w in words)
-            ]
+            plates = [p for p in plate_candidates(text, self.plate) if not _is_keyword(p, keywords)]
             matches += [TextMatch(DetectionKind.PLATE, "plate", p) for p in plates]
         best: dict[DetectionKind, TextMatch] = {}
         for match in matches:  # the surest; of equally sure ones the longest ("DET. JANE ROE" over "DET")
@@ -92,6 +88,11 @@ class TextRules:
             if held is None or (match.weight, len(match.matched)) > (held.weight, len(held.matched)):
                 best[match.kind] = match
         return list(best.values())
+
+    def is_wording(self, plate: str) -> bool:
+        """A plate-like string that is a keyword or part of one ("POLICE" on a vest's patch, "SHER1FF"): wording,
+        not a plate."""
+        return _is_keyword(plate, self._keyword_matches(plate))
 
     def unit_numbers(self, text: str) -> list[str]:
         """Bare numbers in the line that would be a unit or car number if police wording is near."""
@@ -218,6 +219,13 @@ def fuzzy_find(needle: str, haystack: str, max_edits: int = 1) -> tuple[int, int
         previous, starts = current, current_starts
     end = min(range(len(haystack) + 1), key=lambda j: (previous[j], -j))
     return (starts[end], end) if previous[end] <= max_edits and end > starts[end] else None
+
+
+def _is_keyword(plate: str, keywords: list[TextMatch]) -> bool:
+    """Whether a plate-like string is one of the keywords matched in its line, or a part of one: "SHER1FF" and
+    "EV1DENCE" are keywords, not plates, nor is a part of one ("AFFA1RS")."""
+    candidate = canonical(plate)
+    return any(word in candidate or candidate in word for word in (canonical(m.matched) for m in keywords))
 
 
 def plate_candidates(text: str, rule: PlateRule) -> list[str]:

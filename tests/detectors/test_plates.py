@@ -109,3 +109,13 @@ def test_plate_regions_lie_inside_the_frame():
         assert 0 <= region.box.x1 < region.box.x2 <= width and 0 <= region.box.y1 < region.box.y2 <= height
         assert region.box.x1 <= region.characters.x1 and region.characters.x2 <= region.box.x2
         assert 4 <= region.blobs <= 10
+
+
+def test_police_wording_on_a_plate_shaped_patch_is_police_wording_not_a_plate(detector):
+    # given a photo with POLICE on a light, plate-shaped patch (a vest's back, a door panel)
+    frame = Frame(photo_with_card("POLICE", plate_like=True))
+    # when the text detector reads it
+    found = detector.detect(frame)
+    # then police wording, and no licence plate
+    assert [d.kind for d in found if d.kind == DetectionKind.PLATE] == []
+    assert [d.evidence["matched"] for d in found if d.kind == DetectionKind.POLICE_TEXT] == ["POLICE"]

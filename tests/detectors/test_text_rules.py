@@ -155,3 +155,20 @@ def test_an_edited_lexicon_changes_the_cache_key_of_text_scans(tmp_path: Path):
     lexicon.write_text("1488\nANOTHER TERM\n", "utf-8")
     # then cached text detections are not reused
     assert analysis_key(load_profile(profile_path), options) != before
+
+
+# (a plate-like string read from a plate-shaped region, whether the OCR rules call it wording, not a plate)
+WORDING_TABLE = [
+    ("POLICE", True),  # a vest's patch or a door panel: police wording
+    ("SHER1FF", True),  # OCR look-alikes of a keyword
+    ("POLIC", True),  # a part of one
+    ("GWAGEN", False),  # a vanity plate
+    ("KHC30J", False),
+    ("1049338", False),
+]
+
+
+@pytest.mark.parametrize(("plate", "wording"), WORDING_TABLE)
+def test_wording_table(ocr_rules, plate, wording):
+    # given a plate-like reading, when the OCR rules judge it, then it is a keyword (wording) or may be a plate
+    assert ocr_rules.is_wording(plate) is wording
