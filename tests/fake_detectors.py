@@ -5,6 +5,7 @@ parent's registry, so the same detectors run inside them. The top-left pixel dec
 the colour is exact):
 - SlowDetector hangs on pure magenta (RGB 255, 0, 255), far longer than any test's time bound;
 - BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
+- OfficerDetector sees a uniformed officer wherever navy pixels (UNIFORM_RGB) are, whatever the top-left pixel;
 - CrashDetector kills its process on pure red (RGB 255, 0, 0), like a native crash would;
 - BrokenDetector cannot load its model;
 - ThreadsDetector reports, on every picture, how many threads OpenCV uses in the process that screens it,
@@ -24,6 +25,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 HANG_RGB = (255, 0, 255)
 BADGE_RGB = (0, 255, 0)
 CRASH_RGB = (255, 0, 0)
+UNIFORM_RGB = (20, 30, 110)
 HANG_SECONDS = 600
 
 
@@ -67,6 +69,21 @@ class BadgeDetector(_Fake):
         w, h = frame.width, frame.height
         box = Box(w * 0.25, h * 0.25, w * 0.75, h * 0.75)
         return (Detection(DetectionKind.BADGE, "police badge", 0.9, box, self.name, evidence={"cue": "<b>star</b>"}),)
+
+
+class OfficerDetector(_Fake):
+    name = "officer_stub"
+    kinds = (DetectionKind.POLICE_OFFICER,)
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        blue, green, red = (frame.pixels[..., i].astype(int) for i in range(3))
+        navy = ((abs(red - UNIFORM_RGB[0]) < 12) & (abs(green - UNIFORM_RGB[1]) < 12)
+                & (abs(blue - UNIFORM_RGB[2]) < 12))
+        if navy.sum() < 20:
+            return ()
+        rows, cols = navy.nonzero()
+        box = Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1))
+        return (Detection(DetectionKind.POLICE_OFFICER, "police_officer", 0.9, box, self.name),)
 
 
 class BrokenDetector(_Fake):

@@ -15,6 +15,7 @@ class RedactTarget(str, enum.Enum):
     FACES = "faces"
     INSIGNIA = "insignia"
     POLICE_VEHICLE = "police_vehicle"
+    OFFICERS = "officers"  # uniformed police officers: the whole person, as a vehicle is masked whole
     TEXT = "text"
     PLATES = "plates"
     EXPLICIT = "explicit"
@@ -27,6 +28,7 @@ TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
     RedactTarget.FACES: frozenset({DetectionKind.FACE}),
     RedactTarget.INSIGNIA: frozenset({DetectionKind.INSIGNIA, DetectionKind.BADGE, DetectionKind.PATCH}),
     RedactTarget.POLICE_VEHICLE: frozenset({DetectionKind.POLICE_VEHICLE, DetectionKind.LIGHT_BAR}),
+    RedactTarget.OFFICERS: frozenset({DetectionKind.POLICE_OFFICER, DetectionKind.UNIFORM}),
     RedactTarget.TEXT: frozenset(
         {
             DetectionKind.POLICE_TEXT,

@@ -126,6 +126,41 @@ def test_a_copy_that_still_shows_a_selected_object_is_removed(tmp_path, profile,
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def officer_photo(path):
+    """A grey picture with a uniformed officer (navy pixels) standing in it, as a PNG so the colours are exact."""
+    from fake_detectors import UNIFORM_RGB
+
+    image = Image.new("RGB", (120, 90), (128, 128, 128))
+    image.paste(UNIFORM_RGB, (40, 20, 70, 85))
+    image.save(path)
+    return path
+
+
+def test_a_uniformed_officer_is_masked_whole_by_default(tmp_path, profile, monkeypatch):
+    # given a photo in which a detector sees a uniformed police officer
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    source = officer_photo(tmp_path / "officer.png")
+    # when it is redacted with the default targets
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    # then the officer's box is filled, and the copy re-scans clean
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert [(o.kind, o.shape) for o in report.obscured] == [("police_officer", "box")]
+    copy = np.asarray(Image.open(report.output).convert("RGB"))
+    assert (copy[25:80, 45:65] == 0).all()
+    assert report.rescan.detections == ()
+
+
+def test_an_officer_is_left_when_only_faces_are_asked_for(tmp_path, profile, monkeypatch):
+    # given the same photo
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    source = officer_photo(tmp_path / "officer.png")
+    # when only faces are to be obscured
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(targets={"faces"}, style="fill"))
+    # then nothing is obscured: the officer stays, as asked
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert report.obscured == ()
+
+
 def test_a_broken_file_fails_alone(tmp_path, profile, no_detectors):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
