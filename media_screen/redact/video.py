@@ -48,7 +48,7 @@ from media_screen.detectors.base import Detector
 from media_screen.errors import CorruptMediaError
 from media_screen.model import Box, Detection, DetectionKind, Frame, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions, RedactStyle
-from media_screen.redact.follow import FOLLOW_FACTOR, follow, near, seed_at
+from media_screen.redact.follow import FOLLOW_FACTOR, Seed, follow, near, seed_at
 from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
 from media_screen.redact.writer import Writer
@@ -64,6 +64,8 @@ BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or
 MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
 COVERAGE_CORE = 0.8  # the central part of an object's box that must be under the mask
 COVERAGE_MIN = 0.99
+SCENE_SHARE = 0.9  # of the frame a re-scan's box covers for it to be a finding about the whole scene
+UNDER_MASK_SHARE = 0.8  # of a re-scan's box inside a mask for the object to count as seen through that mask
 KEEP_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 COPYABLE_AUDIO = {"mp4": {"aac", "mp3", "alac"}, "mov": {"aac", "mp3", "alac", "pcm_s16le"},
                   "matroska": {"aac", "mp3", "opus", "vorbis", "flac", "pcm_s16le"}}
@@ -374,8 +376,10 @@ def redact_video(
 
 def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], detectors, options: RedactOptions,
                  profile: Profile) -> tuple[_Pass1, int]:
-    """The plan with the objects a re-scan found added: a track seen through gets filled; any other object is
-    followed from its frame both ways (follow.py) and becomes a track of its own. -> (plan, objects followed)"""
+    """The plan with the objects a re-scan found added: a track seen through gets filled; a finding about the
+    scene as a whole (a box of nearly the whole frame: the police head's verdict on a street or a parade) masks
+    the frames it was seen over; any other object is followed from its frame both ways (follow.py) and becomes
+    a track of its own. -> (plan, objects followed)"""
     tracks = [dataclasses.replace(t, keys=list(t.keys)) for t in first.tracks]
     seeds = []
     for detection in missed:
@@ -383,8 +387,14 @@ def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], det
         under = [t for t in tracks if _under_mask(t, seed.index, detection, options)]
         for track in under:
             track.force_fill = True
-        if not under:
+        if under:
+            continue
+        if detection.box.clip(first.width, first.height).area >= SCENE_SHARE * first.width * first.height:
+            tracks.append(_scene_track(seed, options, first.frames))  # nothing to follow: it is the frame
+        else:
             seeds.append(seed)
+    if not seeds:
+        return dataclasses.replace(first, tracks=tracks), 0
     duration = first.times[-1] - first.times[0] if len(first.times) > 1 else 0.0
     fps = (len(first.times) - 1) / duration if duration > 0 else 30.0
     detect = near(detectors, lambda d: options.selects(d, profile, FOLLOW_FACTOR))
@@ -396,14 +406,26 @@ def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], det
     return dataclasses.replace(first, tracks=tracks), len(seeds)
 
 
+def _scene_track(seed: Seed, options: RedactOptions, frames: int) -> MaskTrack:
+    """A whole-frame finding masked over the frames the re-scan saw it in, a detection stride either side,
+    filled (no pixelation of a whole scene can be trusted to hide it)."""
+    keys = [(seed.first, seed.detection)] + ([(seed.last, seed.detection)] if seed.last > seed.first else [])
+    track = MaskTrack(seed.detection.kind, seed.detection.detector, keys, force_fill=True)
+    track.hold_before = min(options.detect_every, track.first)
+    track.hold_after = min(options.detect_every, frames - 1 - track.last)
+    return track
+
+
 def _under_mask(track: MaskTrack, index: int, detection: Detection, options: RedactOptions) -> bool:
-    """The object's centre lies in the track's mask in frame `index`: it was seen through the mask."""
+    """Most of the object's box lies in the track's mask in frame `index`: it was seen through the mask. (Its
+    centre alone is not enough: a whole-frame finding, such as the police head's verdict on a scene whose
+    officers are only partly masked, has its centre in whatever mask covers the middle of the frame.)"""
     found = track.region_at(index, options)
     if found is None or track.kind != detection.kind:
         return False
-    bounds = found[0].bounds
-    x, y = detection.box.center
-    return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
+    bounds, box = found[0].bounds, detection.box
+    inside = max(0.0, min(box.x2, bounds.x2) - max(box.x1, bounds.x1)) * max(0.0, min(box.y2, bounds.y2) - max(box.y1, bounds.y1))
+    return inside >= UNDER_MASK_SHARE * box.area > 0
 
 
 def _upright_frames(source: Source, long_side: int | None) -> Iterator[tuple[int, np.ndarray]]:

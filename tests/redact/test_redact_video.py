@@ -19,7 +19,7 @@ from media_screen import detectors as registry
 from media_screen.config import PublishTarget
 from media_screen.model import Box, Detection, DetectionKind, RedactionStatus
 from media_screen.redact import RedactOptions, redact_paths
-from media_screen.redact.video import link_keyframes
+from media_screen.redact.video import MaskTrack, _Pass1, _with_missed, link_keyframes
 
 FPS = 10
 
@@ -195,3 +195,42 @@ def test_audio_is_dropped_unless_asked_for(tmp_path, marker_only, profile, keep_
         assert [s.type for s in container.streams if s.type not in ("video", "audio")] == []
     assert any(m.item == "audio stream" for m in report.removed) is not keep_audio
 
+
+
+# --- objects a re-scan still finds ----------------------------------------------------------------
+
+
+def _plan(tracks, frames=40, width=320, height=180):
+    return _Pass1(frames=frames, times=[i / FPS for i in range(frames)], tracks=tracks, width=width, height=height,
+                  rotated=False, long_side=None, scaled_from=None)
+
+
+def officer(box: Box, time_s: float, end_s: float | None = None, score: float = 0.8) -> Detection:
+    return Detection(DetectionKind.POLICE_OFFICER, "police_officer", score, box, "police_items", time_s=time_s,
+                     end_s=end_s if end_s is not None else time_s)
+
+
+def test_a_scene_finding_whose_centre_lies_in_a_mask_is_not_taken_for_that_object_seen_through_it(profile):
+    # given an officer masked in the middle of the frame, and a re-scan that still calls the whole frame an
+    # officer scene (other, unmasked people in uniform) at 2.0 s
+    masked = MaskTrack(DetectionKind.POLICE_OFFICER, "police_items", [(0, officer(Box(130, 20, 190, 170), 0.0)),
+                                                                        (39, officer(Box(130, 20, 190, 170), 3.9))])
+    scene = officer(Box(0, 0, 320, 180), 2.0)
+    # when the plan takes in what the re-scan found
+    plan, followed = _with_missed(None, _plan([masked]), [scene], (), RedactOptions(), profile)
+    # then the masked officer is not made a fill again (it was not seen through), and the frames the scene
+    # was seen in are masked whole, a detection stride either side, filled
+    assert not plan.tracks[0].force_fill and followed == 0
+    added = plan.tracks[1]
+    assert added.fill and added.span() == (15, 25)
+    box, _ = added.box_at(20)
+    assert box.as_list() == [0.0, 0.0, 320.0, 180.0]
+
+
+def test_an_object_seen_through_its_mask_fills_its_track(profile):
+    # given a face pixelated in every frame, which the re-scan still finds where the mask is
+    masked = MaskTrack(DetectionKind.FACE, "marker", [(0, face(100, 50, 30)), (39, face(100, 50, 30))])
+    seen = replace(face(102, 52, 26), time_s=1.0, end_s=1.0)
+    # when the plan takes it in, then that track is filled and nothing new is followed
+    plan, followed = _with_missed(None, _plan([masked]), [seen], (), RedactOptions(), profile)
+    assert plan.tracks[0].force_fill and len(plan.tracks) == 1 and followed == 0
