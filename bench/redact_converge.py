@@ -2,6 +2,11 @@
 the rounds of masking and re-scanning it took, whether the copy was kept (its re-scan clean) and the seconds.
 
     ~/.venvs/media-screen/bin/python bench/redact_converge.py [--height 720] [--seconds 4] [--limit N]
+    ~/.venvs/media-screen/bin/python bench/redact_converge.py --police N
+
+With --police N the clips are made instead from N photos of officers and marked vehicles of
+../shared/eval/police_real's training part (never its held-back part: media_screen.train.items.data's split),
+officers and vehicles taking turns, and redacted as a covert officer would: `--audience covert`, every target.
 
 Clips: the `content_clips` of ../shared/eval/video_meta, read in place, and one clip made from each face
 photo of ../shared/eval/faces (`with_faces/` and `annotated/`): the photo, upright, filling a frame of
@@ -43,6 +48,20 @@ def face_photos() -> list[Path]:
     return sorted(FACES / row["file"] for row in rows if row["file"].split("/")[0] in PHOTO_SETS)
 
 
+def police_photos(count: int) -> list[Path]:
+    """`count` training-part photos of officers and marked vehicles of police_real, the two kinds taking turns."""
+    from media_screen.train.items.data import HOLDOUT_FRACTION, SALT, TUNE_FRACTION, Part, part_of
+
+    root = EVAL / "police_real"
+    kinds: dict[str, list[Path]] = {"officers_uniform": [], "police_vehicles": []}
+    for row in csv.DictReader((root / "ground_truth.csv").open()):
+        key = f"police_real/{row['file']}"
+        if row["category"] in kinds and part_of(key, SALT, HOLDOUT_FRACTION, TUNE_FRACTION) != Part.HOLDOUT:
+            kinds[row["category"]].append(root / row["file"])
+    pairs = zip(*(sorted(paths) for paths in kinds.values()))
+    return [photo for pair in pairs for photo in pair][:count]
+
+
 def make_clip(photo: Path, target: Path, height: int, seconds: float) -> Path:
     """An H.264 clip of `photo` zoomed in and panned from its top-left towards its bottom-right."""
     width = round(height * 16 / 9 / 2) * 2
@@ -70,9 +89,9 @@ def make_clip(photo: Path, target: Path, height: int, seconds: float) -> Path:
     return target
 
 
-def redact(inputs: list[Path], out: Path) -> tuple[float, dict]:
-    command = [str(BIN / "media-screen"), "redact", *map(str, inputs), "--out", str(out), "--what", "faces",
-               "--format", "json"]
+def redact(inputs: list[Path], out: Path, covert: bool = False) -> tuple[float, dict]:
+    how = ["--audience", "covert"] if covert else ["--what", "faces"]
+    command = [str(BIN / "media-screen"), "redact", *map(str, inputs), "--out", str(out), *how, "--format", "json"]
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     wall = time.perf_counter() - started
@@ -87,6 +106,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of the clips made from photos")
     parser.add_argument("--limit", type=int, default=0, help="only the first N face photos (0: all)")
     parser.add_argument("--only", default="", help="only the clips and photos whose name holds this text")
+    parser.add_argument("--police", type=int, default=0, metavar="N",
+                        help="clips from N police_real training photos instead, redacted as a covert officer would")
     args = parser.parse_args()
     if not CLIPS.exists() or not FACES.exists():
         print(f"skipped: {EVAL} not found (the shared eval data is not here)")
@@ -95,14 +116,20 @@ def main() -> None:
         work = Path(folder)
         made = work / "clips"
         made.mkdir()
-        photos = [p for p in face_photos() if args.only in p.name][: args.limit or None]
-        clips = sorted(c for c in CLIPS.glob("*.mp4") if args.only in c.name)
+        if args.police:
+            photos = [p for p in police_photos(args.police) if args.only in p.name]
+            clips = []
+        else:
+            photos = [p for p in face_photos() if args.only in p.name][: args.limit or None]
+            clips = sorted(c for c in CLIPS.glob("*.mp4") if args.only in c.name)
         clips += [make_clip(p, made / f"{p.parent.name}__{p.stem}.mp4", args.height, args.seconds) for p in photos]
         load = os.getloadavg()
-        wall, document = redact(clips, work / "out")
+        wall, document = redact(clips, work / "out", covert=bool(args.police))
         load_after = os.getloadavg()
-    print(f"media-screen redact --what faces: {len(clips)} clips ({len(clips) - len(photos)} content clips, "
-          f"{len(photos)} made from face photos at {args.height}p, {args.seconds:g} s, {FPS} fps), "
+    how = "--audience covert (every target)" if args.police else "--what faces"
+    made_from = "police_real training photos" if args.police else "face photos"
+    print(f"media-screen redact {how}: {len(clips)} clips ({len(clips) - len(photos)} content clips, "
+          f"{len(photos)} made from {made_from} at {args.height}p, {args.seconds:g} s, {FPS} fps), "
           f"{wall:.1f} s wall")
     print(f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} (2 cores)")
