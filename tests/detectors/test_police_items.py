@@ -25,6 +25,7 @@ from media_screen.detectors.police_items import (
     head_version,
     located,
     plan_crops,
+    scene_people,
 )
 from media_screen.model import DetectionKind, Frame
 from media_screen.train.items.insignia import close_up
@@ -181,6 +182,35 @@ def test_a_whole_frame_finding_takes_the_box_of_the_person_inside_it():
     # then the officer is reported once, with the whole frame's score and the person's box
     assert [(f.name, f.box, f.seen_in) for f in found] == [("police_officer", (100.0, 50.0, 160.0, 350.0), CropGroup.WHOLE)]
     assert found[0].score == pytest.approx(0.9)
+
+
+def test_the_other_people_of_an_officer_scene_are_reported_as_people_in_a_police_scene():
+    # given a whole frame that scores as an officer, three people (one the head rates highest) and a vehicle
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(((10, 50, 70, 350), 0.9, ObjectClass.PERSON), ((100, 50, 160, 350), 0.9, ObjectClass.PERSON),
+                                 ((200, 50, 260, 350), 0.9, ObjectClass.PERSON), ((280, 200, 390, 300), 0.9, ObjectClass.VEHICLE)),
+                       400, 400, CropPlanSettings())  # fmt: skip
+    officer_column = [0.8, 0.2, 0.45, 0.3, 0.1]  # the frame, the people in the plan's order, the vehicle
+    scores = np.array([[1 - v, v, 0.0, 0.0] for v in officer_column])
+    reported = located(head, scores, crops, min_score=0.5)
+    # when the scene's people are asked for
+    people = scene_people(crops, reported)
+    # then every other person is one, with the scene's score and their own box; the vehicle is not
+    assert len(reported) == 1 and reported[0].name == "police_officer"
+    person_boxes = {c.box for c in crops if c.group is CropGroup.PERSON}
+    assert {p.box for p in people} == person_boxes - {reported[0].box} and len(people) == 2
+    assert {(p.name, round(p.score, 6), p.seen_in) for p in people} == {("person_in_police_scene", 0.8, CropGroup.WHOLE)}
+
+
+def test_no_officer_scene_no_people_in_it():
+    # given people whose own crops score as officers, in a frame that does not
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(((10, 50, 70, 350), 0.9, ObjectClass.PERSON), ((100, 50, 160, 350), 0.9, ObjectClass.PERSON)),
+                       400, 400, CropPlanSettings())  # fmt: skip
+    scores = np.array([[0.9, 0.1, 0.0, 0.0], [0.1, 0.9, 0.0, 0.0], [0.8, 0.2, 0.0, 0.0]])
+    reported = located(head, scores, crops, min_score=0.5)
+    # when the scene's people are asked for, then none: only the officer the head singled out is reported
+    assert [f.seen_in for f in reported] == [CropGroup.PERSON] and scene_people(crops, reported) == []
 
 
 def test_a_close_up_with_nobody_in_it_keeps_the_frame_as_its_box():
