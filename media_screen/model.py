@@ -156,10 +156,14 @@ class Box:
         half_w, half_h = self.width * factor / 2, self.height * factor / 2
         return Box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
-    def iou(self, other: "Box") -> float:
+    def intersection(self, other: "Box") -> float:
+        """The area the two boxes share (0 when they do not overlap)."""
         ix = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         iy = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
-        inter = ix * iy
+        return ix * iy
+
+    def iou(self, other: "Box") -> float:
+        inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 

@@ -356,10 +356,8 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _overlap_of_smaller(a: Box, b: Box) -> float:
-    inter_w = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    inter_h = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
     smaller = min(a.area, b.area)
-    return inter_w * inter_h / smaller if smaller > 0 else 0.0
+    return a.intersection(b) / smaller if smaller > 0 else 0.0
 
 
 def _side_lengths(quad: np.ndarray) -> np.ndarray:

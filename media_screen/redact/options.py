@@ -117,15 +117,14 @@ class RedactOptions:
 
     @property
     def kinds(self) -> frozenset[DetectionKind]:
-        return frozenset().union(*(TARGET_KINDS[t] for t in self.targets))
+        """The detection kinds masked. The people of an officer scene whom the police head did not single out
+        are masked for a covert officer only: for anyone else a bystander next to an officer is a bystander."""
+        kinds = frozenset().union(*(TARGET_KINDS[t] for t in self.targets))
+        return kinds if self.audience == Audience.COVERT else kinds - {DetectionKind.PERSON_IN_POLICE_SCENE}
 
     def keeps(self, item: KeepMetadata) -> bool:
         return item in self.keep_metadata
 
     def selects(self, detection: Detection, profile: Profile, factor: float = REDACT_THRESHOLD_FACTOR) -> bool:
-        """True when `detection` is of a selected kind and scores at least `factor` x its threshold. The people
-        of an officer scene whom the police head did not single out are masked for a covert officer only: for
-        anyone else a bystander next to an officer is a bystander."""
-        if detection.kind == DetectionKind.PERSON_IN_POLICE_SCENE and self.audience != Audience.COVERT:
-            return False
+        """True when `detection` is of a selected kind and scores at least `factor` x its threshold."""
         return detection.kind in self.kinds and detection.score >= factor * profile.threshold(detection.kind.value)

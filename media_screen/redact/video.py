@@ -423,9 +423,8 @@ def _under_mask(track: MaskTrack, index: int, detection: Detection, options: Red
     found = track.region_at(index, options)
     if found is None or track.kind != detection.kind:
         return False
-    bounds, box = found[0].bounds, detection.box
-    inside = max(0.0, min(box.x2, bounds.x2) - max(box.x1, bounds.x1)) * max(0.0, min(box.y2, bounds.y2) - max(box.y1, bounds.y1))
-    return inside >= UNDER_MASK_SHARE * box.area > 0
+    box = detection.box
+    return box.intersection(found[0].bounds) >= UNDER_MASK_SHARE * box.area > 0
 
 
 def _upright_frames(source: Source, long_side: int | None) -> Iterator[tuple[int, np.ndarray]]:
