@@ -142,6 +142,10 @@ class Box:
     def center(self) -> tuple[float, float]:
         return ((self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2)
 
+    def contains(self, point: tuple[float, float]) -> bool:
+        """The point lies in the box (edges included)."""
+        return self.x1 <= point[0] <= self.x2 and self.y1 <= point[1] <= self.y2
+
     def clip(self, width: int, height: int) -> "Box":
         return Box(
             min(max(self.x1, 0.0), width),

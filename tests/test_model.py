@@ -26,6 +26,18 @@ def test_box_scaled_keeps_centre():
     assert scaled.center == (15.0, 15.0) and scaled.width == pytest.approx(13.0)
 
 
+def test_box_contains_points_inside_and_on_its_edges_only():
+    # given a box / when points inside, on an edge and outside are tested / then only the first two are in it
+    box = Box(10, 20, 30, 40)
+    assert box.contains((15, 25)) and box.contains((10, 40)) and box.contains((30, 20))
+    assert not box.contains((9.9, 25)) and not box.contains((15, 40.1))
+
+
+def test_box_intersection_is_the_shared_area():
+    assert Box(0, 0, 10, 10).intersection(Box(5, 5, 20, 20)) == 25.0
+    assert Box(0, 0, 10, 10).intersection(Box(10, 0, 20, 10)) == 0.0
+
+
 def test_detection_refuses_score_outside_unit_interval():
     with pytest.raises(ValueError):
         Detection(DetectionKind.FACE, "face", 1.5, Box(0, 0, 1, 1), "faces")

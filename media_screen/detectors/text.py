@@ -105,7 +105,7 @@ class TextDetector:
             if self.rules.is_wording(reading.plate):
                 continue  # POLICE on a patch or a door panel: police wording (read from the lines), not a plate
             region = reading.region.box
-            same = [d for d in detections if d.kind == DetectionKind.PLATE and _inside(d.box.center, region)]
+            same = [d for d in detections if d.kind == DetectionKind.PLATE and region.contains(d.box.center)]
             if any(d.score >= reading.score for d in same):
                 continue
             detections = [d for d in detections if all(d is not other for other in same)]
@@ -159,10 +159,6 @@ def _region_plate(frame: Frame, reading: plates.PlateReading) -> Detection:
             "characters": reading.region.blobs,
         },
     )
-
-
-def _inside(point: tuple[float, float], box: Box) -> bool:
-    return box.x1 <= point[0] <= box.x2 and box.y1 <= point[1] <= box.y2
 
 
 def _near(box: Box, police: Box) -> bool:

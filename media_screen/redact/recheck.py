@@ -58,7 +58,8 @@ def detect_near(
 def check_scale(crop: Crop, obscured: Sequence[Detection]) -> float:
     """How much a crop may shrink: so that its smallest face is CHECK_FACE_PX tall, when it holds only faces."""
     left, top, right, bottom = crop
-    inside = [d for d in obscured if left <= d.box.center[0] <= right and top <= d.box.center[1] <= bottom]
+    bounds = Box(left, top, right, bottom)
+    inside = [d for d in obscured if bounds.contains(d.box.center)]
     if not inside or any(d.kind not in (DetectionKind.FACE, DetectionKind.PROTECTED_PERSON) for d in inside):
         return 1.0
     smallest = min(max(d.box.width, d.box.height) for d in inside)

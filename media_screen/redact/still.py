@@ -25,7 +25,7 @@ from media_screen.detectors.base import Detector
 from media_screen.inputs.still import decode_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
-from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for
+from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for, seen_through
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
 from media_screen.inputs.source import Probe, Source
 
@@ -104,15 +104,10 @@ def with_missed(found: Sequence[Detection], missed: Sequence[Detection], options
     every = list(found)
     fill: set[int] = set()
     for detection in missed:  # in the order the rounds found them
-        x, y = detection.box.center
-        under = {i for i, d in enumerate(every) if _inside(x, y, region_for(d, options).bounds)}
+        under = {i for i, d in enumerate(every) if seen_through(region_for(d, options).bounds, detection)}
         fill |= under | ({len(every)} if under else set())
         every.append(detection)
     return [_filled(d) if i in fill else d for i, d in enumerate(every)]
-
-
-def _inside(x: float, y: float, bounds) -> bool:
-    return bounds.x1 <= x <= bounds.x2 and bounds.y1 <= y <= bounds.y2
 
 
 def _filled(detection: Detection) -> Detection:
