@@ -39,7 +39,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 
 HEAD_FILE = "police_items_head.npz"
 HEAD_VERSION = "police-items-2"  # 2: the whole frame's features beside each crop's
-OUTPUT_VERSION = "scene people 1"  # what detect reports from the head's scores: changes here change cached results
+OUTPUT_VERSION = "scene people 2"  # what detect reports from the head's scores: changes here change cached results
 SCENE_PERSON = "person_in_police_scene"
 HOW_TO_GET_HEAD = (
     "reinstall media-screen (the head ships in the package), or train one with "
@@ -248,13 +248,14 @@ class Found:
     name: str  # head class
     score: float  # calibrated
     box: tuple[float, float, float, float]
-    seen_in: CropGroup  # the crop whose score this is
+    seen_in: CropGroup  # the group of the crop whose score this is
     proposal_score: float
+    seen_box: tuple[float, float, float, float]  # that crop's box: for a scene lent to a person, the frame or tile
 
 
 def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+    """The inner box's centre lies in the outer box."""
+    return Box(*outer).contains(Box(*inner).center)
 
 
 def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: float) -> list[Found]:
@@ -279,7 +280,7 @@ def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: 
         previous = found.get(target)
         if previous is None or previous.score < score:
             box_crop = crops[target]
-            found[target] = Found(name, score, box_crop.box, crop.group, box_crop.proposal_score)
+            found[target] = Found(name, score, box_crop.box, crop.group, box_crop.proposal_score, crop.box)
     return [found[i] for i in sorted(found)]
 
 
@@ -291,12 +292,11 @@ def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
     scenes = [f for f in found if f.name == "police_officer" and f.seen_in in (CropGroup.WHOLE, CropGroup.TILE)]
     people: dict[tuple[float, ...], Found] = {}
     for scene in scenes:
-        area = next(c.box for c in crops if c.group is scene.seen_in and _inside(scene.box, c.box))
         for crop in crops:
-            if crop.group is CropGroup.PERSON and crop.box not in officers and _inside(crop.box, area):
+            if crop.group is CropGroup.PERSON and crop.box not in officers and _inside(crop.box, scene.seen_box):
                 held = people.get(crop.box)
                 if held is None or held.score < scene.score:
-                    people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score)
+                    people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score, scene.seen_box)
     return list(people.values())
 
 

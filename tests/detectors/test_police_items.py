@@ -202,6 +202,24 @@ def test_the_other_people_of_an_officer_scene_are_reported_as_people_in_a_police
     assert {(p.name, round(p.score, 6), p.seen_in) for p in people} == {("person_in_police_scene", 0.8, CropGroup.WHOLE)}
 
 
+def test_an_officer_scene_seen_in_a_tile_takes_only_that_tiles_people():
+    # given a large frame seen in four overlapping tiles; only the top-right tile scores as an officer scene,
+    # and the person it lends its score to stands where the top-left tile overlaps it
+    head = small_head(threshold=0.5)
+    shared, right_only, left_only = (470, 150, 530, 450), (850, 150, 910, 450), (100, 150, 160, 450)
+    crops = plan_crops(proposals((shared, 0.9, ObjectClass.PERSON), (right_only, 0.8, ObjectClass.PERSON),
+                                 (left_only, 0.7, ObjectClass.PERSON)),
+                       1000, 1000, CropPlanSettings(tile_min_side=500))  # fmt: skip
+    officer = {(0.0, 0.0, 1000.0, 1000.0): 0.1, (400.0, 0.0, 1000.0, 600.0): 0.8, shared: 0.45, right_only: 0.2, left_only: 0.3}
+    scores = np.array([[1 - officer.get(c.box, 0.1), officer.get(c.box, 0.1), 0.0, 0.0] for c in crops])
+    reported = located(head, scores, crops, min_score=0.5)
+    # when the scene's people are asked for
+    people = scene_people(crops, reported)
+    # then the scene is lent to the shared person, and only the other person of that tile is one of its people
+    assert [(f.box, f.seen_in) for f in reported] == [(shared, CropGroup.TILE)]
+    assert [(p.box, p.seen_box) for p in people] == [(right_only, (400.0, 0.0, 1000.0, 600.0))]
+
+
 def test_no_officer_scene_no_people_in_it():
     # given people whose own crops score as officers, in a frame that does not
     head = small_head(threshold=0.5)
