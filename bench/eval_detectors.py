@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime
 import json
 import os
@@ -524,6 +525,11 @@ def eval_police_real(eval_dir: Path, profile: Profile) -> None:
     from media_screen.train.split import Part
 
     photos = [p for p in load_photos(eval_dir) if p.part is Part.HOLDOUT and p.dataset in ("police_real", "police")]
+    # Everyday photos a covert officer might post (camera samples of exif_gps: streets, signs, people, views),
+    # which the shipped head never trained on: all of them, as one negative category.
+    everyday = [dataclasses.replace(p, category="everyday_photos") for p in load_photos(eval_dir, other_sets=("exif_gps",))
+                if p.dataset == "exif_gps"]
+    photos += everyday
     cues = load_named(POLICE_DETECTORS, profile)
     items = load_named(("police_items",), profile)
     yolo = load_named(("yolo",), profile)
@@ -561,7 +567,8 @@ def eval_police_real(eval_dir: Path, profile: Profile) -> None:
             if "police" in box[4]:
                 boxes_total += 1
                 boxes_found += any(d.box.iou(Box(*box[:4])) >= 0.5 for d in found.get("police_items", []))
-    print(f"police_real (held-back part of the police-item split: {len(photos)} photos of police_real and police)")
+    print(f"police_real (held-back part of the police-item split: {len(photos) - len(everyday)} photos of police_real and police;"
+          f" everyday photos: every one of exif_gps, {len(everyday)})")
     print(f"  {'category':58s} {'measure':8s} " + " ".join(f"{c:>22s}" for c in columns))
     for group in sorted(hits[columns[0]], key=lambda g: (" / " in g.split(" / ", 1)[1], g)):
         category = group.split(" / ")[1].split(":")[0]

@@ -6,7 +6,8 @@
 Each CHANGE is one variant of the shipped recipe, given as `FIELD=VALUE` of `ItemsSettings` or of its crop
 plan, several joined by ",": `features=average` (no whole-frame context), `person_margin=0.1` (people cut
 tight, as before 2026-12-05), `l2=0.2`, `extra_sets=police_real+faceid` (the uniforms labelled by eye),
-`drawn_uniforms=138` (officers re-dressed as drawn soldiers; `redress_categories=...` for other photos'). The
+`drawn_uniforms=138` (officers re-dressed as drawn soldiers; `redress_categories=...` for other photos'),
+`other_sets=faces+text_signs+exif_gps` (more sets as background; both heads score the held-back photos of each). The
 shipped recipe and each variant are trained as `media-screen train --items` trains (heads written to a
 temporary folder, the crop cache shared) and score the same held-back photos.
 
@@ -117,9 +118,13 @@ def compare(shipped: ItemsReport, variant: ItemsReport, rounds: int) -> list[str
             f"only variant {len(found_b - found_a)}), look-alikes flagged {len(flagged_a)} -> {len(flagged_b)} "
             f"(only shipped {len(flagged_a - flagged_b)}, only variant {len(flagged_b - flagged_a)})"
         )
-    rows = {(r.group, r.measure): r for r in holdout_rows(variant.head, variant.photos, variant.crops)}
+    # Photos only one recipe loads (a variant's other_sets) are scored by both heads, on the crops made for them.
+    known = {p.path for p in shipped.photos}
+    photos = shipped.photos + [p for p in variant.photos if p.path not in known]
+    crops = {**variant.crops, **shipped.crops}
+    rows = {(r.group, r.measure): r for r in holdout_rows(variant.head, photos, crops)}
     shown = []
-    for row in holdout_rows(shipped.head, shipped.photos, shipped.crops):
+    for row in holdout_rows(shipped.head, photos, crops):
         other = rows.get((row.group, row.measure))
         if "region:" not in row.group and other is not None:
             shown.append(f"{row.group.replace('negatives_', '')} {row.flagged}->{other.flagged}/{row.photos}")

@@ -104,18 +104,20 @@ def _extra_photos(eval_root: Path, sets: tuple[str, ...]) -> list[LabelledPhoto]
     return photos
 
 
-def load_photos(eval_root: Path, extra_sets: tuple[str, ...] = ()) -> list[LabelledPhoto]:
-    """Every positive and negative photo of the police sets under `eval_root`, with its part, and the photos
-    of `extra_sets` that extra_labels.csv labels."""
+def load_photos(
+    eval_root: Path, extra_sets: tuple[str, ...] = (), other_sets: tuple[str, ...] = OTHER_SETS
+) -> list[LabelledPhoto]:
+    """Every positive and negative photo of the police sets under `eval_root`, with its part, every photo of
+    `other_sets` as background, and the photos of `extra_sets` that extra_labels.csv labels."""
     photos = []
-    for dataset in SETS + OTHER_SETS:
+    for dataset in SETS + other_sets:
         table = eval_root / dataset / "ground_truth.csv"
         if not table.is_file():
             continue
         with table.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 category = row["category"]
-                if dataset in OTHER_SETS:
+                if dataset in other_sets:
                     truth, category = ItemClass.BACKGROUND, f"{dataset}/{category}"
                 elif category in POSITIVE_CATEGORIES:
                     truth = POSITIVE_CATEGORIES[category]

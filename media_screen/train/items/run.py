@@ -12,7 +12,7 @@ import numpy as np
 
 from media_screen.detectors.police_items import CropGroup, CropPlanSettings, FeatureSet, LinearHead
 from media_screen.train.items.calibrate import Gate, Operating, choose_gate, choose_thresholds, out_of_fold_scores
-from media_screen.train.items.data import ItemClass, LabelledPhoto, load_photos
+from media_screen.train.items.data import OTHER_SETS, ItemClass, LabelledPhoto, load_photos
 from media_screen.train.items.features import CropComputer, PhotoCrops, cached_crops, decode_bgr, save_arrays
 from media_screen.train.items.head import CLASSES, Example, fit_head
 from media_screen.train.items.graphics import drawn_negative
@@ -37,6 +37,7 @@ class ItemsSettings:
     plan: CropPlanSettings = field(default_factory=CropPlanSettings)
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
+    other_sets: tuple[str, ...] = OTHER_SETS  # sets whose every photo is background
     extra_sets: tuple[str, ...] = ()  # whose photos labelled by eye (data.EXTRA_LABELS) train too: none shipped
     drawn_uniforms: int = 0  # training photos of officers re-dressed as soldiers (redress.py): none shipped
     redress_categories: tuple[str, ...] = ("officers_uniform",)  # whose people are re-dressed
@@ -136,7 +137,7 @@ def _in_curve(photo: LabelledPhoto, category: str) -> bool:
 
 def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambda _: None) -> ItemsReport:
     started = time.monotonic()
-    photos = load_photos(settings.eval_root, settings.extra_sets)
+    photos = load_photos(settings.eval_root, settings.extra_sets, settings.other_sets)
     if not photos:
         raise UsageError(f"no labelled police photos under {settings.eval_root} (give --eval-dir)")
     progress(f"{len(photos)} labelled photos; computing crops (cached in {settings.work_dir})")

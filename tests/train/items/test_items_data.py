@@ -78,3 +78,20 @@ def test_extra_labels_whose_files_are_missing_are_left_out(tmp_path):
 def test_an_empty_folder_gives_no_photos_even_with_extra_labels(tmp_path):
     # given nothing labelled at all, when loaded, then nothing (training reports a usage error for it)
     assert load_photos(tmp_path, EXTRA_SETS) == []
+
+
+def test_other_sets_give_every_photo_as_background_in_a_category_of_its_set(tmp_path):
+    # given a police set and another set with a category column (as exif_gps has)
+    root = tmp_path
+    grey = lambda _: np.full((64, 48, 3), 128, np.uint8)  # noqa: E731
+    labelled_folder(root, [Entry("officers_uniform", "police_officer", grey, "{index}.jpg")], variants=1, shrink=0.0)
+    other = root / "everyday"
+    (other / "street").mkdir(parents=True)
+    cv2.imwrite(str(other / "street" / "a.jpg"), grey(0))
+    (other / "ground_truth.csv").write_text("file,category\nstreet/a.jpg,street\n", encoding="utf-8")
+    # when the photos are loaded with and without that set among the other sets
+    default = load_photos(root)
+    photos = load_photos(root, other_sets=("everyday",))
+    # then only the police photo comes by default; asked for, the other set's photo is background, after it
+    assert {p.dataset for p in default} == {"police_real"}
+    assert [(p.dataset, p.category, p.truth) for p in photos[len(default) :]] == [("everyday", "everyday/street", ItemClass.BACKGROUND)]
