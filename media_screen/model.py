@@ -379,6 +379,8 @@ class RedactionReport:
     kept: tuple[str, ...] = ()  # metadata deliberately kept (--keep-metadata)
     problems: tuple[str, ...] = ()  # why the file FAILED
     rescan: FileReport | None = None  # the output scanned again
+    rescan_detectors: tuple[str, ...] = ()  # the detectors the re-scan ran
+    rescan_unchecked: tuple[str, ...] = ()  # detectors a scan runs that the re-scan did not (--rescan targets)
     frames_total: int | None = None  # video
     frames_unmasked: int | None = None  # video coverage check: frames where a tracked object had no mask
     rounds: int = 0  # copies made and re-scanned: 1 when the first was clean; more when a re-scan found more to mask

@@ -6,6 +6,8 @@ the colour is exact):
 - SlowDetector hangs on pure magenta (RGB 255, 0, 255), far longer than any test's time bound;
 - BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
 - OfficerDetector sees a uniformed officer wherever navy pixels (UNIFORM_RGB) are, whatever the top-left pixel;
+- WeaponDetector sees a long gun (B.5; no redaction target masks weapons) in the middle of a picture whose top-left
+  pixel is pure blue (RGB 0, 0, 255);
 - CrashDetector kills its process on pure red (RGB 255, 0, 0), like a native crash would;
 - BrokenDetector cannot load its model;
 - ThreadsDetector reports, on every picture, how many threads OpenCV uses in the process that screens it,
@@ -25,6 +27,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 HANG_RGB = (255, 0, 255)
 BADGE_RGB = (0, 255, 0)
 CRASH_RGB = (255, 0, 0)
+WEAPON_RGB = (0, 0, 255)
 UNIFORM_RGB = (20, 30, 110)
 HANG_SECONDS = 600
 
@@ -84,6 +87,17 @@ class OfficerDetector(_Fake):
         rows, cols = navy.nonzero()
         box = Box(float(cols.min()), float(rows.min()), float(cols.max() + 1), float(rows.max() + 1))
         return (Detection(DetectionKind.POLICE_OFFICER, "police_officer", 0.9, box, self.name),)
+
+
+class WeaponDetector(_Fake):
+    name = "weapon_stub"
+    kinds = (DetectionKind.WEAPON,)
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        if _top_left_rgb(frame) != WEAPON_RGB:
+            return ()
+        w, h = frame.width, frame.height
+        return (Detection(DetectionKind.WEAPON, "long_gun", 0.9, Box(w * 0.1, h * 0.6, w * 0.4, h * 0.9), self.name),)
 
 
 class BrokenDetector(_Fake):

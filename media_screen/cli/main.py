@@ -34,7 +34,15 @@ from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
 from media_screen.inputs.walk import collect_inputs
 from media_screen.inputs.source import sha256_of
 from media_screen.model import Audience, Verdict
-from media_screen.redact import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, redact_paths, uncovered_kinds
+from media_screen.redact import (
+    KeepMetadata,
+    RedactOptions,
+    RedactStyle,
+    RedactTarget,
+    RescanScope,
+    redact_paths,
+    uncovered_kinds,
+)
 from media_screen.report import OutputFormat
 from media_screen.report.redaction import (
     render_redaction_csv,
@@ -307,6 +315,10 @@ def redact(
     max_rounds: int = typer.Option(
         3, min=1, help="Copies made at most: what a re-scan still finds is masked and the copy re-scanned."
     ),
+    rescan: RescanScope = typer.Option(
+        RescanScope.FULL, help="What each copy is re-scanned for: full, everything a scan looks for (the copy's verdict "
+        "and what it still shows that no target masks, e.g. a weapon); targets, only what --what masks (faster)."
+    ),
     profile: Optional[Path] = ProfileOption,
     output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
@@ -325,6 +337,7 @@ def redact(
             detect_every=detect_every,
             max_rounds=max_rounds,
             publish=publish,
+            rescan=rescan,
         )
         loaded = load_profile(profile)
         missing = uncovered_kinds(options.kinds, loaded)

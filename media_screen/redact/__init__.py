@@ -9,7 +9,7 @@
     redactor.py  orchestration: inputs -> copies -> re-scan -> RedactionReport
 """
 
-from media_screen.redact.options import KeepMetadata, RedactOptions, RedactStyle, RedactTarget
+from media_screen.redact.options import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, RescanScope
 from media_screen.redact.redactor import Redactor, redact_paths, uncovered_kinds
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "RedactStyle",
     "RedactTarget",
     "Redactor",
+    "RescanScope",
     "redact_paths",
     "uncovered_kinds",
 ]

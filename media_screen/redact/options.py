@@ -46,6 +46,13 @@ TARGET_KINDS: dict[RedactTarget, frozenset[DetectionKind]] = {
 }
 
 
+class RescanScope(str, enum.Enum):
+    """What each copy is re-scanned for (`--rescan`)."""
+
+    FULL = "full"  # everything a scan looks for: the copy's verdict is the one `scan` would give it
+    TARGETS = "targets"  # only what the redaction masks: faster, but the copy's verdict covers only that
+
+
 class RedactStyle(str, enum.Enum):
     """How a region is made unreadable (`--style`). Each is irreversible; see redact/regions.py."""
 
@@ -92,6 +99,9 @@ class RedactOptions:
     # Copies are written, and re-scanned, at this platform's size (smaller media keep theirs); None: the
     # profile's default; FULL: the original size. Fewer pixels also weaken the sensor-noise fingerprint.
     publish: PublishTarget | None = None
+    # What each copy is re-scanned for. The copy is kept when nothing it was redacted for is left; with FULL its
+    # report also says what else it still shows that no redaction target masks (a weapon, a crime scene).
+    rescan: RescanScope = RescanScope.FULL
 
     def __post_init__(self) -> None:
         # library callers may pass plain strings; the fields always hold enums
@@ -100,6 +110,7 @@ class RedactOptions:
         object.__setattr__(self, "targets", frozenset(RedactTarget(t) for t in self.targets))
         object.__setattr__(self, "keep_metadata", frozenset(KeepMetadata(k) for k in self.keep_metadata))
         object.__setattr__(self, "audience", Audience(self.audience))
+        object.__setattr__(self, "rescan", RescanScope(self.rescan))
         if self.style is not None:
             object.__setattr__(self, "style", RedactStyle(self.style))
         if self.detect_every < 1:

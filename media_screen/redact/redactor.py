@@ -32,7 +32,7 @@ from media_screen.model import (
     RedactionStatus,
 )
 from media_screen.pipeline import Screener
-from media_screen.redact.options import KeepMetadata, RedactOptions
+from media_screen.redact.options import KeepMetadata, RedactOptions, RescanScope
 from media_screen.redact.paths import (
     PlannedCopy,
     input_identities,
@@ -59,22 +59,38 @@ def uncovered_kinds(kinds: frozenset[DetectionKind], profile: Profile) -> frozen
     return frozenset(kinds - covered)
 
 
+def rescan_names(targets: tuple[str, ...], scope: RescanScope) -> tuple[str, ...]:
+    """The detectors a copy is re-scanned with: the redaction's own, and with FULL every one a scan runs too."""
+    if scope is RescanScope.TARGETS:
+        return targets
+    return tuple(dict.fromkeys(registry.resolve_names(None) + targets))
+
+
 @dataclass
 class Redactor:
-    """Redacts files one at a time; the detectors load once and serve both redaction and re-scan."""
+    """Redacts files one at a time; the detectors load once and serve both redaction and re-scan (which may
+    run more of them: `RedactOptions.rescan`)."""
 
     profile: Profile
     options: RedactOptions
     screener: Screener = field(init=False)
+    target_names: tuple[str, ...] = field(init=False)  # the detectors that find what is masked
 
     def __post_init__(self) -> None:
-        names = detector_names_for(self.options.kinds, self.profile)
+        self.target_names = detector_names_for(self.options.kinds, self.profile)
+        names = rescan_names(self.target_names, self.options.rescan)
         self.screener = Screener(
             self.profile, ScanOptions(audience=self.options.audience, detectors=names, publish=self.options.publish)
         )
 
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """What a scan would run that the re-scan does not."""
+        return tuple(name for name in registry.resolve_names(None) if name not in self.screener.detector_names)
+
     def detectors(self):
-        return self.screener.detectors()
+        """The loaded detectors of the redaction's targets (the re-scan's are loaded with them)."""
+        return [d for d in self.screener.detectors() if d.name in self.target_names]
 
     def redact_file(
         self, path: Path, target: Path, inputs: set[Path] | None = None, taken: set[Path] | None = None
@@ -128,7 +144,8 @@ class Redactor:
                 problems = check.problems
                 if report.frames_unmasked:
                     problems += (f"coverage check: {report.frames_unmasked} frame(s) showed a tracked object unmasked",)
-                report = replace(report, rescan=rescan, problems=problems)
+                report = replace(report, rescan=rescan, rescan_detectors=self.screener.detector_names,
+                                 rescan_unchecked=self.unchecked, problems=problems)
                 if not problems or not check.maskable or report.frames_unmasked:
                     break
                 missed += check.missed  # masked in the next round

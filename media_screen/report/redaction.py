@@ -15,9 +15,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from media_screen.model import Audience, ObscuredRegion, RedactionReport, RedactionStatus
+from media_screen.model import Audience, ObscuredRegion, RedactionReport, RedactionStatus, Severity, Verdict
 from media_screen.policy import format_time
 from media_screen.report.serialize import file_dict
+from media_screen.report.table import VERDICT_STYLE
 from media_screen.report.text import safe_csv_cell, to_json
 from media_screen.sanitize import clean_text
 
@@ -60,6 +61,8 @@ def redaction_dict(report: RedactionReport) -> dict:
         "frames_unmasked": report.frames_unmasked,
         "rounds": report.rounds,
         "rescan": file_dict(report.rescan) if report.rescan else None,
+        "rescan_detectors": list(report.rescan_detectors),
+        "rescan_unchecked": list(report.rescan_unchecked),
         "timings_s": dict(report.timings),
     }
 
@@ -137,7 +140,24 @@ def _changes(report: RedactionReport) -> Text:
         text.append(f"frames: {report.frames_total}, unmasked tracked frames: {report.frames_unmasked}\n")
     if report.rounds > 1:
         text.append(f"rounds: {report.rounds} (the re-scan found more to mask; the last copy was re-scanned)\n")
+    if report.status is RedactionStatus.WRITTEN and report.rescan is not None:
+        text.append_text(_copy_verdict(report))
     text.rstrip()
+    return text
+
+
+def _copy_verdict(report: RedactionReport) -> Text:
+    """The copy's own verdict and what it still shows that the redaction did not mask (a weapon, a crime scene):
+    what a scan of the copy would say, or, after `--rescan targets`, what it was not checked for."""
+    rescan = report.rescan
+    text = Text("copy screened: ")
+    text.append(rescan.verdict.name, style=VERDICT_STYLE[rescan.verdict])
+    if report.rescan_unchecked:
+        text.append(f" for the redaction's targets only; not checked: {', '.join(report.rescan_unchecked)}", style="dim")
+    text.append("\n")
+    for finding in rescan.findings:
+        if finding.severity is not Severity.INFO:
+            text.append(f"  still shows [{finding.section.value}] {finding.severity.label}: {clean_text(finding.message, 200)}\n")
     return text
 
 
@@ -153,4 +173,8 @@ def render_redaction_table(reports: list[RedactionReport], audience: Audience) -
         table.add_row(Text(report.status.value.upper(), style=STATUS_STYLE[report.status]), where, _changes(report))
     counts = redaction_summary(reports)["status"]
     line = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    showing = sum(1 for r in reports if r.status is RedactionStatus.WRITTEN and r.rescan and r.rescan.verdict is not Verdict.CLEAR)
+    if showing:
+        copies = "1 copy still shows" if showing == 1 else f"{showing} copies still show"
+        line += f"; {copies} what no redaction target masks (see 'still shows')"
     return Group(table, Text(f"{len(reports)} file(s): {line or 'none'}"))
