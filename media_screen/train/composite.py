@@ -49,7 +49,7 @@ def reference_paths(profile: Profile) -> list[tuple[str, Path]]:
             for r in refs
             if isinstance(r, Mapping) and "path" in r
         ]
-    return [(key, profile.resolve(path)) for key, path in items]
+    return [(key, profile.resolve_asset(path)) for key, path in items]
 
 
 def load_marks(paths: Sequence[tuple[str, Path]], class_of: Mapping[str, str], classes: Sequence[str]) -> list[Mark]:

@@ -122,6 +122,19 @@ def test_profile_init_writes_an_editable_copy_that_show_accepts(tmp_path: Path):
     assert runner.invoke(app, ["profile", "init", str(path)]).exit_code == ExitStatus.USAGE  # no silent overwrite
 
 
+def test_a_photo_is_screened_with_the_copy_profile_init_wrote(tmp_path: Path):
+    # given the editable copy in a folder of its own, without the shipped reference images beside it
+    path = tmp_path / "department" / "profile.toml"
+    path.parent.mkdir()
+    assert runner.invoke(app, ["profile", "init", str(path)]).exit_code == 0
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), (120, 130, 140)).save(photo)
+    # when a photo is screened for enrolled marks with it
+    result = scan(str(photo), "--profile", str(path), "--detectors", "insignia", "--no-cache")
+    # then the references it names come from the package (as the lexicon does) and the photo is analysed
+    assert result.exit_code == ExitStatus.OK, result.output
+
+
 @pytest.fixture()
 def damaged_stores(tmp_path: Path, monkeypatch) -> dict[str, Path]:
     """The result cache, approval register and audit log of a private home, each overwritten with random bytes."""
