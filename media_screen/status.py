@@ -39,7 +39,8 @@ def exit_status(verdicts: Iterable[Verdict], fail_on: FailOn) -> ExitStatus:
 
 
 REDACT_EXIT_CODES_HELP = (
-    "Exit codes: 0 every copy written and re-scanned clean; 1 at least one copy still gave something away "
+    "Exit codes: 0 every copy written and re-scanned clean of what --what masks (the report says what else a "
+    "copy still shows); 1 at least one copy still gave something away "
     "and was removed; 2 usage error (e.g. --out inside an input folder); 3 at least one file could not be "
     "read, redacted or written (takes precedence)."
 )
