@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 from media_screen import detectors as registry  # noqa: E402
 from media_screen.config import Profile, load_profile  # noqa: E402
 from media_screen.model import Box, Detection, DetectionKind, Frame  # noqa: E402
+from media_screen.sanitize import clean_text  # noqa: E402
 
 DEPARTMENT_ITEM = "department_item"
 
@@ -654,6 +655,31 @@ def eval_weapons(eval_dir: Path, profile: Profile) -> None:
     print_timings(timings)
 
 
+# --- crime scenes (B.3): investigation material found in photos of police tape and crime scenes ----------------
+
+
+def eval_crime_scenes(eval_dir: Path, profile: Profile) -> None:
+    """Photos of police_real's `crime_scene` category screened as a scan screens them (official audience, every
+    default detector, metadata and pixels): the share with a B.3 investigation finding. Nothing here was trained
+    or tuned on these photos (B.3 comes from the text rules' wording and patterns, on the image or in metadata)."""
+    from media_screen.config import ScanOptions
+    from media_screen.model import Audience
+    from media_screen.pipeline import Screener
+
+    folder = eval_dir / "police_real"
+    rows = [r for r in read_rows(folder) if r["category"] == "crime_scene"]
+    screener = Screener(profile, ScanOptions(audience=Audience.OFFICIAL))
+    found = []
+    print(f"crime scenes (police_real crime_scene, {len(rows)} photos; B.3 found by a default scan)")
+    for row in rows:
+        report = screener.scan_file(folder / row["file"])
+        b3 = [f for f in report.findings if f.section.value == "B.3"]
+        found.append(bool(b3))
+        where = "; ".join(sorted({str(f.evidence.get("text") or f.evidence.get("source") or f.rule) for f in b3}))
+        print(f"  {'B.3' if b3 else '-  '} {row['label']:30s} {Path(row['file']).name[:60]:60s} {clean_text(where, 60)}")
+    print(f"  photos with a B.3 finding: {sum(found)}/{len(found)}")
+
+
 SETS: dict[str, Callable[[Path, Profile], None]] = {
     "faces": eval_faces,
     "police": eval_police,
@@ -662,8 +688,9 @@ SETS: dict[str, Callable[[Path, Profile], None]] = {
     "police_real": eval_police_real,
     "hate_symbols": eval_hate_symbols,
     "weapons": eval_weapons,
+    "crime_scenes": eval_crime_scenes,
 }
-SET_FOLDERS = {"police_trained": "police", "hate_symbols": "text_signs", "weapons": "police_real"}  # measurements that read another set's folder
+SET_FOLDERS = {"police_trained": "police", "hate_symbols": "text_signs", "weapons": "police_real", "crime_scenes": "police_real"}  # measurements that read another set's folder
 
 
 def main(argv: list[str] | None = None) -> int:
