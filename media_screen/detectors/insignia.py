@@ -406,8 +406,8 @@ def _reference_entries(profile: Profile) -> list[tuple[str, str, Path, int]]:
     entries = []
     for entry in profile.detector_settings(NAME).get("references", []):
         try:
-            entries.append((str(entry["name"]), str(entry.get("kind", "insignia")), profile.resolve_asset(str(entry["path"])),
-                            max(1, int(entry.get("symmetry", 1)))))
+            path = profile.resolve_asset(str(entry["path"]))  # the package's file when the profile's folder lacks it
+            entries.append((str(entry["name"]), str(entry.get("kind", "insignia")), path, max(1, int(entry.get("symmetry", 1)))))
         except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"[[detectors.insignia.references]] entry needs name and path: {entry!r}") from exc
     return entries

@@ -296,7 +296,8 @@ def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
             if crop.group is CropGroup.PERSON and crop.box not in officers and _inside(crop.box, scene.seen_box):
                 held = people.get(crop.box)
                 if held is None or held.score < scene.score:
-                    people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score, scene.seen_box)
+                    people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score,
+                                             scene.seen_box)
     return list(people.values())
 
 

@@ -252,7 +252,8 @@ def obscure_checked(
         to_fill: list[Region] = []
         for found in seen:
             region = region_for(found, options)
-            overlapped = [i for i, o in enumerate(done) if o.style != RedactStyle.FILL and seen_through(o.region.bounds, found)]
+            overlapped = [i for i, o in enumerate(done)
+                          if o.style != RedactStyle.FILL and seen_through(o.region.bounds, found)]
             for i in overlapped:
                 done[i] = Obscured(done[i].detection, done[i].region, RedactStyle.FILL)
                 to_fill.append(done[i].region)

@@ -157,7 +157,8 @@ def _copy_verdict(report: RedactionReport) -> Text:
     text.append("\n")
     for finding in rescan.findings:
         if finding.severity is not Severity.INFO:
-            text.append(f"  still shows [{finding.section.value}] {finding.severity.label}: {clean_text(finding.message, 200)}\n")
+            text.append(f"  still shows [{finding.section.value}] {finding.severity.label}: "
+                        f"{clean_text(finding.message, 200)}\n")
     return text
 
 
@@ -173,7 +174,8 @@ def render_redaction_table(reports: list[RedactionReport], audience: Audience) -
         table.add_row(Text(report.status.value.upper(), style=STATUS_STYLE[report.status]), where, _changes(report))
     counts = redaction_summary(reports)["status"]
     line = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
-    showing = sum(1 for r in reports if r.status is RedactionStatus.WRITTEN and r.rescan and r.rescan.verdict is not Verdict.CLEAR)
+    showing = sum(1 for r in reports
+                  if r.status is RedactionStatus.WRITTEN and r.rescan and r.rescan.verdict is not Verdict.CLEAR)
     if showing:
         copies = "1 copy still shows" if showing == 1 else f"{showing} copies still show"
         line += f"; {copies} what no redaction target masks (see 'still shows')"
