@@ -39,6 +39,7 @@ class Example:
     truth: ItemClass
     # per crop, a class index or -1 (left out), where the labels are known crop by crop (drawn uniforms)
     crop_labels: tuple[int, ...] | None = None
+    weight: float = 1.0  # how much its crops count beside others of their class (look-alikes weighted up)
 
 
 def certain_labels(example: Example) -> tuple[np.ndarray, list[list[int]]]:
@@ -88,17 +89,20 @@ def _fit(inputs: np.ndarray, labels: np.ndarray, weights: np.ndarray, l2: float,
                       b.astype(np.float32), np.full(n_cls, 0.5, np.float32))  # fmt: skip
 
 
-def _stack(examples: list[Example], labels: list[np.ndarray], features: FeatureSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows, targets = [], []
+def training_rows(examples: list[Example], labels: list[np.ndarray], features: FeatureSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(inputs, class indices, weights) of every labelled crop. Each class weighs the same in all; within a class a
+    crop counts as much as its example's `weight`."""
+    rows, targets, own = [], [], []
     for example, label in zip(examples, labels):
         keep = label >= 0
         if keep.any():
             inputs = crop_inputs(example.crops.embeddings, example.crops.crops(), features)
             rows.append(inputs[keep])
             targets.append(label[keep])
-    x, y = np.concatenate(rows), np.concatenate(targets)
-    counts = np.bincount(y, minlength=len(CLASSES)).astype(float)
-    weights = (len(y) / (len(CLASSES) * np.maximum(counts, 1)))[y]  # each class weighs the same in all
+            own.append(np.full(int(keep.sum()), example.weight))
+    x, y, own_weights = np.concatenate(rows), np.concatenate(targets), np.concatenate(own)
+    counts = np.bincount(y, weights=own_weights, minlength=len(CLASSES))
+    weights = own_weights * (own_weights.sum() / (len(CLASSES) * np.maximum(counts, 1e-9)))[y]
     return x, y, weights
 
 
@@ -106,7 +110,7 @@ def fit_head(examples: list[Example], l2: float, features: FeatureSet) -> Linear
     """The head fitted on `examples`, with multiple-instance rounds for crowded positive photos."""
     labels, pending = zip(*(certain_labels(e) for e in examples)) if examples else ((), ())
     labels = [l.copy() for l in labels]
-    head = _fit(*_stack(examples, labels, features), l2, features)
+    head = _fit(*training_rows(examples, labels, features), l2, features)
     for _ in range(MIL_ROUNDS):
         chosen = [l.copy() for l in labels]
         for example, label, candidate_sets in zip(examples, chosen, pending):
@@ -115,7 +119,7 @@ def fit_head(examples: list[Example], l2: float, features: FeatureSet) -> Linear
                     target = CLASSES.index(example.truth.value)
                     scores = photo_crop_scores(head, example.crops)[candidates, target]
                     label[candidates[int(np.argmax(scores))]] = target
-        head = _fit(*_stack(examples, chosen, features), l2, features)
+        head = _fit(*training_rows(examples, chosen, features), l2, features)
     return head
 
 

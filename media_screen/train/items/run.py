@@ -38,6 +38,7 @@ class ItemsSettings:
     features: FeatureSet = FeatureSet.AVERAGE_CONTEXT
     proposal_gate: bool = True  # frames that look like nothing police skip the people-and-vehicle search
     other_sets: tuple[str, ...] = OTHER_SETS  # sets whose every photo is background
+    uniform_weight: float = 1.0  # the other uniforms' photos count this many times (1: as every photo)
     extra_sets: tuple[str, ...] = ()  # whose photos labelled by eye (data.EXTRA_LABELS) train too: none shipped
     drawn_uniforms: int = 0  # training photos of officers re-dressed as soldiers (redress.py): none shipped
     redress_categories: tuple[str, ...] = ("officers_uniform",)  # whose people are re-dressed
@@ -135,6 +136,11 @@ def _in_curve(photo: LabelledPhoto, category: str) -> bool:
     return not wanted or (photo.category == wanted and (not group or photo.label_group == group))
 
 
+def _weight(photo: LabelledPhoto, settings: ItemsSettings) -> float:
+    """A training photo's weight: the look-alike uniforms count `uniform_weight` times, every other photo once."""
+    return settings.uniform_weight if photo.category == "negatives_uniform" else 1.0
+
+
 def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambda _: None) -> ItemsReport:
     started = time.monotonic()
     photos = load_photos(settings.eval_root, settings.extra_sets, settings.other_sets)
@@ -154,7 +160,7 @@ def train_items(settings: ItemsSettings, progress: Callable[[str], None] = lambd
     keep = max(1, int(len(drawn) * (1.0 if settings.curve_category else settings.train_fraction)))
     drawn, graphics = drawn[:keep], graphics[:keep]
     uniforms, uniform_keys = redressed_examples(settings, training, crops)
-    examples = [Example(crops[p.path], p.truth) for p in training] + drawn + graphics + uniforms
+    examples = [Example(crops[p.path], p.truth, weight=_weight(p, settings)) for p in training] + drawn + graphics + uniforms
     keys = [p.fold_key for p in training] + [f"drawn/{i}" for i in range(len(drawn))] + [f"graphics/{i}" for i in range(len(graphics))] + uniform_keys
     progress(
         f"fitting on {len(training)} photos, {len(drawn)} drawn close-ups, {len(graphics)} drawn graphics"
