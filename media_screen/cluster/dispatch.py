@@ -39,7 +39,8 @@ from media_screen.offline import ray_switches
 from media_screen.batch.worker import WorkerSetup, available_cores, hard_time_limit, thread_environment, until_next_deadline
 
 READY_TIMEOUT_S = 300.0  # no actor ready (none could be placed, or all keep dying) for this long: stop
-READY_RETRIES = 3  # ready() calls that may fail while an actor restarts before it counts as dead
+READY_RETRIES = 3  # ready() calls that may fail for another reason than a restart before the actor counts as dead
+RESTART_POLL_S = 0.5  # a restarting actor (Ray: "temporarily unavailable") is asked again after this pause
 
 
 @dataclass(eq=False)
@@ -186,6 +187,12 @@ class RayPool:
         try:
             error, node = ray.get(actor.ready_ref)
         except ray.exceptions.RayError as exc:
+            if actor.loaded_once and isinstance(exc, ray.exceptions.ActorUnavailableError):
+                # Ray is starting it again (after a crash or a kill); on a loaded machine that takes longer than a
+                # few quick questions, so it is asked again after a pause, bounded in time by _check_progress
+                time.sleep(RESTART_POLL_S)
+                self._await_ready(actor)
+                return
             actor.failed_ready += 1
             if not actor.loaded_once or actor.failed_ready >= READY_RETRIES:
                 raise MediaScreenError(f"a Ray worker stopped while loading the models ({_why(exc)})") from None

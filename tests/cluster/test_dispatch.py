@@ -216,3 +216,56 @@ def test_stopping_a_batch_midway_stops_its_actors_at_once(local_ray, fakes, prof
     # then its actors are gone and stay gone (killed without restart), not left to screen
     assert actors and batch.pool.actors == []
     assert all(_stays_dead(local_ray, handle, within=30) for handle in actors)
+
+
+class _RestartingRay:
+    """Stands in for the `ray` module in RayPool._became_ready: its get() says "temporarily unavailable" for the
+    first `unavailable` calls (an actor Ray is starting again, slowly on a loaded machine), then answers."""
+
+    def __init__(self, unavailable: int) -> None:
+        import ray.exceptions
+
+        self.exceptions = ray.exceptions
+        self.unavailable = unavailable
+        self.calls = 0
+
+    def get(self, ref):
+        self.calls += 1
+        if self.calls <= self.unavailable:
+            raise self.exceptions.ActorUnavailableError("The actor is restarting.", None)
+        return None, "node-1"
+
+
+class _Handle:
+    class ready:  # noqa: N801 - mirrors an actor handle's method
+        @staticmethod
+        def remote():
+            return object()
+
+
+def test_an_actor_restarting_for_longer_than_the_retries_is_waited_for_not_given_up(monkeypatch):
+    # given an actor that loaded once and whose restart answers "temporarily unavailable" ten times
+    from media_screen.cluster import dispatch
+
+    monkeypatch.setattr(dispatch, "RESTART_POLL_S", 0.0, raising=False)
+    pool = dispatch.RayPool.__new__(dispatch.RayPool)
+    pool._ray, pool._no_ready_since = _RestartingRay(unavailable=10), None
+    actor = dispatch._Actor(_Handle(), loaded_once=True)
+    pool._await_ready(actor)
+    # when the pool hears from it until it answers
+    while not actor.ready:
+        pool._became_ready(actor)
+    # then it was asked again each time, not counted as dead after READY_RETRIES, and is ready on its node
+    assert pool._ray.calls == 11 > dispatch.READY_RETRIES
+    assert actor.node == "node-1" and actor.failed_ready == 0
+
+
+def test_an_actor_that_never_loaded_and_cannot_be_reached_stops_the_scan(monkeypatch):
+    from media_screen.cluster import dispatch
+
+    pool = dispatch.RayPool.__new__(dispatch.RayPool)
+    pool._ray, pool._no_ready_since = _RestartingRay(unavailable=1), None
+    actor = dispatch._Actor(_Handle())
+    pool._await_ready(actor)
+    with pytest.raises(MediaScreenError, match="stopped while loading the models"):
+        pool._became_ready(actor)
