@@ -104,6 +104,8 @@ def render_redaction_csv(reports: list[RedactionReport]) -> str:
                  for f in report.removed_facts]
         rows += [{"action": "kept", "kind": name} for name in report.kept]
         rows += [{"action": "problem", "detail": p} for p in report.problems]
+        if report.status is RedactionStatus.WRITTEN and report.rescan is not None:
+            rows.append({"action": "copy screened", "kind": report.rescan.verdict.name, "detail": _copy_detail(report)})
         for row in rows or [{}]:
             cells = {**base, **row}
             writer.writerow({k: safe_csv_cell(clean_text(v, 400)) if isinstance(v, str) else v
@@ -160,6 +162,15 @@ def _copy_verdict(report: RedactionReport) -> Text:
             text.append(f"  still shows [{finding.section.value}] {finding.severity.label}: "
                         f"{clean_text(finding.message, 200)}\n")
     return text
+
+
+def _copy_detail(report: RedactionReport) -> str:
+    """What the copy still shows, and what it was not checked for, in one line."""
+    parts = [f"[{f.section.value}] {f.severity.label}: {f.message}" for f in report.rescan.findings
+             if f.severity is not Severity.INFO]
+    if report.rescan_unchecked:
+        parts.append("not checked: " + ", ".join(report.rescan_unchecked))
+    return "; ".join(parts)
 
 
 def render_redaction_table(reports: list[RedactionReport], audience: Audience) -> Group:

@@ -7,6 +7,8 @@ and a long gun when the top-left pixel is pure blue (no target masks weapons).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -87,3 +89,16 @@ def test_the_table_and_json_show_the_copys_verdict_and_scope(tmp_path, officer_a
     entry = document["files"][0]
     assert listed.exit_code == 0 and entry["status"] == "written"
     assert entry["rescan"]["verdict"] == "CLEAR" and entry["rescan_unchecked"] == ["weapon_stub"]
+
+
+def test_the_csv_has_a_row_with_the_copys_verdict(tmp_path, officer_and_weapon):
+    # given the photo redacted as CSV, once screened for everything and once for its targets only
+    source = officer_with_a_gun(tmp_path / "in")
+    runner = CliRunner()
+    full = runner.invoke(app, ["redact", str(source), "--out", str(tmp_path / "a"), "--what", "officers", "--format", "csv"])
+    targets = runner.invoke(app, ["redact", str(source), "--out", str(tmp_path / "b"), "--what", "officers",
+                                  "--rescan", "targets", "--format", "csv"])
+    # then each has one "copy screened" row: the weapon it still shows, or what it was not checked for
+    rows = [[r for r in csv.DictReader(io.StringIO(result.stdout)) if r["action"] == "copy screened"] for result in (full, targets)]
+    assert [(r["kind"], "weapon visible" in r["detail"]) for r in rows[0]] == [("REVIEW", True)]
+    assert [(r["kind"], r["detail"]) for r in rows[1]] == [("CLEAR", "not checked: weapon_stub")]
