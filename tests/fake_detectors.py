@@ -62,16 +62,27 @@ class SlowDetector(_Fake):
         return ()
 
 
-class BadgeDetector(_Fake):
-    name = "badge_stub"
-    kinds = (DetectionKind.BADGE,)
+class _CornerColourDetector(_Fake):
+    """Sees its one object, at `where` (fractions of the frame's sides), when the top-left pixel is `corner`."""
+
+    corner: tuple[int, int, int]
+    label: str
+    where: tuple[float, float, float, float]
+    evidence: dict = {}
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
-        if _top_left_rgb(frame) != BADGE_RGB:
+        if _top_left_rgb(frame) != self.corner:
             return ()
         w, h = frame.width, frame.height
-        box = Box(w * 0.25, h * 0.25, w * 0.75, h * 0.75)
-        return (Detection(DetectionKind.BADGE, "police badge", 0.9, box, self.name, evidence={"cue": "<b>star</b>"}),)
+        left, top, right, bottom = self.where
+        box = Box(w * left, h * top, w * right, h * bottom)
+        return (Detection(self.kinds[0], self.label, 0.9, box, self.name, evidence=self.evidence),)
+
+
+class BadgeDetector(_CornerColourDetector):
+    name = "badge_stub"
+    kinds = (DetectionKind.BADGE,)
+    corner, label, where, evidence = BADGE_RGB, "police badge", (0.25, 0.25, 0.75, 0.75), {"cue": "<b>star</b>"}
 
 
 class OfficerDetector(_Fake):
@@ -89,15 +100,10 @@ class OfficerDetector(_Fake):
         return (Detection(DetectionKind.POLICE_OFFICER, "police_officer", 0.9, box, self.name),)
 
 
-class WeaponDetector(_Fake):
+class WeaponDetector(_CornerColourDetector):
     name = "weapon_stub"
     kinds = (DetectionKind.WEAPON,)
-
-    def detect(self, frame: Frame) -> tuple[Detection, ...]:
-        if _top_left_rgb(frame) != WEAPON_RGB:
-            return ()
-        w, h = frame.width, frame.height
-        return (Detection(DetectionKind.WEAPON, "long_gun", 0.9, Box(w * 0.1, h * 0.6, w * 0.4, h * 0.9), self.name),)
+    corner, label, where = WEAPON_RGB, "long_gun", (0.1, 0.6, 0.4, 0.9)
 
 
 class BrokenDetector(_Fake):

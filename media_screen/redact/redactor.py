@@ -75,6 +75,7 @@ class Redactor:
     options: RedactOptions
     screener: Screener = field(init=False)
     target_names: tuple[str, ...] = field(init=False)  # the detectors that find what is masked
+    unchecked: tuple[str, ...] = field(init=False)  # the detectors a scan would run that the re-scan does not
 
     def __post_init__(self) -> None:
         self.target_names = detector_names_for(self.options.kinds, self.profile)
@@ -82,11 +83,7 @@ class Redactor:
         self.screener = Screener(
             self.profile, ScanOptions(audience=self.options.audience, detectors=names, publish=self.options.publish)
         )
-
-    @property
-    def unchecked(self) -> tuple[str, ...]:
-        """What a scan would run that the re-scan does not."""
-        return tuple(name for name in registry.resolve_names(None) if name not in self.screener.detector_names)
+        self.unchecked = tuple(name for name in registry.resolve_names(None) if name not in names)
 
     def detectors(self):
         """The loaded detectors of the redaction's targets (the re-scan's are loaded with them)."""

@@ -155,22 +155,26 @@ def _copy_verdict(report: RedactionReport) -> Text:
     text = Text("copy screened: ")
     text.append(rescan.verdict.name, style=VERDICT_STYLE[rescan.verdict])
     if report.rescan_unchecked:
-        text.append(f" for the redaction's targets only; not checked: {', '.join(report.rescan_unchecked)}", style="dim")
+        text.append(f" for the redaction's targets only; {_not_checked(report)}", style="dim")
     text.append("\n")
-    for finding in rescan.findings:
-        if finding.severity is not Severity.INFO:
-            text.append(f"  still shows [{finding.section.value}] {finding.severity.label}: "
-                        f"{clean_text(finding.message, 200)}\n")
+    for shown in _still_shows(report):
+        text.append(f"  still shows {clean_text(shown, 220)}\n")
     return text
+
+
+def _still_shows(report: RedactionReport) -> list[str]:
+    """Each finding of the copy's re-scan above information: "[B.5] review: weapon visible ..."."""
+    return [f"[{f.section.value}] {f.severity.label}: {f.message}" for f in report.rescan.findings
+            if f.severity is not Severity.INFO]
+
+
+def _not_checked(report: RedactionReport) -> str:
+    return "not checked: " + ", ".join(report.rescan_unchecked)
 
 
 def _copy_detail(report: RedactionReport) -> str:
     """What the copy still shows, and what it was not checked for, in one line."""
-    parts = [f"[{f.section.value}] {f.severity.label}: {f.message}" for f in report.rescan.findings
-             if f.severity is not Severity.INFO]
-    if report.rescan_unchecked:
-        parts.append("not checked: " + ", ".join(report.rescan_unchecked))
-    return "; ".join(parts)
+    return "; ".join(_still_shows(report) + ([_not_checked(report)] if report.rescan_unchecked else []))
 
 
 def render_redaction_table(reports: list[RedactionReport], audience: Audience) -> Group:
