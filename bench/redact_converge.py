@@ -50,15 +50,11 @@ def face_photos() -> list[Path]:
 
 def police_photos(count: int) -> list[Path]:
     """`count` training-part photos of officers and marked vehicles of police_real, the two kinds taking turns."""
-    from media_screen.train.items.data import HOLDOUT_FRACTION, SALT, TUNE_FRACTION, Part, part_of
+    from media_screen.train.items.data import Part, load_photos
 
-    root = EVAL / "police_real"
-    kinds: dict[str, list[Path]] = {"officers_uniform": [], "police_vehicles": []}
-    for row in csv.DictReader((root / "ground_truth.csv").open()):
-        key = f"police_real/{row['file']}"
-        if row["category"] in kinds and part_of(key, SALT, HOLDOUT_FRACTION, TUNE_FRACTION) != Part.HOLDOUT:
-            kinds[row["category"]].append(root / row["file"])
-    pairs = zip(*(sorted(paths) for paths in kinds.values()))
+    training = [p for p in load_photos(EVAL) if p.dataset == "police_real" and p.part is not Part.HOLDOUT]
+    kinds = [sorted(p.path for p in training if p.category == kind) for kind in ("officers_uniform", "police_vehicles")]
+    pairs = zip(*kinds)
     return [photo for pair in pairs for photo in pair][:count]
 
 
