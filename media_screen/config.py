@@ -80,6 +80,7 @@ class Profile:
     sensitive_places: tuple[SensitivePlace, ...]
     max_image_pixels: int
     file_timeout_s: float
+    redact_timeout_s: float  # a redaction's bound per file: every round, its re-scans and, for video, every frame
     base_dir: Path  # relative paths in the profile resolve against this folder
     raw: Mapping[str, Any]  # the whole parsed document, for detector sections
     digest: str  # sha256 of the TOML text; part of cache keys
@@ -208,6 +209,7 @@ def parse_profile(text: str, base_dir: Path, origin: str = "profile") -> Profile
             sensitive_places=places,
             max_image_pixels=int(limits.get("max_image_pixels", 120_000_000)),
             file_timeout_s=float(limits.get("file_timeout_s", 120)),
+            redact_timeout_s=float(limits.get("redact_timeout_s", 1800)),
             base_dir=base_dir,
             raw=MappingProxyType(doc),
             digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),

@@ -372,6 +372,7 @@ class RedactionReport:
     source: str
     status: RedactionStatus
     output: str | None = None
+    source_sha256: str | None = None  # of the bytes that were redacted (read once; None when they could not be read)
     method: str = ""  # "lossless metadata strip", "re-encoded JPEG", "re-encoded video (libx264)"
     obscured: tuple[ObscuredRegion, ...] = ()
     removed: tuple[RemovedMetadata, ...] = ()

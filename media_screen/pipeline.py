@@ -41,13 +41,18 @@ CONTENT_ERRORS = (UnsupportedMediaError, CorruptMediaError, DecompressionBombErr
 class Deadline:
     """A per-file time bound, checked between stages and between video frames."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, activity: str = "analysis") -> None:
         self.seconds = seconds
+        self.activity = activity
         self.expires = time.monotonic() + seconds
 
     def check(self, stage: str) -> None:
         if time.monotonic() > self.expires:
-            raise AnalysisTimeoutError(f"analysis exceeded {self.seconds:g} s (during {stage})")
+            raise AnalysisTimeoutError(f"{self.activity} exceeded {self.seconds:g} s (during {stage})")
+
+
+def no_time_bound(stage: str) -> None:
+    """A `Deadline.check` that never expires: library callers that bound time themselves."""
 
 
 @dataclass
@@ -78,8 +83,9 @@ class Screener:
             self._detectors = registry.load_detectors(self.detector_names, analysed, self.lanes)
         return self._detectors
 
-    def scan_file(self, path: Path) -> FileReport:
-        """Read the file once and screen what was read (scan_source); an unreadable file is reported as ERROR."""
+    def scan_file(self, path: Path, deadline: Deadline | None = None) -> FileReport:
+        """Read the file once and screen what was read (scan_source); an unreadable file is reported as ERROR.
+        `deadline`: a bound already running (a redaction's re-scan); None: the scan's own per-file bound."""
         timings: dict[str, float] = {}
         started = time.perf_counter()
         try:
@@ -89,10 +95,11 @@ class Screener:
             reason, will_repeat = _failure(exc)
             return self._report(path, None, None, Metadata(), (), timings, started, reason, will_repeat=will_repeat)
         with source:
-            return self.scan_source(source, timings, started)
+            return self.scan_source(source, timings, started, deadline)
 
     def scan_source(
-        self, source: Source, timings: dict[str, float] | None = None, started: float | None = None
+        self, source: Source, timings: dict[str, float] | None = None, started: float | None = None,
+        deadline: Deadline | None = None,
     ) -> FileReport:
         """Screen an input already read: every stage reads the source's bytes, so the report's sha256 is
         that of the bytes analysed."""
@@ -108,7 +115,7 @@ class Screener:
         partial = None  # a video decoded only part of the way: its findings so far, reported as ERROR
         partial_will_repeat = False
         try:
-            deadline = Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
+            deadline = deadline or Deadline(self.options.file_timeout_s or self.profile.file_timeout_s)
             with timed(timings, "hash"):
                 sha256 = source.sha256
             with timed(timings, "metadata"):
@@ -187,4 +194,4 @@ def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) ->
         yield screener.scan_file(path)
 
 
-__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "Verdict"]
+__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "no_time_bound", "Verdict"]

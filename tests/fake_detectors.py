@@ -4,6 +4,7 @@ Tests register them (`REGISTRY["slow"] = "fake_detectors:SlowDetector"`); batch 
 parent's registry, so the same detectors run inside them. The top-left pixel decides (use PNG so
 the colour is exact):
 - SlowDetector hangs on pure magenta (RGB 255, 0, 255), far longer than any test's time bound;
+- DawdleDetector takes DAWDLE_SECONDS over every picture, whatever it shows, and finds nothing (a long video);
 - BadgeDetector sees a police badge (B.2) in the middle of a pure green (RGB 0, 255, 0) picture;
 - OfficerDetector sees a uniformed officer wherever navy pixels (UNIFORM_RGB) are, whatever the top-left pixel;
 - WeaponDetector sees a long gun (B.5; no redaction target masks weapons) in the middle of a picture whose top-left
@@ -30,6 +31,7 @@ CRASH_RGB = (255, 0, 0)
 WEAPON_RGB = (0, 0, 255)
 UNIFORM_RGB = (20, 30, 110)
 HANG_SECONDS = 600
+DAWDLE_SECONDS = 0.05
 
 
 def _top_left_rgb(frame: Frame) -> tuple[int, int, int]:
@@ -59,6 +61,15 @@ class SlowDetector(_Fake):
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         if _top_left_rgb(frame) == HANG_RGB:
             time.sleep(HANG_SECONDS)
+        return ()
+
+
+class DawdleDetector(_Fake):
+    name = "dawdle"
+    kinds = (DetectionKind.FACE,)  # a redaction target's kind, so that redact runs it
+
+    def detect(self, frame: Frame) -> tuple[Detection, ...]:
+        time.sleep(DAWDLE_SECONDS)
         return ()
 
 

@@ -323,6 +323,10 @@ def redact(
     output_format: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="Output format."),
     hidden: bool = typer.Option(False, "--hidden", help="Include hidden files and folders."),
     publish: Optional[PublishTarget] = PublishOption,
+    file_timeout: Optional[float] = typer.Option(
+        None, help="Seconds allowed per file, every round and re-scan included; a file past it gets no copy "
+        "(default: the profile's limits.redact_timeout_s)."
+    ),
 ) -> None:
     try:
         if output_format == OutputFormat.HTML:
@@ -338,6 +342,7 @@ def redact(
             max_rounds=max_rounds,
             publish=publish,
             rescan=rescan,
+            file_timeout_s=file_timeout,
         )
         loaded = load_profile(profile)
         missing = uncovered_kinds(options.kinds, loaded)
@@ -374,12 +379,8 @@ def redact(
 
 
 def _audit_redaction(audit: AuditLog, report, profile, versions) -> None:
-    try:
-        source_sha256 = sha256_of(Path(report.source))
-    except OSError:
-        source_sha256 = None
     output_sha256 = report.rescan.sha256 if report.rescan else None
-    audit.redaction(report, source_sha256, output_sha256, profile.digest, versions)
+    audit.redaction(report, report.source_sha256, output_sha256, profile.digest, versions)
 
 
 @app.command("detectors", help="List every detector with its model, version and whether it can run here.")

@@ -102,6 +102,9 @@ class RedactOptions:
     # What each copy is re-scanned for. The copy is kept when nothing it was redacted for is left; with FULL its
     # report also says what else it still shows that no redaction target masks (a weapon, a crime scene).
     rescan: RescanScope = RescanScope.FULL
+    # Seconds allowed per file for every round, its re-scan and, for video, every frame; None: the profile's
+    # limits.redact_timeout_s. A file past it FAILS (exit 3), with no copy.
+    file_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         # library callers may pass plain strings; the fields always hold enums
@@ -117,6 +120,8 @@ class RedactOptions:
             raise ValueError("detect_every must be at least 1")
         if self.max_rounds < 1:
             raise ValueError("max_rounds must be at least 1")
+        if self.file_timeout_s is not None and not self.file_timeout_s > 0:
+            raise ValueError("--file-timeout must be more than 0 seconds")
         if KeepMetadata.NONE in self.keep_metadata and len(self.keep_metadata) > 1:
             raise ValueError("--keep-metadata none cannot be combined with other values")
 

@@ -31,7 +31,7 @@ from media_screen.model import (
     RedactionReport,
     RedactionStatus,
 )
-from media_screen.pipeline import Screener
+from media_screen.pipeline import Deadline, Screener
 from media_screen.redact.options import KeepMetadata, RedactOptions, RescanScope
 from media_screen.redact.paths import (
     PlannedCopy,
@@ -100,8 +100,10 @@ class Redactor:
         temporary: Path | None = None
         claimed: Path | None = None
         source: Source | None = None
+        deadline = Deadline(self.options.file_timeout_s or self.profile.redact_timeout_s, "redaction")
         try:
             source = Source.open(path)  # read once: metadata, every round's decode and the lossless strip
+            report = replace(report, source_sha256=source.sha256)
             probe = source.probe
             metadata = read_metadata(source, self.profile)
             report = replace(report, removed_facts=self._removed_facts(metadata))
@@ -117,13 +119,14 @@ class Redactor:
                         claimed = _claim(target, inputs or {path.resolve()}, taken)
                         temporary = temporary_beside(target)
                     result = redact_video(source, self.detectors(), self.options, self.profile, temporary,
-                                          missed, plan)
+                                          missed, plan, deadline.check)
                     plan = result.plan
                     report = replace(report, frames_total=result.frames_total, frames_unmasked=result.frames_unmasked)
                 else:
                     from media_screen.redact.still import redact_still
 
-                    result = redact_still(source, self.detectors(), self.options, self.profile, missed, plan)
+                    result = redact_still(source, self.detectors(), self.options, self.profile, missed, plan,
+                                          deadline.check)
                     plan = result.found
                     if temporary is None:
                         target = target.with_suffix(result.suffix)
@@ -134,7 +137,8 @@ class Redactor:
                 report = replace(report, method=result.method, obscured=result.obscured, removed=result.removed,
                                  kept=result.kept, rounds=round_number)
                 tick = time.perf_counter()
-                rescan = self.screener.scan_file(temporary)
+                deadline.check(f"round {round_number}, before the re-scan")
+                rescan = self.screener.scan_file(temporary, deadline)  # the re-scan spends the same bound
                 timings["rescan"] = timings.get("rescan", 0.0) + time.perf_counter() - tick
                 rescan = replace(rescan, path=str(target))
                 check = check_copy(rescan, self.options, self.profile)

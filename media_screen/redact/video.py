@@ -38,7 +38,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import av
 import numpy as np
@@ -51,6 +51,7 @@ from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD
 from media_screen.redact.follow import FOLLOW_FACTOR, Seed, follow, near, seed_at
 from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
+from media_screen.pipeline import no_time_bound
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
 from media_screen.inputs.source import Source
@@ -64,6 +65,7 @@ BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or
 MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
 COVERAGE_CORE = 0.8  # the central part of an object's box that must be under the mask
 COVERAGE_MIN = 0.99
+TimeCheck = Callable[[str], None]  # raises when the file's time bound has passed (pipeline.Deadline.check)
 SCENE_SHARE = 0.9  # of the frame a re-scan's box covers for it to be a finding about the whole scene
 UNDER_MASK_SHARE = 0.8  # of a re-scan's box inside a mask for the object to count as seen through that mask
 KEEP_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
@@ -251,7 +253,7 @@ def _detect(pixels, index, time_s, detectors, options, profile) -> tuple[Detecti
     )
 
 
-def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) -> _Pass1:
+def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile, check_time: TimeCheck) -> _Pass1:
     stride = options.detect_every
     long_side = profile.publish_long_side(options.publish)
     keyframes: list[tuple[int, tuple[Detection, ...]]] = []
@@ -265,6 +267,7 @@ def _pass1(source: Source, detectors, options: RedactOptions, profile: Profile) 
         timing = StreamTiming.of(container, stream)
         start = stream.start_time or 0
         for index, frame in enumerate(_decoded(container, stream)):
+            check_time(f"first pass, frame {index}")
             times.append(float((frame.pts - start) * frame.time_base) if frame.pts is not None else index / 30)
             last = frame
             if index % stride == 0:
@@ -313,13 +316,15 @@ def redact_video(
     destination: Path,
     missed: Sequence[Detection] = (),
     plan: _Pass1 | None = None,
+    check_time: TimeCheck = no_time_bound,
 ) -> VideoRedaction:
     """Write the masked copy to `destination`. A later round passes the earlier round's `plan` and the
-    objects its re-scan still found (`missed`): those are followed and masked too."""
-    first = plan or _pass1(source, detectors, options, profile)
+    objects its re-scan still found (`missed`): those are followed and masked too. `check_time(stage)` raises
+    when the file's time bound has passed; it is called for every frame of every pass."""
+    first = plan or _pass1(source, detectors, options, profile, check_time)
     followed = 0
     if missed:
-        first, followed = _with_missed(source, first, missed, detectors, options, profile)
+        first, followed = _with_missed(source, first, missed, detectors, options, profile, check_time)
     suffix = output_suffix(source.path)
     unmasked = 0
     drawn: dict[int, int] = {}
@@ -341,6 +346,7 @@ def redact_video(
                         _mux_audio(writer, output, packet, audio_out, copy_audio)
                         continue
                     for frame in packet.decode():
+                        check_time(f"writing frame {index}")
                         if index >= first.frames:
                             raise CorruptMediaError("the video decoded to more frames on the second pass")
                         out, missing = _masked_frame(frame, index, first, options, drawn)
@@ -375,7 +381,7 @@ def redact_video(
 
 
 def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], detectors, options: RedactOptions,
-                 profile: Profile) -> tuple[_Pass1, int]:
+                 profile: Profile, check_time: TimeCheck = no_time_bound) -> tuple[_Pass1, int]:
     """The plan with the objects a re-scan found added: a track seen through gets filled; a finding about the
     scene as a whole (a box of nearly the whole frame: the police head's verdict on a street or a parade) masks
     the frames it was seen over; any other object is followed from its frame both ways (follow.py) and becomes
@@ -398,7 +404,7 @@ def _with_missed(source: Source, first: _Pass1, missed: Sequence[Detection], det
     duration = first.times[-1] - first.times[0] if len(first.times) > 1 else 0.0
     fps = (len(first.times) - 1) / duration if duration > 0 else 30.0
     detect = near(detectors, lambda d: options.selects(d, profile, FOLLOW_FACTOR))
-    for found in follow(_upright_frames(source, first.long_side), seeds, fps, detect):
+    for found in follow(_upright_frames(source, first.long_side, check_time), seeds, fps, detect):
         track = MaskTrack(found.seed.detection.kind, found.seed.detection.detector, found.keys)
         track.hold_before = max(options.detect_every, track.first - found.seed.first)
         track.hold_after = min(max(options.detect_every, found.seed.last - track.last), first.frames - 1 - track.last)
@@ -427,11 +433,12 @@ def _under_mask(track: MaskTrack, index: int, detection: Detection, options: Red
     return box.intersection(found[0].bounds) >= UNDER_MASK_SHARE * box.area > 0
 
 
-def _upright_frames(source: Source, long_side: int | None) -> Iterator[tuple[int, np.ndarray]]:
+def _upright_frames(source: Source, long_side: int | None, check_time: TimeCheck) -> Iterator[tuple[int, np.ndarray]]:
     with av.open(source.reader(), metadata_errors="replace") as container:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
         for index, frame in enumerate(_decoded(container, stream)):
+            check_time(f"following, frame {index}")
             yield index, _upright_pixels(frame, long_side)[0]
 
 

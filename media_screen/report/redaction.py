@@ -46,6 +46,7 @@ def region_dict(region: ObscuredRegion) -> dict:
 def redaction_dict(report: RedactionReport) -> dict:
     return {
         "source": report.source,  # exact paths: to_json escapes what is unsafe to print
+        "source_sha256": report.source_sha256,
         "output": report.output or None,
         "status": report.status.value,
         "method": report.method,
