@@ -39,7 +39,7 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 
 HEAD_FILE = "police_items_head.npz"
 HEAD_VERSION = "police-items-2"  # 2: the whole frame's features beside each crop's
-OUTPUT_VERSION = "scene people 2"  # what detect reports from the head's scores: changes here change cached results
+OUTPUT_VERSION = "objects from 0.25"  # what detect reports from the head's scores: changes here change cached results
 SCENE_PERSON = "person_in_police_scene"
 HOW_TO_GET_HEAD = (
     "reinstall media-screen (the head ships in the package), or train one with "
@@ -258,21 +258,26 @@ def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
     return Box(*outer).contains(Box(*inner).center)
 
 
-def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: float) -> list[Found]:
-    """What each crop reports at `min_score` or more, with a box fit to redact.
+def located(
+    head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: float, min_object_score: float | None = None
+) -> list[Found]:
+    """What each crop reports, with a box fit to redact: the whole frame and tiles at `min_score` or more, each
+    person and vehicle on its own from `min_object_score` (default: `min_score`) up.
 
     A person or vehicle reports its own box. The whole frame or a tile that reports an officer or a
     vehicle lends its score to the person (vehicle) inside it that the head scores highest for that class,
     unless that one already reports it; only when it holds no such proposal does it keep its own box
     (a close-up, where the frame is the object). An insignia close-up is the whole frame.
     """
+    object_floor = min_score if min_object_score is None else min_object_score
     reported = best_allowed(head, scores, crops)
     found: dict[int, Found] = {}
     for index, (crop, (name, score)) in enumerate(zip(crops, reported)):
-        if score < min_score:
+        framed = crop.group in (CropGroup.WHOLE, CropGroup.TILE)
+        if score < (min_score if framed else object_floor):
             continue
         target, group = index, {"police_officer": CropGroup.PERSON, "police_vehicle": CropGroup.VEHICLE}.get(name)
-        if crop.group in (CropGroup.WHOLE, CropGroup.TILE) and group is not None:
+        if framed and group is not None:
             inside = [i for i, c in enumerate(crops) if c.group is group and _inside(c.box, crop.box)]
             if inside:
                 column = head.classes.index(name)
@@ -285,20 +290,30 @@ def located(head: LinearHead, scores: np.ndarray, crops: list[Crop], min_score: 
 
 
 def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
-    """The people of an officer scene not reported as officers: when the whole frame (or a tile) reports an
-    officer, every other person proposal inside it, with the scene's score. Which of them are officers the head
-    could not tell; a redaction for a covert officer masks them all."""
-    officers = {f.box for f in found if f.name == "police_officer"}
+    """The people of an officer scene not reported as officers at the scene's score: when the whole frame (or a
+    tile) reports an officer, every other person proposal inside it, with the scene's score. Which of them are
+    officers the head could not tell; a redaction for a covert officer masks them all. A person the head reports
+    as an officer on its own, but lower than the scene (emitted from `min_object_score`), is one of them too."""
+    officers = {f.box: f.score for f in found if f.name == "police_officer"}
     scenes = [f for f in found if f.name == "police_officer" and f.seen_in in (CropGroup.WHOLE, CropGroup.TILE)]
     people: dict[tuple[float, ...], Found] = {}
     for scene in scenes:
         for crop in crops:
-            if crop.group is CropGroup.PERSON and crop.box not in officers and _inside(crop.box, scene.seen_box):
+            if crop.group is not CropGroup.PERSON or officers.get(crop.box, -1.0) >= scene.score:
+                continue
+            if _inside(crop.box, scene.seen_box):
                 held = people.get(crop.box)
                 if held is None or held.score < scene.score:
                     people[crop.box] = Found(SCENE_PERSON, scene.score, crop.box, scene.seen_in, crop.proposal_score,
                                              scene.seen_box)
     return list(people.values())
+
+
+def with_scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
+    """`found` and its scenes' people (scene_people); a person's own lower officer score gives way to its scene's."""
+    people = scene_people(crops, found)
+    taken = {p.box for p in people}
+    return [f for f in found if f.name != "police_officer" or f.box not in taken] + people
 
 
 @dataclass(frozen=True)
@@ -307,7 +322,10 @@ class PoliceItemsSettings:
 
     head: Path  # the trained head (.npz); default: the one shipped in the package
     plan: CropPlanSettings
-    min_score: float = 0.5  # calibrated score emitted (the operating point); the policy counts from `[thresholds] <kind>`
+    min_score: float = 0.5  # calibrated score a whole frame or tile is emitted from (the operating point)
+    # a person or vehicle is emitted from this score: a redaction masks objects from 0.7 x their threshold and
+    # follows a re-scan's object from 0.5 x; the policy counts from `[thresholds] <kind>` whatever is emitted
+    min_object_score: float = 0.25
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], resolve) -> "PoliceItemsSettings":
@@ -316,6 +334,7 @@ class PoliceItemsSettings:
             head=resolve(str(head)) if head else shipped_head_path(),
             plan=CropPlanSettings.from_table(table),
             min_score=float(table.get("min_score", cls.min_score)),
+            min_object_score=float(table.get("min_object_score", cls.min_object_score)),
         )
 
 
@@ -383,7 +402,7 @@ class PoliceItemsDetector:
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         crops, scores = self.scores(frame)
-        reported = located(self.head, scores, crops, self.settings.min_score)
+        reported = located(self.head, scores, crops, self.settings.min_score, self.settings.min_object_score)
         return tuple(
             Detection(
                 kind=KIND_OF_CLASS[found.name],
@@ -394,5 +413,5 @@ class PoliceItemsDetector:
                 time_s=frame.time_s,
                 evidence={"crop": found.seen_in.value, "proposal_score": round(found.proposal_score, 3)},
             )
-            for found in reported + scene_people(crops, reported)
+            for found in with_scene_people(crops, reported)
         )

@@ -26,6 +26,7 @@ from media_screen.detectors.police_items import (
     located,
     plan_crops,
     scene_people,
+    with_scene_people,
 )
 from media_screen.model import DetectionKind, Frame
 from media_screen.train.items.insignia import close_up
@@ -229,6 +230,37 @@ def test_no_officer_scene_no_people_in_it():
     reported = located(head, scores, crops, min_score=0.5)
     # when the scene's people are asked for, then none: only the officer the head singled out is reported
     assert [f.seen_in for f in reported] == [CropGroup.PERSON] and scene_people(crops, reported) == []
+
+
+def test_people_and_vehicles_are_reported_from_the_object_floor_but_the_frame_only_at_the_operating_point():
+    # given a frame the head scores 0.44 an officer scene, two people at 0.61 and 0.46, one at 0.2
+    # (a Romanian arrest photo: the 0.46 officer was left in a covert copy that re-scanned CLEAR)
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(((10, 50, 70, 350), 0.9, ObjectClass.PERSON), ((100, 50, 160, 350), 0.9, ObjectClass.PERSON),
+                                 ((200, 50, 260, 350), 0.9, ObjectClass.PERSON)),
+                       400, 400, CropPlanSettings())  # fmt: skip
+    scores = np.array([[1 - v, v, 0.0, 0.0] for v in (0.44, 0.61, 0.46, 0.2)])
+    # when the findings are located with people emitted from 0.25
+    found = located(head, scores, crops, min_score=0.5, min_object_score=0.25)
+    # then both officers are reported with their own boxes and scores, low enough for a redaction (0.35) to mask
+    # the second; the frame itself is not (a close-up under the operating point would mask the whole picture)
+    assert [(f.box, round(f.score, 6), f.seen_in) for f in found] == [
+        ((10.0, 50.0, 70.0, 350.0), 0.61, CropGroup.PERSON), ((100.0, 50.0, 160.0, 350.0), 0.46, CropGroup.PERSON)]
+    assert located(head, scores, crops, min_score=0.5) == found[:1]  # before: the operating point for all
+
+
+def test_a_person_reported_lower_than_its_officer_scene_takes_the_scenes_score():
+    # given a frame scored 0.8 an officer scene, lent to its best person, and a second person scored 0.3 alone
+    head = small_head(threshold=0.5)
+    crops = plan_crops(proposals(((10, 50, 70, 350), 0.9, ObjectClass.PERSON), ((100, 50, 160, 350), 0.9, ObjectClass.PERSON)),
+                       400, 400, CropPlanSettings())  # fmt: skip
+    scores = np.array([[1 - v, v, 0.0, 0.0] for v in (0.8, 0.7, 0.3)])
+    found = located(head, scores, crops, min_score=0.5, min_object_score=0.25)
+    # when the scene's people are added
+    reported = with_scene_people(crops, found)
+    # then the second person is reported once, as a person of the scene at 0.8, not as a 0.3 officer
+    assert sorted((f.name, f.box, round(f.score, 6)) for f in reported) == [
+        ("person_in_police_scene", (100.0, 50.0, 160.0, 350.0), 0.8), ("police_officer", (10.0, 50.0, 70.0, 350.0), 0.8)]
 
 
 def test_a_close_up_with_nobody_in_it_keeps_the_frame_as_its_box():
