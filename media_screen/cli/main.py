@@ -40,6 +40,7 @@ from media_screen.redact import (
     RedactStyle,
     RedactTarget,
     RescanScope,
+    plan_copies,
     redact_paths,
     uncovered_kinds,
 )
@@ -184,7 +185,7 @@ def scan(
             skipped = batch.skipped
             with _progress(len(batch.paths), quiet) as advance:
                 for result in batch:
-                    advance(result)
+                    advance(result.cached)
                     verdicts.append(result.report.verdict)
                     if stream:  # JSON Lines to stdout: nothing kept, memory stays flat
                         typer.echo(render_jsonl_line(result.report, audience))
@@ -221,33 +222,35 @@ def _warn_damage(stores: Iterable, shown: set[str] | None = None) -> set[str]:
     return shown
 
 
-def _progress(total: int, quiet: bool):
-    """A progress bar (files/s, ETA) on stderr when it is a terminal; silent when piped or --quiet."""
+def _progress(total: int, quiet: bool, verb: str = "scanning"):
+    """A progress bar (files/s, ETA) on stderr when it is a terminal; silent when piped or --quiet. It is
+    advanced with the number of files answered from the cache (0 or 1) for each file done."""
     if quiet or total == 0 or not stderr.is_terminal:
-        return contextlib.nullcontext(lambda result: None)
-    return _ProgressBar(total)
+        return contextlib.nullcontext(lambda cached=0: None)
+    return _ProgressBar(total, verb)
 
 
 class _ProgressBar:
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, verb: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=stderr, transient=True,
         )
-        self.task = self.progress.add_task("scanning", total=total, rate="")
+        self.verb = verb
+        self.task = self.progress.add_task(verb, total=total, rate="")
         self.cached = 0
 
     def __enter__(self):
         self.progress.start()
         return self.advance
 
-    def advance(self, result) -> None:
-        self.cached += result.cached
+    def advance(self, cached: int = 0) -> None:
+        self.cached += cached
         speed = self.progress.tasks[0].speed
         self.progress.update(
-            self.task, advance=1, description=f"scanning ({self.cached} from cache)",
+            self.task, advance=1, description=f"{self.verb} ({self.cached} from cache)" if self.cached else self.verb,
             rate=f"{speed:.1f} files/s" if speed else "",
         )
 
@@ -327,6 +330,7 @@ def redact(
         None, help="Seconds allowed per file, every round and re-scan included; a file past it gets no copy "
         "(default: the profile's limits.redact_timeout_s)."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     try:
         if output_format == OutputFormat.HTML:
@@ -346,6 +350,7 @@ def redact(
         )
         loaded = load_profile(profile)
         missing = uncovered_kinds(options.kinds, loaded)
+        copies = plan_copies(paths, out, hidden)  # counted for the progress bar; refuses an unsafe --out
     except (MediaScreenError, ValueError) as exc:
         _fail(str(exc))
     if missing:
@@ -356,11 +361,13 @@ def redact(
     reports = []
     audit, versions = AuditLog(), detector_versions(loaded, ScanOptions())
     try:
-        for report in redact_paths(paths, out, loaded, options):
-            reports.append(report)
-            _audit_redaction(audit, report, loaded, versions)
-            if output_format == OutputFormat.JSONL:
-                typer.echo(render_redaction_jsonl_line(report, audience))
+        with _progress(len(copies), quiet, "redacting") as advance:
+            for report in redact_paths(paths, out, loaded, options, copies):
+                advance()
+                reports.append(report)
+                _audit_redaction(audit, report, loaded, versions)
+                if output_format == OutputFormat.JSONL:
+                    typer.echo(render_redaction_jsonl_line(report, audience))
     except UsageError as exc:
         _fail(str(exc))
     except MediaScreenError as exc:

@@ -14,6 +14,7 @@
 """
 
 from media_screen.redact.options import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, RescanScope
+from media_screen.redact.paths import plan_copies
 from media_screen.redact.redactor import Redactor, redact_paths, uncovered_kinds
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RedactTarget",
     "Redactor",
     "RescanScope",
+    "plan_copies",
     "redact_paths",
     "uncovered_kinds",
 ]

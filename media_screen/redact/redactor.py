@@ -198,12 +198,13 @@ def _claim(target: Path, inputs: set[Path], taken: set[Path] | None) -> Path:
 
 
 def redact_paths(
-    paths: Iterable[Path], out: Path, profile: Profile, options: RedactOptions
+    paths: Iterable[Path], out: Path, profile: Profile, options: RedactOptions, copies: list[PlannedCopy] | None = None
 ) -> Iterator[RedactionReport]:
     """Redact every file under `paths` into `out`, one report per file. Raises UsageError before any
-    file is read when `out` is unsafe, and ModelUnavailableError when a needed detector cannot load."""
+    file is read when `out` is unsafe, and ModelUnavailableError when a needed detector cannot load.
+    `copies`: `plan_copies(paths, out, options.include_hidden)` made already (the CLI counts them first)."""
     paths = list(paths)
-    copies: list[PlannedCopy] = plan_copies(paths, out, options.include_hidden)
+    copies = plan_copies(paths, out, options.include_hidden) if copies is None else copies
     inputs = input_identities(paths, copies)
     redactor = Redactor(profile, options)
     redactor.detectors()

@@ -177,6 +177,26 @@ def test_a_terminal_gets_a_progress_bar_unless_quiet(folder: Path, monkeypatch):
     assert terminal.getvalue().strip("\x00") == ""
 
 
+def test_a_terminal_gets_a_redaction_progress_bar_unless_quiet(folder: Path, tmp_path: Path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    # given a terminal on stderr and redactions that need no model (metadata strip only)
+    monkeypatch.setattr(registry, "REGISTRY", {})
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli, "stderr", Console(file=terminal, force_terminal=True, width=120))
+    # when the folder is redacted, then the bar counts its files
+    invoke("redact", str(folder), "--out", str(tmp_path / "one"), "--format", "json")
+    assert "redacting" in terminal.getvalue() and "3/3" in terminal.getvalue()
+    # and with --quiet nothing is drawn
+    terminal.truncate(0)
+    terminal.seek(0)
+    result = invoke("redact", str(folder), "--out", str(tmp_path / "two"), "--format", "json", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "redacting" not in terminal.getvalue()
+
+
 def test_redactions_are_audited(folder: Path, tmp_path: Path, monkeypatch):
     from media_screen.inputs.source import sha256_of
 
