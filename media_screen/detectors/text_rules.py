@@ -135,24 +135,28 @@ class StatementRules:
     """Statements about the innocence or guilt of a suspect or arrestee (GO 07.08 A.4.b).
 
     A sentence holding a guilt word ("confessed", "guilty", "the killer", "innocent") is a
-    statement; when the same sentence also holds an arrest word ("arrested", "suspect",
-    "charged"), the capitalised names in it are reported as the person it is about.
+    statement; so is one holding a `guilt_if_arrested` phrase ("the man who robbed", "the thug") when it
+    also speaks of an arrest. When the sentence holds an arrest word ("arrested", "suspect", "charged"),
+    the capitalised names in it are reported as the person it is about.
     """
 
     guilt: tuple[re.Pattern[str], ...]
     arrest: tuple[re.Pattern[str], ...]
     not_names: frozenset[str] = frozenset()  # capitalised words that are not a person's name
+    guilt_if_arrested: tuple[re.Pattern[str], ...] = ()  # a statement only beside an arrest word
 
     def find(self, text: str) -> list[TextMatch]:
         matches = []
         for sentence in _sentences(text):
             upper = sentence.upper()
-            words = [m.group(0) for pattern in self.guilt for m in [pattern.search(upper)] if m]
+            arrested = any(p.search(upper) for p in self.arrest)
+            patterns = self.guilt + (self.guilt_if_arrested if arrested else ())
+            words = [m.group(0) for pattern in patterns for m in [pattern.search(upper)] if m]
             if not words:
                 continue
             quote = " ".join(sentence.split())
             quote = quote if len(quote) <= _QUOTE else quote[: _QUOTE - 1] + "…"
-            names = self.names(sentence) if any(p.search(upper) for p in self.arrest) else []
+            names = self.names(sentence) if arrested else []
             rule = "guilt statement (" + ", ".join(dict.fromkeys(w.lower() for w in words)) + ")"
             if names:
                 rule += " naming " + ", ".join(names)
@@ -362,7 +366,12 @@ def _statement_rules(settings: Mapping[str, Any], department_names: list[str]) -
         return None
     not_names = {w.upper() for name in department_names for w in name.split()}
     not_names |= {str(w).upper() for w in settings.get("not_names", [])}
-    return StatementRules(guilt, tuple(re.compile(str(p)) for p in settings.get("arrest", [])), frozenset(not_names))
+    return StatementRules(
+        guilt,
+        tuple(re.compile(str(p)) for p in settings.get("arrest", [])),
+        frozenset(not_names),
+        tuple(re.compile(str(p)) for p in settings.get("guilt_if_arrested", [])),
+    )
 
 
 def _keyword(kind: DetectionKind, word: str, fuzzy_min: int, whole_word: bool = False) -> _Keyword:

@@ -52,6 +52,16 @@ FIELD_TABLE = [
     ("Jane Doe, arrested Tuesday, confessed to the burglary.", {GUILT}),
     ("The suspect is guilty.", {GUILT}),
     ("An innocent bystander was not hurt.", set()),  # an innocent bystander is no statement about a suspect
+    # an arrestee said to have done it: a statement beside an arrest word, plain description without one
+    ("We arrested the man who robbed the bank on Main St.", {GUILT}),
+    ("The man who robbed the bank on Main St. fled on foot.", set()),
+    ("We arrested a man suspected of robbing the bank.", set()),
+    ("K9 Rex caught the thug behind the mall", {POLICE, GUILT}),  # K9 is police wording
+    ("Our officers arrested three drug dealers on Elm St.", {GUILT}),
+    ("A local drug dealer spoke at the assembly.", set()),
+    ("He deserves life in prison.", {GUILT}),
+    ("She deserves a medal.", set()),
+    ("The suspect will be convicted.", {GUILT}),
     ("Sieg heil", {HATE}),
     ("keywords: sunset; 1488", {HATE}),
 ]
