@@ -162,7 +162,8 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         _module_source_digest(module, code)
     tables = {k: v for k, v in profile.raw.items() if k not in (*POLICY_ONLY_TABLES, "detectors")}
     limits = dict(tables.get("limits", {}))
-    limits.pop("file_timeout_s", None)  # a time bound only decides ERROR, and time-outs are never cached
+    for bound in ("file_timeout_s", "redact_timeout_s"):  # a time bound only decides ERROR, never cached
+        limits.pop(bound, None)
     tables["limits"] = limits
     document = {
         "schema": SCHEMA_VERSION,

@@ -58,6 +58,16 @@ def test_policy_only_changes_keep_the_analysis_key(profile):
     assert analysis_key(profile, ScanOptions(detectors=("badge_stub",), audience=Audience.COVERT)) == base
 
 
+def test_time_bounds_keep_the_analysis_key(profile):
+    # given the scan's or the redaction's time bound edited
+    base = analysis_key(profile, BADGE)
+    slower_scan = edited_profile("file_timeout_s = 120", "file_timeout_s = 600")
+    slower_redaction = edited_profile("redact_timeout_s = 1800", "redact_timeout_s = 60")
+    # then what a file shows is the same: only time-outs (never cached) depend on them
+    assert analysis_key(slower_scan, BADGE) == base
+    assert analysis_key(slower_redaction, BADGE) == base
+
+
 def test_what_the_analysis_reads_changes_the_key(profile):
     base = analysis_key(profile, BADGE)
     moved = edited_profile("radius_m = 250", "radius_m = 900")  # sensitive places feed the metadata reader
