@@ -8,7 +8,8 @@ Two SQLite tables under the user's cache folder:
   detections), as lossless JSON.
 
 The analysis key covers everything that changes what is observed: the selected detectors with
-their versions, model files, settings and code, the metadata readers' code, the profile tables
+their versions, model files, settings and code (the module and the detector modules it imports: the OCR
+engine, the text rules ...), the metadata readers' code, the profile tables
 they read (sensitive places, limits, thresholds, department), video sampling and the codec.
 Policy-only inputs (rules, their severities and messages, the detection -> rule map, the
 audience) are not in the key: the policy is re-applied to cached observations, so editing a
@@ -21,6 +22,8 @@ is not.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import importlib.util
 import json
@@ -40,6 +43,8 @@ from media_screen.userdirs import cache_dir
 DB_NAME = "results.sqlite3"
 SCHEMA_VERSION = 1
 POLICY_ONLY_TABLES = ("rules", "detection_rules")  # re-applied on every read, so not part of the key
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # media_screen/
+DETECTOR_PACKAGES = ("media_screen.detectors.", "media_screen.faceid.")  # a detector's own code lives here
 ANALYSIS_MODULES = (
     "media_screen.report.codec",
     "media_screen.inputs.heif_layout",
@@ -107,16 +112,60 @@ def path_key(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _module_source_digest(module: str, digest: "hashlib._Hash") -> None:
+def _module_origin(module: str) -> str | None:
+    """The source file of a module; the project's own are found by path, without importing their packages."""
+    parts = module.split(".")
+    if parts[0] == PACKAGE_ROOT.name:
+        for candidate in (PACKAGE_ROOT.joinpath(*parts[1:]).with_suffix(".py"),
+                          PACKAGE_ROOT.joinpath(*parts[1:], "__init__.py")):
+            if candidate.is_file():
+                return str(candidate)
+        return None
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
         spec = None
     origin = spec.origin if spec else None
+    return origin if origin and os.path.isfile(origin) else None
+
+
+def _module_source_digest(module: str, digest: "hashlib._Hash") -> None:
+    origin = _module_origin(module)
     digest.update(module.encode())
-    if origin and os.path.isfile(origin):
+    if origin:
         with open(origin, "rb") as handle:
             digest.update(hashlib.sha256(handle.read()).digest())
+
+
+def detector_code_modules(module: str) -> tuple[str, ...]:
+    """The detector's module and every module of the detector packages it imports, directly or through another
+    (the OCR engine, the text rules, the crop embedder ...): a change in any of them changes what it reports.
+    Read from the sources' import statements, without importing anything."""
+    seen: list[str] = []
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.append(name)
+            origin = _module_origin(name)
+            todo += _detector_imports(origin) if origin else ()
+    return tuple(sorted(seen))
+
+
+@functools.lru_cache(maxsize=None)
+def _detector_imports(origin: str) -> tuple[str, ...]:
+    """The modules of the detector packages that the source at `origin` imports (absolute imports only)."""
+    with open(origin, "rb") as handle:
+        source = handle.read()
+    if b"media_screen." not in source:
+        return ()
+    names = []
+    for node in ast.walk(ast.parse(source, origin)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return tuple(name for name in names if name.startswith(DETECTOR_PACKAGES) and _module_origin(name))
 
 
 def _model_file_stamps(profile: Profile, model: str) -> list[list[int]]:
@@ -149,7 +198,8 @@ def analysis_key(profile: Profile, options: ScanOptions) -> str:
         cls = registry.detector_class(name)
         info = cls.describe(profile)
         code = hashlib.sha256()
-        _module_source_digest(registry.REGISTRY[name].split(":")[0], code)
+        for module in detector_code_modules(registry.REGISTRY[name].split(":")[0]):
+            _module_source_digest(module, code)
         detectors[name] = {
             "version": info.version,
             "model": info.model,

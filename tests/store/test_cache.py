@@ -58,6 +58,23 @@ def test_policy_only_changes_keep_the_analysis_key(profile):
     assert analysis_key(profile, ScanOptions(detectors=("badge_stub",), audience=Audience.COVERT)) == base
 
 
+def test_a_change_in_a_detectors_helper_module_changes_only_its_scans_keys(profile, tmp_path, monkeypatch):
+    from media_screen.store import cache as cache_module
+
+    # given the OCR engine's source edited (a module the text detector imports, not the one registered)
+    text_only, faces_only = ScanOptions(detectors=("text",)), ScanOptions(detectors=("faces",))
+    before = analysis_key(profile, text_only), analysis_key(profile, faces_only)
+    real_origin = cache_module._module_origin
+    edited = tmp_path / "ocr.py"
+    edited.write_text(Path(real_origin("media_screen.detectors.ocr")).read_text() + "\n# edited\n")
+    monkeypatch.setattr(cache_module, "_module_origin",
+                        lambda name: str(edited) if name == "media_screen.detectors.ocr" else real_origin(name))
+    # when the keys are made again, then the text scans' key changes and the face scans' does not
+    assert "media_screen.detectors.ocr" in cache_module.detector_code_modules("media_screen.detectors.text")
+    assert analysis_key(profile, text_only) != before[0]
+    assert analysis_key(profile, faces_only) == before[1]
+
+
 def test_time_bounds_keep_the_analysis_key(profile):
     # given the scan's or the redaction's time bound edited
     base = analysis_key(profile, BADGE)
