@@ -9,6 +9,12 @@ Text *detection* (finding where text is) runs on a copy scaled down to at most
 the same lines. Text *recognition* then reads each line from a full-resolution crop,
 so small print such as a licence plate keeps every pixel it has.
 
+A line read with little confidence is read mirrored as well, and the mirrored reading
+added when it is clearly surer: text seen in a mirror (the POLICE shirt of a mirror
+selfie) or from behind (tape, a window) reads as nothing, or as a false plate, otherwise.
+The first reading stays: a real plate misread unsurely must not be lost to a confident
+reading of its mirror image.
+
 RapidOCR's tuples never leave this module: callers get `TextLine`s.
 """
 
@@ -35,6 +41,8 @@ MODEL_FILES = (
 )
 DEFAULT_DETECT_MAX_SIDE = 1600
 DEFAULT_MIN_SCORE = 0.5
+MIRROR_BELOW = 0.8  # a line read with less confidence is read mirrored too (0: never)
+MIRROR_MARGIN = 0.1  # the mirrored reading is kept when its confidence is at least this much higher
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class TextLine:
     text: str
     score: float
     quad: tuple[tuple[float, float], ...]  # four corners, clockwise from top-left, in frame pixels
+    mirrored: bool = False  # read from the mirrored line: seen in a mirror or from behind
 
     @property
     def box(self) -> Box:
@@ -67,7 +76,8 @@ def version() -> str:
 class OcrEngine:
     """RapidOCR's detector, orientation classifier and recogniser, driven stage by stage."""
 
-    def __init__(self, detect_max_side: int = DEFAULT_DETECT_MAX_SIDE, min_score: float = DEFAULT_MIN_SCORE):
+    def __init__(self, detect_max_side: int = DEFAULT_DETECT_MAX_SIDE, min_score: float = DEFAULT_MIN_SCORE,
+                 mirror_below: float = MIRROR_BELOW):
         model_paths()  # a clear error naming the package before RapidOCR's own
         try:
             from rapidocr_onnxruntime import RapidOCR
@@ -76,6 +86,7 @@ class OcrEngine:
         self._ocr = RapidOCR(print_verbose=False)
         self.detect_max_side = int(detect_max_side)
         self.min_score = float(min_score)
+        self.mirror_below = float(mirror_below)  # fixed for the engine's life: read_lines caches by engine
         self._lock = threading.Lock()  # onnxruntime sessions are thread-safe; RapidOCR's pre/post state is not
 
     def read(self, pixels: np.ndarray) -> tuple[TextLine, ...]:
@@ -87,15 +98,31 @@ class OcrEngine:
             if not quads:
                 return ()
             crops = self._ocr.get_crop_img_list(pixels, [q.astype(np.float32) for q in quads])
-            crops, _, _ = self._ocr.text_cls(crops)
-            results, _ = self._ocr.text_rec(crops)
+            upright, _, _ = self._ocr.text_cls([crop.copy() for crop in crops])  # may turn a crop in place
+            results, _ = self._ocr.text_rec(upright)
+            readings = [[(str(r[0]), float(r[1]), False)] for r in results]
+            self._add_mirrored(crops, readings)
         lines = []
-        for quad, result in zip(quads, results):
-            text, score = clean_text(result[0]), float(result[1])
-            if text and score >= self.min_score:
-                corners = tuple((float(x), float(y)) for x, y in quad)
-                lines.append(TextLine(text, min(max(score, 0.0), 1.0), corners))
+        for quad, line_readings in zip(quads, readings):
+            corners = tuple((float(x), float(y)) for x, y in quad)
+            for raw, score, mirrored in line_readings:
+                text = clean_text(raw)
+                if text and score >= self.min_score:
+                    lines.append(TextLine(text, min(max(score, 0.0), 1.0), corners, mirrored))
         return tuple(lines)
+
+    def _add_mirrored(self, crops: list[np.ndarray], readings: list[list[tuple[str, float, bool]]]) -> None:
+        """To each unsure reading, the mirrored line's reading when it is surer by MIRROR_MARGIN. The line is
+        mirrored as cut (`crops`, before the orientation classifier), then turned upright by the classifier: tape
+        seen from behind is often upside down as well."""
+        unsure = [i for i, line in enumerate(readings) if line[0][1] < self.mirror_below]
+        if not unsure:
+            return
+        mirrored, _, _ = self._ocr.text_cls([np.ascontiguousarray(crops[i][:, ::-1]) for i in unsure])
+        again, _ = self._ocr.text_rec(mirrored)
+        for i, (text, score) in zip(unsure, ((str(r[0]), float(r[1])) for r in again)):
+            if score >= readings[i][0][1] + MIRROR_MARGIN:
+                readings[i].append((text, score, True))
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         """The recogniser alone on a crop that holds one line (a plate's characters): (sanitized text, score).

@@ -125,7 +125,7 @@ def _detection(frame: Frame, line: ocr.TextLine, match: TextMatch) -> Detection:
     shown = line.text if len(line.text) <= _LABEL_TEXT else line.text[: _LABEL_TEXT - 1] + "…"
     return Detection(
         kind=match.kind,
-        label=f'{KIND_LABELS[match.kind]} "{shown}"',
+        label=f'{KIND_LABELS[match.kind]} "{shown}"' + (" (read mirrored)" if line.mirrored else ""),
         score=round(line.score * match.weight, 4),
         box=line.box.clip(frame.width, frame.height),
         detector=NAME,
@@ -136,6 +136,7 @@ def _detection(frame: Frame, line: ocr.TextLine, match: TextMatch) -> Detection:
             "matched": match.matched,
             "ocr_score": round(line.score, 4),
             "quad": line.quad_list(),
+            **({"mirrored": True} if line.mirrored else {}),
         },
     )
 

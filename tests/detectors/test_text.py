@@ -125,6 +125,42 @@ def test_police_read_on_a_rendered_card_is_police_wording(detector):
     assert len(detection.evidence["quad"]) == 4
 
 
+def test_police_seen_in_a_mirror_is_read_mirrored(detector):
+    # given the POLICE card as a mirror selfie shows it (every row reversed)
+    frame = Frame(np.ascontiguousarray(rendered("POLICE")[:, ::-1]))
+    # when the text detector reads it
+    police = [d for d in detector.detect(frame) if d.kind == DetectionKind.POLICE_TEXT]
+    # then it is police wording, said to be read mirrored
+    assert [d.evidence["text"] for d in police] == ["POLICE"]
+    assert police[0].evidence["mirrored"] is True and police[0].label.endswith("(read mirrored)")
+
+
+def test_a_line_read_surely_is_not_read_mirrored(detector, monkeypatch):
+    # given a card read with full confidence, and a recogniser that counts the crops it is given
+    engine = detector.engine
+    calls = []
+    real = engine._ocr.text_rec
+    monkeypatch.setattr(engine._ocr, "text_rec", lambda crops: calls.append(len(crops)) or real(crops))
+    # when the engine reads it
+    lines = engine.read(rendered("POLICE"))
+    # then the recogniser ran once, and the line is not marked mirrored
+    assert [line.text for line in lines] == ["POLICE"] and not lines[0].mirrored
+    assert calls == [1]
+
+
+def test_an_unsure_reading_is_kept_beside_its_surer_mirrored_one(detector, monkeypatch):
+    # given a recogniser that reads a line unsurely as a plate, and its mirror image surely as letters
+    # (an ambulance's real plate misread at 0.59 as NY02072; its mirror image read at 0.81 as MAOSUNS)
+    engine = detector.engine
+    answers = iter([[("NY02072", 0.59)], [("MAOSUNS", 0.81)]])
+    monkeypatch.setattr(engine._ocr, "text_rec", lambda crops: (next(answers), 0.0))
+    # when the engine reads a one-line card
+    lines = engine.read(rendered("NY02072"))
+    # then both readings are kept, in that order: a plate is not lost to a confident mirror reading
+    assert [(line.text, line.mirrored) for line in lines] == [("NY02072", False), ("MAOSUNS", True)]
+    assert lines[0].quad == lines[1].quad
+
+
 def test_evidence_read_on_a_rendered_label_is_investigation_material(detector):
     found = detector.detect(Frame(rendered("EVIDENCE")))
     assert [d.kind for d in found] == [DetectionKind.INVESTIGATION_TEXT]
