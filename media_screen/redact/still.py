@@ -93,7 +93,7 @@ def redact_still(
         method += f", resized from {media.width}x{media.height} to {frame.width}x{frame.height} (--publish)"
     if kept.orientation:
         removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
-    obscured = tuple(_obscured(o) for o in done)
+    obscured = tuple(_obscured(o, pixels.shape[1], pixels.shape[0]) for o in done)
     if done:
         method += f", {len(done)} region(s) obscured ({options.effective_style.value})"
         filled = sum(o.style != options.effective_style for o in done)
@@ -125,9 +125,11 @@ def _kept_names(kept: KeptMetadata) -> tuple[str, ...]:
     return tuple(n for n in names if n != "ICC profile" or icc_is_rgb(kept.icc))
 
 
-def _obscured(done: Obscured) -> ObscuredRegion:
+def _obscured(done: Obscured, width: int, height: int) -> ObscuredRegion:
+    """What the report says was obscured: the region's bounds within the picture (a grown box may reach past it)."""
     d, region = done.detection, done.region
-    return ObscuredRegion(d.kind, region.shape.value, region.bounds, d.score, d.detector, done.style.value)
+    return ObscuredRegion(d.kind, region.shape.value, region.bounds.clip(width, height), d.score, d.detector,
+                          done.style.value)
 
 
 def encode_still(

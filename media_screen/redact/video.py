@@ -551,7 +551,7 @@ def _obscured(track: MaskTrack, first: _Pass1, frames: int, options: RedactOptio
     return ObscuredRegion(
         kind=track.kind,
         shape=region.shape.value,
-        box=region.bounds,
+        box=region.bounds.clip(first.width, first.height),  # within the picture: a grown box may reach past it
         score=best.score,
         detector=track.detector,
         style=(RedactStyle.FILL if track.fill else options.effective_style).value,

@@ -136,6 +136,23 @@ def officer_photo(path):
     return path
 
 
+def test_a_region_grown_past_the_picture_is_reported_within_it(tmp_path, profile, monkeypatch):
+    # given an officer standing at the picture's left and bottom edges (the masked box grows past them)
+    from fake_detectors import UNIFORM_RGB
+
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    source = tmp_path / "edge.png"
+    image = Image.new("RGB", (120, 90), (128, 128, 128))
+    image.paste(UNIFORM_RGB, (0, 30, 30, 90))
+    image.save(source)
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(style="fill"))
+    # then the report's box is the part of the picture that was obscured
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    (region,) = report.obscured
+    assert region.box.x1 == 0 and region.box.y2 == 90 and region.box.y1 < 30 and 30 < region.box.x2 < 120
+
+
 def test_a_uniformed_officer_is_masked_whole_by_default(tmp_path, profile, monkeypatch):
     # given a photo in which a detector sees a uniformed police officer
     monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
