@@ -161,6 +161,23 @@ def test_an_unsure_reading_is_kept_beside_its_surer_mirrored_one(detector, monke
     assert lines[0].quad == lines[1].quad
 
 
+def test_a_line_whose_mirror_image_is_wording_gives_no_plate(detector, monkeypatch):
+    # given crime-scene tape seen from behind: read as is unsurely as plate-like garbage, mirrored as the tape's words
+    answers = iter([[("6OFICE FINE DO KOL CKO22", 0.67)], [("POLICE LINE DO NOT CROSS", 0.94)]])
+    monkeypatch.setattr(detector.engine._ocr, "text_rec", lambda crops: (next(answers), 0.0))
+    # when the text detector reads it
+    found = detector.detect(Frame(rendered("TAPE")))
+    # then it is police wording and investigation text, read mirrored, and no plate
+    assert sorted(d.kind.value for d in found) == ["investigation_text", "police_text"]
+    assert all(d.evidence["mirrored"] for d in found)
+
+
+def test_a_plate_stays_when_its_mirror_image_reads_as_no_wording(detector, monkeypatch):
+    answers = iter([[("NY02072", 0.59)], [("MAOSUNS", 0.81)]])
+    monkeypatch.setattr(detector.engine._ocr, "text_rec", lambda crops: (next(answers), 0.0))
+    assert [d.kind for d in detector.detect(Frame(rendered("PLATE")))] == [DetectionKind.PLATE]
+
+
 def test_evidence_read_on_a_rendered_label_is_investigation_material(detector):
     found = detector.detect(Frame(rendered("EVIDENCE")))
     assert [d.kind for d in found] == [DetectionKind.INVESTIGATION_TEXT]
