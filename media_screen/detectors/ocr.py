@@ -9,7 +9,8 @@ Text *detection* (finding where text is) runs on a copy scaled down to at most
 the same lines. Text *recognition* then reads each line from a full-resolution crop,
 so small print such as a licence plate keeps every pixel it has.
 
-A line read with little confidence is read mirrored as well, and the mirrored reading
+A line read with little confidence, or as letters and digits mixed (a plate, or mirrored
+letters read as digits), is read mirrored as well, and the mirrored reading
 added when it is clearly surer: text seen in a mirror (the POLICE shirt of a mirror
 selfie) or from behind (tape, a window) reads as nothing, or as a false plate, otherwise.
 The first reading stays: a real plate misread unsurely must not be lost to a confident
@@ -41,7 +42,7 @@ MODEL_FILES = (
 )
 DEFAULT_DETECT_MAX_SIDE = 1600
 DEFAULT_MIN_SCORE = 0.5
-MIRROR_BELOW = 0.8  # a line read with less confidence is read mirrored too (0: never)
+MIRROR_BELOW = 0.8  # a line read with less confidence (or as letters and digits) is read mirrored too (0: never)
 MIRROR_MARGIN = 0.1  # the mirrored reading is kept when its confidence is at least this much higher
 
 
@@ -115,13 +116,18 @@ class OcrEngine:
         """To each unsure reading, the mirrored line's reading when it is surer by MIRROR_MARGIN. The line is
         mirrored as cut (`crops`, before the orientation classifier), then turned upright by the classifier: tape
         seen from behind is often upside down as well."""
-        unsure = [i for i, line in enumerate(readings) if line[0][1] < self.mirror_below]
+        if self.mirror_below <= 0:  # re-reading off
+            return
+        unsure = [i for i, line in enumerate(readings) if line[0][1] < self.mirror_below or _mixed(line[0][0])]
         if not unsure:
             return
         mirrored, _, _ = self._ocr.text_cls([np.ascontiguousarray(crops[i][:, ::-1]) for i in unsure])
         again, _ = self._ocr.text_rec(mirrored)
         for i, (text, score) in zip(unsure, ((str(r[0]), float(r[1])) for r in again)):
-            if score >= readings[i][0][1] + MIRROR_MARGIN:
+            first, first_score, _ = readings[i][0]
+            # a sure reading of letters and digits mixed needs only to be matched: it is kept beside the mirrored one
+            margin = 0.0 if _mixed(first) and first_score >= self.mirror_below else MIRROR_MARGIN
+            if score >= first_score + margin:
                 readings[i].append((text, score, True))
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
@@ -153,6 +159,11 @@ class OcrEngine:
             quad[:, 1] = np.clip(quad[:, 1], 0, height - 1)
             quads.append(quad)
         return quads
+
+
+def _mixed(text: str) -> bool:
+    """Letters and digits in one reading: a plate, or mirrored letters read as digits ("POLITIA" as "AITIJO9")."""
+    return any(c.isalpha() for c in text) and any(c.isdigit() for c in text)
 
 
 _engines: dict[tuple[int, float], OcrEngine] = {}

@@ -178,6 +178,16 @@ def test_a_plate_stays_when_its_mirror_image_reads_as_no_wording(detector, monke
     assert [d.kind for d in detector.detect(Frame(rendered("PLATE")))] == [DetectionKind.PLATE]
 
 
+def test_a_sure_plate_like_reading_of_mirrored_letters_gives_way_to_wording(detector, monkeypatch):
+    # given a mirrored vest read surely as letters and digits, and its mirror image as surely as POLITIA
+    # (a Romanian officer's vest in a mirror: AITIJO9 at 0.84, POLITIA at 0.86)
+    answers = iter([[("AITIJO9", 0.84)], [("POLITIA", 0.86)]])
+    monkeypatch.setattr(detector.engine._ocr, "text_rec", lambda crops: (next(answers), 0.0))
+    # when the text detector reads it, then it is police wording read mirrored, and no plate
+    assert [(d.kind, d.evidence["mirrored"]) for d in detector.detect(Frame(rendered("VEST")))] == [
+        (DetectionKind.POLICE_TEXT, True)]
+
+
 def test_evidence_read_on_a_rendered_label_is_investigation_material(detector):
     found = detector.detect(Frame(rendered("EVIDENCE")))
     assert [d.kind for d in found] == [DetectionKind.INVESTIGATION_TEXT]
