@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import av
 import numpy as np
 
@@ -20,11 +22,19 @@ def upright_size(frame: av.VideoFrame | None) -> tuple[int, int] | None:
 
 
 
+def side_data(frame: av.VideoFrame) -> Iterator["av.sidedata.sidedata.SideData"]:
+    """The frame's side data entries. PyAV 18.1.0 iterates over the entries; 18.1.1 made the container a
+    mapping that iterates over their types (and its values() fails on 18.1.0), so both are read here."""
+    container = frame.side_data
+    for item in container:
+        yield item if hasattr(item, "buffer_size") else container[item]
+
+
 def display_matrix(frame: av.VideoFrame) -> tuple[int, int, int, int] | None:
     """(a, b, c, d) of the frame's display matrix, each rounded to -1, 0 or 1; None without one."""
-    for side_data in frame.side_data:
-        if side_data.type == av.sidedata.sidedata.Type.DISPLAYMATRIX and side_data.buffer_size >= 36:
-            values = np.frombuffer(bytes(memoryview(side_data))[:36], dtype="<i4")
+    for entry in side_data(frame):
+        if entry.type == av.sidedata.sidedata.Type.DISPLAYMATRIX and entry.buffer_size >= 36:
+            values = np.frombuffer(bytes(memoryview(entry))[:36], dtype="<i4")
             a, b, c, d = (int(np.sign(round(v / 65536))) for v in (values[0], values[1], values[3], values[4]))
             if (a, b, c, d) != (0, 0, 0, 0):
                 return a, b, c, d

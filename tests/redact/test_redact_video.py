@@ -20,6 +20,7 @@ from media_screen.config import PublishTarget
 from media_screen.model import Box, Detection, DetectionKind, RedactionStatus
 from media_screen.redact import RedactOptions, redact_paths
 from media_screen.redact.video import MaskTrack, _Pass1, _with_missed, link_keyframes
+from media_screen.video.orientation import side_data
 
 FPS = 10
 
@@ -124,7 +125,7 @@ def test_rotation_is_baked_into_the_pixels(tmp_path, marker_only, profile):
         stream = container.streams.video[0]
         first = next(container.decode(stream))
         assert (first.width, first.height) == (64, 96)
-        assert not any(sd.type.name == "DISPLAYMATRIX" for sd in first.side_data)
+        assert not any(sd.type.name == "DISPLAYMATRIX" for sd in side_data(first))
     assert all(red_pixels(f) <= 3 for f in decoded(report.output))
     assert any(m.item == "display matrix" for m in report.removed)
 
