@@ -132,12 +132,13 @@ def _changes(report: RedactionReport) -> Text:
     for region in report.obscured:
         text.append(f"obscured {region.kind.value} ({region.style} {region.shape}) box {region.box.as_list()}"
                     f"{_frames(region)}\n")
-    if report.removed_facts:
+    written = report.status is RedactionStatus.WRITTEN
+    if report.removed_facts:  # with no copy, nothing was removed: the input still holds them
         facts = ", ".join(sorted({f"{f.kind.value}" for f in report.removed_facts}))
-        text.append(f"removed facts: {facts}\n")
-    if report.removed:
+        text.append(f"removed facts: {facts}\n" if written else f"the input still holds (no copy): {facts}\n")
+    if report.removed and written:
         text.append("removed: " + "; ".join(clean_text(m.item, 60) for m in report.removed) + "\n")
-    if report.kept:
+    if report.kept and written:
         text.append("kept: " + ", ".join(report.kept) + "\n")
     if report.frames_total is not None:
         text.append(f"frames: {report.frames_total}, unmasked tracked frames: {report.frames_unmasked}\n")
