@@ -101,6 +101,7 @@ def binary_references(shipped: tuple[Reference, ...], features: Features) -> tup
     """Each shipped reference described again by `features` at each of BINARY_REFERENCE_SIDES."""
     described = []
     extractor = features.make()
+    shipped = tuple(r for r in shipped if not r.mirrored)  # described again from the files, as enrolled
     for reference, (_, image) in zip(shipped, mark_images(shipped)):
         for side in BINARY_REFERENCE_SIDES:
             factor = side / max(image.shape[:2])

@@ -119,7 +119,7 @@ def setting(folder: Path, photos: int) -> Setting | None:
     return Setting(
         threshold={kind: profile.threshold(kind) for kind in ("badge", "patch", "insignia", "hate_symbol")},
         base=base,
-        marks=mark_images(base.references),
+        marks=mark_images([r for r in base.references if not r.mirrored]),  # the enrolled files, as they are
         backgrounds=[published(path, profile.max_image_pixels) for path in paths],
         rng=np.random.default_rng(13),
     )

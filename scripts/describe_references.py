@@ -24,20 +24,24 @@ from media_screen.config import load_profile  # noqa: E402
 from media_screen.detectors import described_marks, insignia  # noqa: E402
 
 
-def described_builtin() -> dict[tuple[str, int], dict]:
-    """{(sha256, side): description} of every reference the built-in profile enrols."""
+def described_builtin() -> dict[tuple[str, str, int], dict]:
+    """{(method, sha256, side): description} of every reference the built-in profile enrols, and of the mirror
+    image of each one the detector also enrols mirrored (every kind but hate symbols)."""
     profile = load_profile()
     side = int(insignia.settings_of(profile)["reference_side"])
     described = {}
-    for name, _, path, _ in insignia._reference_entries(profile):
+    for name, kind, path, _ in insignia._reference_entries(profile):
         data = path.read_bytes()
-        described[(hashlib.sha256(data).hexdigest(), side)] = insignia.describe_image(data, side, name, path)
+        sha256 = hashlib.sha256(data).hexdigest()
+        described[(insignia.METHOD, sha256, side)] = insignia.describe_image(data, side, name, path)
+        if kind not in insignia.NOT_MIRRORED:
+            described[(insignia.MIRRORED_METHOD, sha256, side)] = insignia.describe_image(data, side, name, path, True)
     return described
 
 
 def main() -> int:
     described = described_builtin()
-    described_marks.write(described_marks.DESCRIBED, insignia.METHOD, described)
+    described_marks.write(described_marks.DESCRIBED, described)
     size = described_marks.DESCRIBED.stat().st_size
     print(f"{len(described)} references described ({insignia.METHOD}) -> {described_marks.DESCRIBED} ({size:,} bytes)")
     return 0

@@ -39,10 +39,10 @@ def lookup(sha256: str, side: int, method: str) -> dict[str, np.ndarray] | None:
     return None if found is None else dict(found)  # read-only arrays: shared, never copied
 
 
-def write(path: Path, method: str, described: dict[tuple[str, int], dict[str, np.ndarray]]) -> None:
-    """Store descriptions {(sha256, side): {field: array}} made by `method` (scripts/describe_references.py)."""
+def write(path: Path, described: dict[tuple[str, str, int], dict[str, np.ndarray]]) -> None:
+    """Store descriptions {(method, sha256, side): {field: array}} (scripts/describe_references.py)."""
     arrays = {f"{_key(sha, side, method)}/{name}": np.asarray(fields[name])
-              for (sha, side), fields in sorted(described.items()) for name in FIELDS}
+              for (method, sha, side), fields in sorted(described.items()) for name in FIELDS}
     temporary = path.with_suffix(".tmp.npz")
     np.savez_compressed(temporary, **arrays)
     temporary.replace(path)

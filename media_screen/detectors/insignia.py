@@ -7,6 +7,10 @@ test), a RANSAC homography maps the reference outline into the frame, and a matc
 only when enough keypoints agree and the mapped outline is a sane view of a flat mark:
 a convex quadrilateral, within the scale limits, not mirrored, not sheared into a sliver.
 
+A department's mark is also enrolled mirrored (a mirror selfie shows the badge reversed, and SIFT does not
+match a mark to its mirror image, nor may the outline be mirrored); a hate symbol never is: a mirrored
+swastika is the religious sign, not the Nazi one.
+
 A match that passes the geometry must also look like the mark: the frame is warped back into
 the reference's outline (64 px) and its grey levels correlated with the reference's (normalised
 cross-correlation inside the mark's mask). Keypoints can agree on a part the mark shares with
@@ -66,6 +70,8 @@ DEFAULTS: Mapping[str, Any] = {
 }
 # How references are described (describe_image), in the key of their shipped descriptions (described_marks.py)
 METHOD = f"OpenCV {cv2.__version__} SIFT, reference description 1"
+MIRRORED_METHOD = METHOD + ", mirrored"  # the same, of the mirror image
+NOT_MIRRORED = ("hate_symbol",)  # kinds never enrolled mirrored
 TEMPLATE_SIDE = 64  # the appearance check compares mark and frame at this size
 TURN_TOLERANCE = 20.0  # degrees: a symmetric mark's match agrees with a pose turned this far from it
 TURN_HYPOTHESES = 4  # turns of a symmetric mark tried per frame
@@ -88,6 +94,7 @@ class Reference:
     template_mask: np.ndarray  # bool, where the mark is opaque
     symmetry: int = 1  # copies of each of its keypoints the mark holds (a swastika's four arms: 4)
     angles: np.ndarray | None = None  # N, each keypoint's SIFT orientation in degrees
+    mirrored: bool = False  # the mirror image of the enrolled file: the mark as a mirror shows it
 
 
 @dataclass(frozen=True)
@@ -278,7 +285,8 @@ def to_detection(match: InsigniaMatch, frame: Frame, score: float, detector: str
     reference = match.reference
     return Detection(
         kind=reference.kind,
-        label=f"{'hate symbol' if reference.kind is DetectionKind.HATE_SYMBOL else 'enrolled mark'}: {reference.name}",
+        label=f"{'hate symbol' if reference.kind is DetectionKind.HATE_SYMBOL else 'enrolled mark'}: {reference.name}"
+              + (" (seen mirrored)" if reference.mirrored else ""),
         score=round(score, 4),
         box=match.box.clip(frame.width, frame.height),
         detector=detector,
@@ -286,6 +294,7 @@ def to_detection(match: InsigniaMatch, frame: Frame, score: float, detector: str
         evidence={
             "reference": reference.name,
             "reference_file": reference.path.name,
+            **({"mirrored": True} if reference.mirrored else {}),
             "inliers": match.inliers,
             "good_matches": match.good_matches,
             "scale": round(match.scale, 3),
@@ -376,7 +385,7 @@ def _rescaled(match: InsigniaMatch, factor: float) -> InsigniaMatch:
 # --- references: read and described once per process ------------------------------------------------------
 
 _detectors: dict[str, InsigniaDetector] = {}
-_references: dict[tuple[str, str, int], Reference] = {}
+_references: dict[tuple[str, str, int, bool], Reference] = {}
 _cache_lock = threading.Lock()
 
 
@@ -387,9 +396,12 @@ def shared_detector(profile: Profile) -> InsigniaDetector:
         if detector is None:
             settings = settings_of(profile)
             side = int(settings["reference_side"])
+            entries = _reference_entries(profile)
             references = tuple(
-                _reference(name, kind, path, side, symmetry)
-                for name, kind, path, symmetry in _reference_entries(profile)
+                _reference(name, kind, path, side, symmetry, mirrored)
+                for mirrored in (False, True)
+                for name, kind, path, symmetry in entries
+                if not (mirrored and kind in NOT_MIRRORED)
             )
             detector = _detectors[profile.digest] = InsigniaDetector(references, settings)
         return detector
@@ -413,7 +425,7 @@ def _reference_entries(profile: Profile) -> list[tuple[str, str, Path, int]]:
     return entries
 
 
-def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1) -> Reference:
+def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1, mirrored: bool = False) -> Reference:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -422,21 +434,26 @@ def _reference(name: str, kind: str, path: Path, side: int, symmetry: int = 1) -
             f"([[detectors.insignia.references]]) or re-run scripts/make_detector_samples.py"
         ) from exc
     sha256 = hashlib.sha256(data).hexdigest()
-    key = (str(path), sha256, side)
+    key = (str(path), sha256, side, mirrored)
     if key not in _references:  # the shipped description of a built-in mark, else described here
-        fields = described_marks.lookup(sha256, side, METHOD) or describe_image(data, side, name, path)
+        method = MIRRORED_METHOD if mirrored else METHOD
+        fields = described_marks.lookup(sha256, side, method) or describe_image(data, side, name, path, mirrored)
         _references[key] = Reference(name, KINDS.get(kind, DetectionKind.INSIGNIA), path, sha256,
-                                     **{**fields, "area": float(fields["area"])})
+                                     **{**fields, "area": float(fields["area"])}, mirrored=mirrored)
     reference = _references[key]
     return dataclasses.replace(reference, name=name, kind=KINDS.get(kind, DetectionKind.INSIGNIA), symmetry=symmetry)
 
 
-def describe_image(data: bytes, side: int, name: str = "", path: Path | None = None) -> dict[str, np.ndarray]:
-    """A reference image's description at `side` px: its fields of Reference (described_marks.FIELDS).
-    Change what this computes and METHOD's number changes with it."""
+def describe_image(
+    data: bytes, side: int, name: str = "", path: Path | None = None, mirrored: bool = False
+) -> dict[str, np.ndarray]:
+    """A reference image's description at `side` px (of its mirror image when `mirrored`): its fields of Reference
+    (described_marks.FIELDS). Change what this computes and METHOD's number changes with it."""
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ModelUnavailableError(f"insignia reference {name!r} at {path} is not a readable image")
+    if mirrored:
+        image = np.ascontiguousarray(image[:, ::-1])
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA)
     elif image.shape[2] == 3:

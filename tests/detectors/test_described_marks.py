@@ -11,10 +11,12 @@ from media_screen.config import load_profile
 from media_screen.detectors import described_marks, insignia
 
 
-def built_in_references():
+def built_in_references(mirrored: bool = False):
+    """(side, [(name, path, bytes)]) of the built-in references (with `mirrored`, those also enrolled mirrored)."""
     profile = load_profile()
     side = int(insignia.settings_of(profile)["reference_side"])
-    return side, [(name, path, path.read_bytes()) for name, _, path, _ in insignia._reference_entries(profile)]
+    return side, [(name, path, path.read_bytes()) for name, kind, path, _ in insignia._reference_entries(profile)
+                  if not (mirrored and kind in insignia.NOT_MIRRORED)]
 
 
 @pytest.fixture
@@ -24,17 +26,19 @@ def fresh_store(monkeypatch):
     return monkeypatch
 
 
-def test_every_built_in_mark_is_shipped_as_it_is_described_here():
-    # given the built-in profile's references, and the methods the shipped file holds
-    side, references = built_in_references()
+@pytest.mark.parametrize("mirrored", [False, True], ids=["as enrolled", "mirrored"])
+def test_every_built_in_mark_is_shipped_as_it_is_described_here(mirrored):
+    # given the built-in profile's references (or their mirror images), and the methods the shipped file holds
+    side, references = built_in_references(mirrored)
+    method = insignia.MIRRORED_METHOD if mirrored else insignia.METHOD
     methods = {key.split("|")[0] for key in described_marks._read(described_marks.DESCRIBED)}
-    if methods and insignia.METHOD not in methods:
-        pytest.skip(f"the shipped descriptions were made by {sorted(methods)}, not {insignia.METHOD}: this "
+    if methods and method not in methods:
+        pytest.skip(f"the shipped descriptions were made by {sorted(methods)}, not {method}: this "
                     "OpenCV describes the marks at load (run scripts/describe_references.py to ship them)")
     for name, path, data in references:
         # when one is looked up, and described afresh
-        shipped = described_marks.lookup(hashlib.sha256(data).hexdigest(), side, insignia.METHOD)
-        fresh = insignia.describe_image(data, side, name, path)
+        shipped = described_marks.lookup(hashlib.sha256(data).hexdigest(), side, method)
+        fresh = insignia.describe_image(data, side, name, path, mirrored)
         # then it is shipped (else: run scripts/describe_references.py), with the same keypoints and descriptors
         # (to the last bit on the machine that made them; a few rounding steps elsewhere)
         assert shipped is not None, f"{name} is not in {described_marks.DESCRIBED}: run scripts/describe_references.py"
@@ -67,7 +71,7 @@ def test_descriptions_written_are_read_back_as_they_were(fresh_store, tmp_path):
     sha = hashlib.sha256(data).hexdigest()
     described = insignia.describe_image(data, side, name, path)
     target = tmp_path / "described.npz"
-    described_marks.write(target, "method A", {(sha, side): described})
+    described_marks.write(target, {("method A", sha, side): described})
     fresh_store.setattr(described_marks, "DESCRIBED", target)
     # when it is looked up by the method that made it, and by another
     found = described_marks.lookup(sha, side, "method A")
@@ -84,12 +88,12 @@ def damaged(kind: str, target, sha: str, side: int, described: dict) -> None:
     if kind in ("empty", "not a zip"):
         target.write_bytes(b"" if kind == "empty" else b"PK\x03\x04 not really a zip")
     elif kind == "bad member":
-        described_marks.write(target, insignia.METHOD, {(sha, side): described})
+        described_marks.write(target, {(insignia.METHOD, sha, side): described})
         data = bytearray(target.read_bytes())
         data[200:260] = bytes(60)  # inside the first member's compressed bytes
         target.write_bytes(bytes(data))
     elif kind == "wrong shape":
-        described_marks.write(target, insignia.METHOD, {(sha, side): {**described, "descriptors": np.zeros((3, 64))}})
+        described_marks.write(target, {(insignia.METHOD, sha, side): {**described, "descriptors": np.zeros((3, 64))}})
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "not a zip", "bad member", "wrong shape"])
@@ -112,5 +116,5 @@ def test_a_missing_or_damaged_file_means_describing_at_load(fresh_store, tmp_pat
 def test_a_description_holds_every_field_of_a_reference_but_its_names_and_symmetry():
     import dataclasses
 
-    given_by_the_profile = {"name", "kind", "path", "sha256", "symmetry"}
+    given_by_the_profile = {"name", "kind", "path", "sha256", "symmetry", "mirrored"}
     assert set(described_marks.FIELDS) == {f.name for f in dataclasses.fields(insignia.Reference)} - given_by_the_profile

@@ -55,14 +55,22 @@ def test_photos_without_enrolled_marks_give_nothing(insignia, astronaut, coffee)
     assert insignia.detect(Frame(coffee)) == ()
 
 
-def test_a_mirrored_mark_is_never_a_confident_match(insignia, profile, coffee):
-    # given the patch pasted mirrored left to right: its mirrored text matches nothing, but its outline,
-    # stars and seal are symmetric, and OpenCV 4's SIFT finds about min_inliers of them agreeing
+def test_a_mirrored_mark_is_found_by_its_mirrored_reference(insignia, profile, coffee):
+    # given the patch pasted mirrored left to right, as a mirror selfie shows it: its mirrored text matches
+    # nothing of the patch as enrolled, and SIFT finds only its symmetric stars and seal agreeing
     quad = [(450, 110), (330, 90), (320, 235), (440, 250)]
     frame = Frame(warped_onto(coffee, profile.resolve("assets/references/patch.png"), quad))
-    # then it is at most a weak match, never with the confidence of the true patch (> 0.8, test above)
+    # when the insignia detector looks
     found = [d for d in insignia.detect(frame) if d.evidence["reference"] == PATCH]
-    assert all(d.score < 0.8 and d.evidence["inliers"] < 20 for d in found), found
+    # then the patch is found surely, said to be seen mirrored, and not as the patch as enrolled
+    assert [(d.evidence.get("mirrored"), d.label.endswith("(seen mirrored)")) for d in found] == [(True, True)]
+    assert found[0].score > 0.8 and 320 <= found[0].box.x1 and found[0].box.x2 <= 455
+
+
+def test_hate_symbols_are_never_enrolled_mirrored(insignia):
+    # a mirrored swastika is the religious sign, not the Nazi one
+    mirrored = {r.kind for r in insignia.references if r.mirrored}
+    assert mirrored and DetectionKind.HATE_SYMBOL not in mirrored
 
 
 def test_a_scene_that_shares_only_the_seals_picture_is_not_the_patch(insignia):
