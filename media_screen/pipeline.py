@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from media_screen import detectors as registry
 from media_screen.inputs.caption import captions_for
@@ -49,6 +49,9 @@ class Deadline:
     def check(self, stage: str) -> None:
         if time.monotonic() > self.expires:
             raise AnalysisTimeoutError(f"{self.activity} exceeded {self.seconds:g} s (during {stage})")
+
+
+TimeCheck = Callable[[str], None]  # Deadline.check: raises once the file's time bound has passed
 
 
 def no_time_bound(stage: str) -> None:
@@ -194,4 +197,4 @@ def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) ->
         yield screener.scan_file(path)
 
 
-__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "no_time_bound", "Verdict"]
+__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "TimeCheck", "no_time_bound", "Verdict"]

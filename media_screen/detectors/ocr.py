@@ -99,7 +99,7 @@ class OcrEngine:
             if not quads:
                 return ()
             crops = self._ocr.get_crop_img_list(pixels, [q.astype(np.float32) for q in quads])
-            upright, _, _ = self._ocr.text_cls([crop.copy() for crop in crops])  # may turn a crop in place
+            upright, _, _ = self._ocr.text_cls(crops)  # turned copies: `crops` stay as cut, for _add_mirrored
             results, _ = self._ocr.text_rec(upright)
             readings = [[(str(r[0]), float(r[1]), False)] for r in results]
             self._add_mirrored(crops, readings)

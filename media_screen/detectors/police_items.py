@@ -55,6 +55,7 @@ class CropGroup(str, enum.Enum):
 
 
 GROUP_ORDER = (CropGroup.WHOLE, CropGroup.TILE, CropGroup.PERSON, CropGroup.VEHICLE)
+FRAMED = (CropGroup.WHOLE, CropGroup.TILE)  # views of the scene, not of one object
 # Which head classes each crop group may report (the head's classes are named like DetectionKind values).
 ALLOWED = {
     CropGroup.WHOLE: ("police_officer", "police_vehicle", "insignia"),
@@ -137,7 +138,7 @@ TIGHT_MARGIN = 0.1
 
 def crop_pixels(bgr: np.ndarray, crop: Crop, person_margin: float) -> np.ndarray:
     """What the embedder sees: the whole frame or a tile as it is, a proposal squared with its surroundings."""
-    if crop.group in (CropGroup.WHOLE, CropGroup.TILE):
+    if crop.group in FRAMED:
         x1, y1, x2, y2 = (int(round(v)) for v in crop.box)
         return bgr[y1:y2, x1:x2]
     return square_crop(bgr, crop.box, person_margin if crop.group is CropGroup.PERSON else TIGHT_MARGIN)
@@ -273,7 +274,7 @@ def located(
     reported = best_allowed(head, scores, crops)
     found: dict[int, Found] = {}
     for index, (crop, (name, score)) in enumerate(zip(crops, reported)):
-        framed = crop.group in (CropGroup.WHOLE, CropGroup.TILE)
+        framed = crop.group in FRAMED
         if score < (min_score if framed else object_floor):
             continue
         target, group = index, {"police_officer": CropGroup.PERSON, "police_vehicle": CropGroup.VEHICLE}.get(name)
@@ -295,7 +296,7 @@ def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
     officers the head could not tell; a redaction for a covert officer masks them all. A person the head reports
     as an officer on its own, but lower than the scene (emitted from `min_object_score`), is one of them too."""
     officers = {f.box: f.score for f in found if f.name == "police_officer"}
-    scenes = [f for f in found if f.name == "police_officer" and f.seen_in in (CropGroup.WHOLE, CropGroup.TILE)]
+    scenes = [f for f in found if f.name == "police_officer" and f.seen_in in FRAMED]
     people: dict[tuple[float, ...], Found] = {}
     for scene in scenes:
         for crop in crops:

@@ -81,11 +81,11 @@ class TextDetector:
         lines = ocr.read_lines(self.engine, frame.pixels)
         detections: list[Detection] = []
         police_boxes = []
+        classified = [(line, self.rules.classify(line.text)) for line in lines]
         # a line whose mirror image reads as wording (tape seen from behind) is that wording, not a plate
-        worded = {line.quad for line in lines if line.mirrored
-                  and any(m.kind != DetectionKind.PLATE for m in self.rules.classify(line.text))}
-        for line in lines:
-            matches = self.rules.classify(line.text)
+        worded = {line.quad for line, matches in classified
+                  if line.mirrored and any(m.kind != DetectionKind.PLATE for m in matches)}
+        for line, matches in classified:
             if not line.mirrored and line.quad in worded:
                 matches = [m for m in matches if m.kind != DetectionKind.PLATE]
             for match in matches:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import io
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -24,7 +24,7 @@ from media_screen.config import Profile
 from media_screen.detectors.base import Detector
 from media_screen.inputs.still import decode_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
-from media_screen.pipeline import no_time_bound
+from media_screen.pipeline import TimeCheck, no_time_bound
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
 from media_screen.redact.regions import FILL_FLAG, Obscured, obscure_checked, region_for, seen_through
 from media_screen.redact.strip import KeptMetadata, NotLossless, Stripped, icc_is_rgb, read_kept, strip_lossless
@@ -51,7 +51,7 @@ def redact_still(
     profile: Profile,
     missed: Sequence[Detection] = (),
     earlier: Sequence[Detection] | None = None,
-    check_time: Callable[[str], None] = no_time_bound,
+    check_time: TimeCheck = no_time_bound,
 ) -> StillResult:
     """`check_time(stage)` raises when the file's time bound has passed; it is called before each detector run."""
     # the copy is written at the published size (--publish; smaller photos keep theirs)

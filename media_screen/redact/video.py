@@ -38,7 +38,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import av
 import numpy as np
@@ -51,7 +51,7 @@ from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD
 from media_screen.redact.follow import FOLLOW_FACTOR, Seed, follow, near, seed_at
 from media_screen.redact.recheck import detect_near
 from media_screen.redact.regions import FILL_FLAG, Region, Shape, corner_pair, obscure, obscure_checked, region_for
-from media_screen.pipeline import no_time_bound
+from media_screen.pipeline import TimeCheck, no_time_bound
 from media_screen.redact.writer import Writer
 from media_screen.sanitize import clean_text
 from media_screen.inputs.source import Source
@@ -65,7 +65,6 @@ BASE_PAD = 0.05  # of the box's larger side, on every side of an interpolated or
 MOTION_PAD = 0.5  # of the displacement between two detections, at the midpoint
 COVERAGE_CORE = 0.8  # the central part of an object's box that must be under the mask
 COVERAGE_MIN = 0.99
-TimeCheck = Callable[[str], None]  # raises when the file's time bound has passed (pipeline.Deadline.check)
 SCENE_SHARE = 0.9  # of the frame a re-scan's box covers for it to be a finding about the whole scene
 UNDER_MASK_SHARE = 0.8  # of a re-scan's box inside a mask for the object to count as seen through that mask
 KEEP_CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}

@@ -144,7 +144,7 @@ def _changes(report: RedactionReport) -> Text:
         text.append(f"frames: {report.frames_total}, unmasked tracked frames: {report.frames_unmasked}\n")
     if report.rounds > 1:
         text.append(f"rounds: {report.rounds} (the re-scan found more to mask; the last copy was re-scanned)\n")
-    if report.status is RedactionStatus.WRITTEN and report.rescan is not None:
+    if written and report.rescan is not None:
         text.append_text(_copy_verdict(report))
     text.rstrip()
     return text
