@@ -5,10 +5,12 @@ rule table can be tested without pixels.
 
 OCR confuses look-alike characters (0/O, 1/I/L, 5/S, 8/B, 2/Z, 6/G) and case. Keywords
 are therefore compared in a *canonical* form where each group of look-alikes becomes one
-character and separators are dropped ("P0L1CE" and "police" both read "POIICE").
+character, accents are dropped and separators too ("P0L1CE" and "police" both read "POIICE";
+"POLİS" and "POLIS" are one word).
 Keywords at least `fuzzy_min_length` long also match with one further error ("POLILE"),
-unless the line holds one of `not_keywords` ("POLICY"). Short keywords ("K-9", "FOUO")
-must stand as a word of their own. Regular-expression patterns run on the upper-cased
+unless the line holds one of `not_keywords` ("POLICY", "POLITICAL"). Short keywords ("K-9",
+"FOUO", "POLIS") must stand as a word of their own: "POLIS" is police in Swedish and Turkish, not in
+"MINNEAPOLIS". Regular-expression patterns run on the upper-cased
 line, and again on a copy whose number-like words have look-alike letters turned into digits.
 
 Text fields (metadata, captions) are read by `fields=True` rules: the same tables plus the
@@ -22,6 +24,7 @@ always as whole words.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -31,7 +34,7 @@ from media_screen.model import DetectionKind
 _LOOKALIKES = str.maketrans({"0": "O", "Q": "O", "1": "I", "L": "I", "|": "I", "!": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
 _TO_DIGITS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})
 _PLATE_SEPARATORS = "-·.•"
-_SHORT_KEYWORD = 4  # keywords this short (in letters and digits) must be a word on their own
+_SHORT_KEYWORD = 5  # keywords this short (in letters and digits) must be a word on their own
 _FUZZY_PENALTY = 0.8  # a fuzzy keyword match counts for this fraction of the OCR confidence
 
 
@@ -185,9 +188,16 @@ def _sentences(text: str) -> list[str]:
 
 def canonical(text: str, keep_spaces: bool = False) -> str:
     """Upper case, look-alikes folded, punctuation dropped (single spaces kept when asked)."""
-    folded = text.upper().translate(_LOOKALIKES)
+    folded = _without_accents(text.upper()).translate(_LOOKALIKES)
     kept = "".join(c if c.isalnum() else " " for c in folded)
     return " ".join(kept.split()) if keep_spaces else "".join(kept.split())
+
+
+def _without_accents(text: str) -> str:
+    """"POLICÍA" -> "POLICIA", "POLİS" -> "POLIS": OCR and signs write the accents or leave them out."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def digitize(text: str) -> str:

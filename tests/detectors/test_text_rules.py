@@ -89,6 +89,22 @@ OCR_TABLE = [
     ("TEL 925 671 3000", set()),  # on signs a phone number is a business's, not identifying
     ("GUILTY", set()),  # statements are judged in captions and metadata only, not on a protest sign
     ("POWERED BY WHITE LIGHT", set()),
+    # police in other languages, accents or not
+    ("POLİS", {POLICE}),  # Turkish, with its dotted capital I
+    ("POLIS", {POLICE}),  # Swedish
+    ("POLICÍA LOCAL", {POLICE}),
+    ("POLITSEI", {POLICE}),  # Estonian, exact (before: one error from POLITIE)
+    ("JANDARMERIA", {POLICE}),
+    ("警視庁", {POLICE}),  # Tokyo's police, as the Chinese recogniser reads it
+    ("公安局", {POLICE}),  # inside a longer run of characters: no word spaces in Chinese
+    # everyday words one OCR error away from police wording are not
+    ("MINNEAPOLIS", set()),  # POLIS stands as a word of its own
+    ("ACROPOLIS", set()),
+    ("POLITICAL RALLY", set()),  # one error from POLITIE: guarded by POLITIC
+    ("POLITICIANS", set()),
+    ("COSMOPOLITAN", set()),
+    ("NAIL POLISH", set()),
+    ("CARABINERS", set()),
 ]
 
 
