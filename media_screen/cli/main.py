@@ -31,7 +31,6 @@ from media_screen.config import (
     ClusterOptions, Engine, FailOn, PublishTarget, ScanOptions, default_profile_text, load_profile,
 )
 from media_screen.errors import MediaScreenError, StoreDamagedError, UsageError
-from media_screen.inputs.walk import collect_inputs
 from media_screen.inputs.source import sha256_of
 from media_screen.model import Audience, Verdict
 from media_screen.redact import (
@@ -350,19 +349,18 @@ def redact(
         )
         loaded = load_profile(profile)
         missing = uncovered_kinds(options.kinds, loaded)
-        copies = plan_copies(paths, out, hidden)  # counted for the progress bar; refuses an unsafe --out
+        plan = plan_copies(paths, out, hidden)  # counted for the progress bar; refuses an unsafe --out
     except (MediaScreenError, ValueError) as exc:
         _fail(str(exc))
     if missing:
         stderr.print("warning: no detector finds " + ", ".join(sorted(k.value for k in missing)))
-    skipped = collect_inputs(paths, hidden).skipped
-    if skipped:  # found in folders, neither named nor made like a photo or video: no copy, no effect on the exit code
-        stderr.print(f"{skipped_line(len(skipped))}: no copy written", highlight=False)
+    if plan.skipped:  # found in folders, neither named nor made like a photo or video: no effect on the exit code
+        stderr.print(f"{skipped_line(len(plan.skipped))}: no copy written", highlight=False)
     reports = []
     audit, versions = AuditLog(), detector_versions(loaded, ScanOptions())
     try:
-        with _progress(len(copies), quiet, "redacting") as advance:
-            for report in redact_paths(paths, out, loaded, options, copies):
+        with _progress(len(plan.copies), quiet, "redacting") as advance:
+            for report in redact_paths(paths, out, loaded, options, plan):
                 advance()
                 reports.append(report)
                 _audit_redaction(audit, report, loaded, versions)

@@ -18,8 +18,17 @@ class PlannedCopy:
     target: Path  # the copy's path; its suffix may still change (an AVI becomes an MP4)
 
 
-def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) -> list[PlannedCopy]:
-    """Every input file and the path of its copy. Raises UsageError when --out is unsafe.
+@dataclass(frozen=True)
+class CopyPlan:
+    """What a redaction will write, from one walk of its inputs."""
+
+    copies: list[PlannedCopy]
+    skipped: list[Path]  # found in folders, neither named nor made like a photo or video: no copy
+
+
+def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) -> CopyPlan:
+    """Every input file and the path of its copy, and the walked files set aside. Raises UsageError when
+    --out is unsafe.
 
     A folder input `photos/` is mirrored as `OUT/photos/...`; a file input goes to `OUT/<name>`. What a
     folder holds that is not a photo or video (inputs/walk.py: neither its name nor its content) gets no copy.
@@ -31,6 +40,7 @@ def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) 
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
     copies: list[PlannedCopy] = []
+    skipped: list[Path] = []
     for path in paths:
         if path.is_dir():
             folder = path.resolve()
@@ -38,14 +48,16 @@ def plan_copies(paths: Iterable[Path], out: Path, include_hidden: bool = False) 
                 raise UsageError(
                     f"--out {out} is the input folder {path} or inside it; choose a folder outside every input"
                 )
-            for source in collect_inputs([path], include_hidden).files:
+            walked = collect_inputs([path], include_hidden)
+            skipped.extend(walked.skipped)
+            for source in walked.files:
                 copies.append(PlannedCopy(source, out / (folder.name or "root") / source.relative_to(path)))
         else:
             copies.append(PlannedCopy(path, out / path.name))
     inputs = input_identities(paths, copies)
     for copy in copies:
         refuse_input_target(copy.target, inputs)
-    return copies
+    return CopyPlan(copies, skipped)
 
 
 def input_identities(paths: Iterable[Path], copies: Iterable[PlannedCopy]) -> set[Path]:

@@ -34,7 +34,7 @@ from media_screen.model import (
 from media_screen.pipeline import Deadline, Screener
 from media_screen.redact.options import KeepMetadata, RedactOptions, RescanScope
 from media_screen.redact.paths import (
-    PlannedCopy,
+    CopyPlan,
     input_identities,
     plan_copies,
     refuse_input_target,
@@ -198,13 +198,13 @@ def _claim(target: Path, inputs: set[Path], taken: set[Path] | None) -> Path:
 
 
 def redact_paths(
-    paths: Iterable[Path], out: Path, profile: Profile, options: RedactOptions, copies: list[PlannedCopy] | None = None
+    paths: Iterable[Path], out: Path, profile: Profile, options: RedactOptions, plan: CopyPlan | None = None
 ) -> Iterator[RedactionReport]:
     """Redact every file under `paths` into `out`, one report per file. Raises UsageError before any
     file is read when `out` is unsafe, and ModelUnavailableError when a needed detector cannot load.
-    `copies`: `plan_copies(paths, out, options.include_hidden)` made already (the CLI counts them first)."""
+    `plan`: `plan_copies(paths, out, options.include_hidden)` made already (the CLI counts the copies first)."""
     paths = list(paths)
-    copies = plan_copies(paths, out, options.include_hidden) if copies is None else copies
+    copies = (plan_copies(paths, out, options.include_hidden) if plan is None else plan).copies
     inputs = input_identities(paths, copies)
     redactor = Redactor(profile, options)
     redactor.detectors()

@@ -20,7 +20,7 @@ def tree(tmp_path):
 
 
 def test_folders_are_mirrored_and_files_go_to_the_top(tree):
-    copies = plan_copies([tree / "photos", tree / "single.jpg"], tree / "out")
+    copies = plan_copies([tree / "photos", tree / "single.jpg"], tree / "out").copies
     assert {(c.source, c.target) for c in copies} == {
         (tree / "photos" / "b.png", tree / "out" / "photos" / "b.png"),
         (tree / "photos" / "day1" / "a.jpg", tree / "out" / "photos" / "day1" / "a.jpg"),
@@ -31,8 +31,9 @@ def test_folders_are_mirrored_and_files_go_to_the_top(tree):
 def test_a_walked_file_that_is_not_media_gets_no_copy_but_a_named_one_does(tree):
     (tree / "photos" / "notes.txt").write_text("not a photo")
     (tree / "named.txt").write_text("not a photo either")
-    copies = plan_copies([tree / "photos", tree / "named.txt"], tree / "out")
-    assert sorted(c.source.name for c in copies) == ["a.jpg", "b.png", "named.txt"]  # named: fails closed, ERROR
+    plan = plan_copies([tree / "photos", tree / "named.txt"], tree / "out")
+    assert sorted(c.source.name for c in plan.copies) == ["a.jpg", "b.png", "named.txt"]  # named: fails closed, ERROR
+    assert plan.skipped == [tree / "photos" / "notes.txt"]  # set aside by the same walk
 
 
 @pytest.mark.parametrize("out", ["photos", "photos/day1", "photos/new/deeper"])
