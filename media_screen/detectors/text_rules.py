@@ -138,9 +138,10 @@ class StatementRules:
     """Statements about the innocence or guilt of a suspect or arrestee (GO 07.08 A.4.b).
 
     A sentence holding a guilt word ("confessed", "guilty", "the killer", "innocent") is a
-    statement; so is one holding a `guilt_if_arrested` phrase ("the man who robbed", "the thug") when it
-    also speaks of an arrest. When the sentence holds an arrest word ("arrested", "suspect", "charged"),
-    the capitalised names in it are reported as the person it is about.
+    statement; so is one holding a `guilt_if_arrested` phrase ("the man who robbed", "the thug", "was
+    clearly drunk") when it, or the sentence before it, speaks of an arrest ("Jane Roe was arrested for DUI.
+    She was clearly drunk."). The capitalised names of the sentence holding the arrest word ("arrested",
+    "suspect", "charged") are reported as the person it is about.
     """
 
     guilt: tuple[re.Pattern[str], ...]
@@ -150,16 +151,19 @@ class StatementRules:
 
     def find(self, text: str) -> list[TextMatch]:
         matches = []
+        previous = ""  # the sentence before, when it speaks of an arrest
         for sentence in _sentences(text):
             upper = sentence.upper()
-            arrested = any(p.search(upper) for p in self.arrest)
-            patterns = self.guilt + (self.guilt_if_arrested if arrested else ())
+            speaks_of_arrest = any(p.search(upper) for p in self.arrest)
+            arrest_sentence = sentence if speaks_of_arrest else previous
+            patterns = self.guilt + (self.guilt_if_arrested if arrest_sentence else ())
             words = [m.group(0) for pattern in patterns for m in [pattern.search(upper)] if m]
+            previous = sentence if speaks_of_arrest else ""
             if not words:
                 continue
             quote = " ".join(sentence.split())
             quote = quote if len(quote) <= _QUOTE else quote[: _QUOTE - 1] + "…"
-            names = self.names(sentence) if arrested else []
+            names = self.names(arrest_sentence) if arrest_sentence else []
             rule = "guilt statement (" + ", ".join(dict.fromkeys(w.lower() for w in words)) + ")"
             if names:
                 rule += " naming " + ", ".join(names)

@@ -62,6 +62,14 @@ FIELD_TABLE = [
     ("He deserves life in prison.", {GUILT}),
     ("She deserves a medal.", set()),
     ("The suspect will be convicted.", {GUILT}),
+    ("Mugshot: Jane Roe, arrested for DUI. She was clearly drunk.", {GUILT}),  # sentence by sentence, one post
+    ("Driver arrested; he was obviously impaired.", {GUILT}),
+    ("The driver was clearly impaired by the glare and pulled over.", set()),  # no arrest: a description
+    ("Two men were arrested after being caught in the act.", {GUILT}),
+    ("Two men were arrested on Elm St. The weather was clear. The thugs were armed.", set()),  # two sentences on
+    ("Thanks to the Polis of Stockholm for the visit.", {POLICE}),  # Swedish police, accents or not
+    ("We met Polícia Militar officers from Brazil.", {POLICE}),
+    ("Officers kept the peace at a political rally.", set()),
     ("Sieg heil", {HATE}),
     ("keywords: sunset; 1488", {HATE}),
 ]
@@ -122,6 +130,16 @@ def test_a_guilt_statement_quotes_the_sentence_and_names_the_arrestee(field_rule
     # then the sentence is quoted, and the words and the named person are given
     assert match.matched == "Jane Doe, arrested Tuesday, confessed to the burglary."
     assert match.rule == "guilt statement (confessed) naming Jane Doe"
+
+
+def test_a_statement_after_the_arrest_sentence_names_the_arrestee_of_that_sentence(field_rules):
+    # given a post that names the arrestee in one sentence and judges her in the next
+    caption = "Jane Roe was arrested for DUI on Elm St. She was clearly drunk."
+    # when it is classified
+    [match] = [m for m in field_rules.classify(caption) if m.kind == GUILT]
+    # then the judging sentence is quoted and the arrestee named from the sentence before it
+    assert match.matched == "She was clearly drunk."
+    assert match.rule == "guilt statement (was clearly drunk) naming Jane Roe"
 
 
 def test_a_guilt_statement_without_an_arrest_names_no_one(field_rules):
