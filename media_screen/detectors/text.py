@@ -32,6 +32,7 @@ KIND_LABELS = {
 }
 _LABEL_TEXT = 60
 _UNIT_NUMBER_REACH = 4.0  # a number counts as a unit number within this many police-text heights
+MIRRORED_WORD_SCORE = 0.9  # a mirrored reading this sure, of letters alone, is a word seen from behind
 PLATE_REGIONS_VERSION = "plate regions 2"  # detectors/plates.py: changes here change cached results
 
 
@@ -82,9 +83,10 @@ class TextDetector:
         detections: list[Detection] = []
         police_boxes = []
         classified = [(line, self.rules.classify(line.text)) for line in lines]
-        # a line whose mirror image reads as wording (tape seen from behind) is that wording, not a plate
+        # a line whose mirror image reads as wording, or surely as a word ("TCROSS" at 0.99 where the line
+        # as it is read "22083T": tape seen from behind), is that text, not a plate
         worded = {line.quad for line, matches in classified
-                  if line.mirrored and any(m.kind != DetectionKind.PLATE for m in matches)}
+                  if line.mirrored and (any(m.kind != DetectionKind.PLATE for m in matches) or _sure_word(line))}
         for line, matches in classified:
             if not line.mirrored and line.quad in worded:
                 matches = [m for m in matches if m.kind != DetectionKind.PLATE]
@@ -165,6 +167,13 @@ def _region_plate(frame: Frame, reading: plates.PlateReading) -> Detection:
             "characters": reading.region.blobs,
         },
     )
+
+
+def _sure_word(line: ocr.TextLine) -> bool:
+    """Letters alone, four or more, read at least MIRRORED_WORD_SCORE sure: a word, not a plate seen mirrored
+    (a plate's mirror image still holds its digits)."""
+    letters = [c for c in line.text if not c.isspace()]
+    return line.score >= MIRRORED_WORD_SCORE and len(letters) >= 4 and all(c.isalpha() for c in letters)
 
 
 def _near(box: Box, police: Box) -> bool:

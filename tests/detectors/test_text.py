@@ -178,6 +178,15 @@ def test_a_plate_stays_when_its_mirror_image_reads_as_no_wording(detector, monke
     assert [d.kind for d in detector.detect(Frame(rendered("PLATE")))] == [DetectionKind.PLATE]
 
 
+def test_a_line_whose_mirror_image_is_surely_a_word_gives_no_plate(detector, monkeypatch):
+    # given fire-line tape seen from behind: its NOT CROSS read as is as the plate-like 22083T at 0.64, and its
+    # mirror image surely as letters alone, though no rule's wording (TCROSS at 0.99)
+    answers = iter([[("22083T", 0.64)], [("TCROSS", 0.99)]])
+    monkeypatch.setattr(detector.engine._ocr, "text_rec", lambda crops: (next(answers), 0.0))
+    # when the text detector reads it, then nothing: a word seen from behind is no plate
+    assert detector.detect(Frame(rendered("FIRE LINE"))) == ()
+
+
 def test_a_sure_plate_like_reading_of_mirrored_letters_gives_way_to_wording(detector, monkeypatch):
     # given a mirrored vest read surely as letters and digits, and its mirror image as surely as POLITIA
     # (a Romanian officer's vest in a mirror: AITIJO9 at 0.84, POLITIA at 0.86)
