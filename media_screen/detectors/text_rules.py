@@ -191,7 +191,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def canonical(text: str, keep_spaces: bool = False) -> str:
-    """Upper case, look-alikes folded, punctuation dropped (single spaces kept when asked)."""
+    """Upper case, accents and punctuation dropped, look-alikes folded (single spaces kept when asked)."""
     folded = _without_accents(text.upper()).translate(_LOOKALIKES)
     kept = "".join(c if c.isalnum() else " " for c in folded)
     return " ".join(kept.split()) if keep_spaces else "".join(kept.split())
