@@ -24,7 +24,7 @@ from media_screen.errors import (
     UnsupportedMediaError,
 )
 from media_screen.inputs.walk import collect_inputs, iter_media_paths
-from media_screen.inputs.still import decode_still, verify_still
+from media_screen.inputs.still import decode_still, frame_count, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
@@ -124,8 +124,8 @@ class Screener:
             with timed(timings, "metadata"):
                 metadata = read_metadata(source, self.profile)
             deadline.check("metadata")
-            if source.probe.media_type == MediaType.VIDEO:
-                media, detections, frames_analysed, partial, partial_will_repeat, analysed = self._scan_video(
+            if source.probe.media_type == MediaType.VIDEO or self._animated(source):
+                media, detections, frames_analysed, partial, partial_will_repeat, analysed = self._scan_sequence(
                     source, deadline, timings
                 )
             else:
@@ -150,10 +150,23 @@ class Screener:
         found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
         return media, found, self.analysed_size(frame.width, frame.height)
 
-    def _scan_video(self, source: Source, deadline: Deadline, timings: dict[str, float]):
-        from media_screen.video.screen import screen_video  # imported only when a video shows up
+    def _animated(self, source: Source) -> bool:
+        """An animated PNG or WebP, screened frame by frame like a video (video/animation.py). A metadata sweep
+        screens no frame; it proves that every frame decodes (verify_still)."""
+        return bool(self.detector_names) and frame_count(source, self.profile.max_image_pixels) > 1
 
-        result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side, self.lanes)
+    def _scan_sequence(self, source: Source, deadline: Deadline, timings: dict[str, float]):
+        """A video, or an animated still: every stage's frames in time order."""
+        if source.probe.media_type != MediaType.VIDEO:
+            from media_screen.video.animation import screen_animation
+
+            result = screen_animation(source, self.profile.max_image_pixels, self.detectors(), self.options,
+                                      deadline, timings, self.long_side, self.lanes)
+        else:
+            from media_screen.video.screen import screen_video  # imported only when a video shows up
+
+            result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side,
+                                  self.lanes)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
         return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,
                 analysed)

@@ -51,8 +51,9 @@ def _detail(report: FileReport) -> str:
         if analysed and (analysed.width, analysed.height) != (media.width, media.height):
             parts.append(f"(analysed at {analysed.width}x{analysed.height}, {analysed.publish})")
         if media.duration_s is not None:
-            parts.append(format_time(media.duration_s))
-        if media.media_type == MediaType.VIDEO and report.frames_analysed is not None:
+            animated = media.media_type != MediaType.VIDEO  # an animated PNG or WebP (video/animation.py)
+            parts.append(("animated " if animated else "") + format_time(media.duration_s))
+        if report.frames_analysed is not None and (media.media_type == MediaType.VIDEO or media.duration_s is not None):
             parts.append(f"{report.frames_analysed} frames analysed")
     return " ".join(parts)
 

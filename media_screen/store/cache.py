@@ -54,6 +54,7 @@ ANALYSIS_MODULES = (
     "media_screen.pipeline",
     "media_screen.sanitize",
     "media_screen.publish",
+    "media_screen.video.animation",
     "media_screen.video.frame_change",
     "media_screen.video.orientation",
     "media_screen.video.sampling",

@@ -156,7 +156,7 @@ def _screen_samples(container, stream, timing, detectors, options, deadline, tim
                 found = lanes.run(detectors, lambda d: sessions[d.name].observe(frame) if d.name in sessions
                                   else d.detect(frame), deadline.check, timings)
             found = to_original(found, analysed_size, size)
-            per_frame.append((sample.time_s, tuple(_at(d, sample.time_s) for d in found)))
+            per_frame.append((sample.time_s, tuple(at_time(d, sample.time_s) for d in found)))
             gate.remember(sample.time_s, per_frame[-1][1])
     except AnalysisTimeoutError as exc:  # keep what was found; the report says how far it got
         progress.error, progress.transient = str(exc), True
@@ -184,5 +184,6 @@ def _reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-def _at(detection: Detection, time_s: float) -> Detection:
+def at_time(detection: Detection, time_s: float) -> Detection:
+    """A detection of the frame shown at `time_s`: first and last seen then."""
     return dataclasses.replace(detection, time_s=round(time_s, 3), end_s=round(time_s, 3))
