@@ -42,6 +42,7 @@ from media_screen.redact.paths import (
 )
 from media_screen.redact.verify import check_copy
 from media_screen.inputs.source import Source
+from media_screen.inputs.still import frame_count
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
@@ -123,10 +124,12 @@ class Redactor:
                     plan = result.plan
                     report = replace(report, frames_total=result.frames_total, frames_unmasked=result.frames_unmasked)
                 else:
+                    from media_screen.redact.animation import redact_animation
                     from media_screen.redact.still import redact_still
 
-                    result = redact_still(source, self.detectors(), self.options, self.profile, missed, plan,
-                                          deadline.check)
+                    animated = frame_count(source, self.profile.max_image_pixels) > 1  # every frame, kept animated
+                    result = (redact_animation if animated else redact_still)(
+                        source, self.detectors(), self.options, self.profile, missed, plan, deadline.check)
                     plan = result.found
                     if temporary is None:
                         target = target.with_suffix(result.suffix)

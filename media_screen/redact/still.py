@@ -93,7 +93,7 @@ def redact_still(
         method += f", resized from {media.width}x{media.height} to {frame.width}x{frame.height} (--publish)"
     if kept.orientation:
         removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
-    obscured = tuple(_obscured(o, pixels.shape[1], pixels.shape[0]) for o in done)
+    obscured = tuple(obscured_region(o, pixels.shape[1], pixels.shape[0]) for o in done)
     if done:
         method += f", {len(done)} region(s) obscured ({options.effective_style.value})"
         filled = sum(o.style != options.effective_style for o in done)
@@ -101,7 +101,7 @@ def redact_still(
             method += f", {filled} filled as a detector still saw them"
     if missed:
         method += f", {len(missed)} found by a re-scan"
-    return StillResult(data, suffix, method, obscured, tuple(removed), _kept_names(kept), found)
+    return StillResult(data, suffix, method, obscured, tuple(removed), kept_names(kept), found)
 
 
 def with_missed(found: Sequence[Detection], missed: Sequence[Detection], options: RedactOptions) -> list[Detection]:
@@ -120,12 +120,12 @@ def _filled(detection: Detection) -> Detection:
     return dataclasses.replace(detection, evidence={**detection.evidence, FILL_FLAG: True})
 
 
-def _kept_names(kept: KeptMetadata) -> tuple[str, ...]:
+def kept_names(kept: KeptMetadata) -> tuple[str, ...]:
     names = kept.names(with_orientation=False)
     return tuple(n for n in names if n != "ICC profile" or icc_is_rgb(kept.icc))
 
 
-def _obscured(done: Obscured, width: int, height: int) -> ObscuredRegion:
+def obscured_region(done: Obscured, width: int, height: int) -> ObscuredRegion:
     """What the report says was obscured: the region's bounds within the picture (a grown box may reach past it)."""
     d, region = done.detection, done.region
     return ObscuredRegion(d.kind, region.shape.value, region.bounds.clip(width, height), d.score, d.detector,
