@@ -6,6 +6,8 @@ and the batch goes on. Inputs are opened read-only and never written.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,8 @@ from media_screen.errors import (
     UnsupportedMediaError,
 )
 from media_screen.inputs.walk import collect_inputs, iter_media_paths
-from media_screen.inputs.still import decode_still, frame_count, verify_still
+from media_screen.inputs.frames import frame_count, page_count, tiff_pages
+from media_screen.inputs.still import decode_still, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
@@ -129,8 +132,7 @@ class Screener:
                     source, deadline, timings
                 )
             else:
-                media, detections, analysed = self._scan_still(source, deadline, timings)
-                frames_analysed = 1
+                media, detections, analysed, frames_analysed = self._scan_still(source, deadline, timings)
         except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
             reason, will_repeat = _failure(exc)
             return self._report(path, sha256, media, metadata, detections, timings, started, reason,
@@ -141,14 +143,33 @@ class Screener:
         )
 
     def _scan_still(self, source: Source, deadline: Deadline, timings: dict[str, float]):
+        """(media, detections, the size analysed, pictures analysed) of a still: a TIFF's every page."""
         if not self.detector_names:  # metadata sweep: prove the file decodes, keep no pixels
             with timed(timings, "decode"):
-                return verify_still(source, self.profile.max_image_pixels), (), None
+                return verify_still(source, self.profile.max_image_pixels), (), None, None
+        if page_count(source, self.profile.max_image_pixels) > 1:
+            return self._scan_pages(source, deadline, timings)
         with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
             frame, media = decode_still(source, self.profile.max_image_pixels, self.long_side)
         detections = self.lanes.run(self.detectors(), lambda detector: detector.detect(frame), deadline.check, timings)
         found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
-        return media, found, self.analysed_size(frame.width, frame.height)
+        return media, found, self.analysed_size(frame.width, frame.height), 1
+
+    def _scan_pages(self, source: Source, deadline: Deadline, timings: dict[str, float]):
+        """A TIFF of several pages (a scanned document): every page screened, each detection naming its page."""
+        media, count, pages = tiff_pages(source, self.profile.max_image_pixels, self.long_side)
+        found: list[Detection] = []
+        analysed = None
+        with contextlib.closing(pages):
+            while True:
+                with timed(timings, "decode"):
+                    page = next(pages, None)
+                if page is None:
+                    return media, tuple(found), analysed, count
+                frame, size = page
+                detections = self.lanes.run(self.detectors(), lambda d: d.detect(frame), deadline.check, timings)
+                found += [_on_page(d, frame.index + 1) for d in to_original(detections, (frame.width, frame.height), size)]
+                analysed = analysed or self.analysed_size(frame.width, frame.height)
 
     def _animated(self, source: Source) -> bool:
         """An animated PNG or WebP, screened frame by frame like a video (video/animation.py). A metadata sweep
@@ -191,6 +212,11 @@ class Screener:
             analysed=analysed,
             error_will_repeat=bool(error) and will_repeat,
         )
+
+
+def _on_page(detection: Detection, page: int) -> Detection:
+    return dataclasses.replace(detection, label=f"{detection.label} (page {page})",
+                               evidence={**detection.evidence, "page": page})
 
 
 def _failure(exc: Exception) -> tuple[str, bool]:

@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
+from fake_detectors import UNIFORM_RGB
 from PIL import Image
 
+from media_screen import detectors as registry
 from media_screen import pipeline
 from media_screen.config import ScanOptions
 from media_screen.errors import AnalysisTimeoutError
@@ -159,3 +161,19 @@ def test_a_photo_is_analysed_at_the_published_size_and_boxes_are_in_original_pix
 def test_a_metadata_sweep_analyses_no_pixels_and_says_no_size(tmp_path: Path, profile):
     report = Screener(profile, METADATA_ONLY).scan_file(write_jpeg(tmp_path / "a.jpg"))
     assert report.analysed is None and report.verdict == Verdict.CLEAR
+
+
+def test_every_page_of_a_tiff_is_screened_and_a_finding_names_its_page(tmp_path: Path, profile, monkeypatch):
+    # given a TIFF document whose second page shows an officer (navy, fake_detectors.OfficerDetector)
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    first, second = Image.new("RGB", (80, 60), (128, 128, 128)), Image.new("RGB", (80, 60), (128, 128, 128))
+    second.paste(UNIFORM_RGB, (30, 10, 42, 55))
+    path = tmp_path / "report.tif"
+    first.save(path, save_all=True, append_images=[second])
+    # when it is scanned
+    report = Screener(profile, ScanOptions(audience="covert")).scan_file(path)
+    # then both pages were screened and the officer is found on page 2, in that page's pixels
+    assert report.error is None and report.frames_analysed == 2
+    [officer] = report.detections
+    assert officer.evidence["page"] == 2 and officer.label.endswith("(page 2)")
+    assert (officer.box.x1, officer.box.y1) == (30.0, 10.0)

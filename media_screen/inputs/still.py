@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import warnings
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -26,11 +25,6 @@ _HEIF_REGISTERED = False
 # JPEG (an MPO's second image is a depth map or preview nobody is shown), TIFF pages or HEIF bursts.
 ANIMATED_TYPES = (MediaType.PNG, MediaType.WEBP)
 MAX_ANIMATION_PIXELS_FACTOR = 8  # all frames together: at most this many times max_image_pixels
-_TRANSPOSE = {  # EXIF orientation -> the turn that shows the picture upright (as ImageOps.exif_transpose)
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 def raise_system_error(exc: BaseException) -> None:
@@ -84,7 +78,7 @@ def open_still(source: Source, max_pixels: int) -> Image.Image:
     return image
 
 
-def _still_probe(source: Source) -> Probe:
+def still_probe(source: Source) -> Probe:
     probe = source.probe
     if probe.media_type == MediaType.VIDEO:
         raise UnsupportedMediaError(f"{probe.format_name} is a video, not a still image")
@@ -92,14 +86,14 @@ def _still_probe(source: Source) -> Probe:
 
 
 def verify_still(source: Source, max_pixels: int) -> MediaInfo:
-    """Check that a still decodes to its end, every frame of an animated PNG or WebP too, without keeping
-    pixels (the fast metadata sweep).
+    """Check that a still decodes to its end, every frame of an animated PNG or WebP and every page of a TIFF
+    too, without keeping pixels (the fast metadata sweep).
 
     JPEG is decoded with DCT scaling at 1/8 size: every byte of the entropy-coded data is still
     read, so a truncated file fails as it would in a full decode, at a fraction of the cost.
     HEIC / HEIF / AVIF are not decoded: every item's data must lie inside the file (heif_layout.py).
     """
-    probe = _still_probe(source)
+    probe = still_probe(source)
     with open_still(source, max_pixels) as image, quiet_pillow():
         width, height = image.size
         try:
@@ -114,11 +108,14 @@ def verify_still(source: Source, max_pixels: int) -> MediaInfo:
                 if probe.media_type == MediaType.JPEG:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
-                if probe.media_type in ANIMATED_TYPES:  # every frame a viewer is shown must decode too
+                if probe.media_type in (*ANIMATED_TYPES, MediaType.TIFF):  # every frame or page must decode too
                     frames = max(1, int(getattr(image, "n_frames", 1)))
-                    _refuse_animation_bomb(frames, width, height, max_pixels)
+                    refuse_animation_bomb(frames, width, height, max_pixels)
                     for index in range(1, frames):
                         image.seek(index)
+                        if image.width * image.height > max_pixels:
+                            raise DecompressionBombError(f"page {index + 1} declares {image.width}x{image.height} "
+                                                         f"pixels, over the limit of {max_pixels:,}")
                         image.load()
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise_system_error(exc)
@@ -134,10 +131,10 @@ def verify_still(source: Source, max_pixels: int) -> MediaInfo:
     )
 
 
-def _refuse_animation_bomb(frames: int, width: int, height: int, max_pixels: int) -> None:
+def refuse_animation_bomb(frames: int, width: int, height: int, max_pixels: int) -> None:
     if frames * width * height > MAX_ANIMATION_PIXELS_FACTOR * max_pixels:
         raise DecompressionBombError(
-            f"animation declares {frames} frames of {width}x{height} pixels, over the limit of "
+            f"file declares {frames} pictures (frames or pages) of {width}x{height} pixels, over the limit of "
             f"{MAX_ANIMATION_PIXELS_FACTOR * max_pixels:,} pixels in all")
 
 
@@ -148,7 +145,7 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
     straight to about that size by DCT scaling, then an exact resize. The media info keeps the
     original's (upright) size.
     """
-    probe = _still_probe(source)
+    probe = still_probe(source)
     with open_still(source, max_pixels) as image, quiet_pillow():
         try:
             coded_width, coded_height = image.size
@@ -175,73 +172,6 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
     return Frame(pixels=frozen(pixels)), info
-
-
-def frame_count(source: Source, max_pixels: int) -> int:
-    """How many frames a viewer is shown: more than one only for an animated PNG or WebP."""
-    if source.probe.media_type not in ANIMATED_TYPES:
-        return 1
-    with open_still(source, max_pixels) as image:
-        return max(1, int(getattr(image, "n_frames", 1)))
-
-
-def animation_frames(source: Source, max_pixels: int, long_side: int | None = None
-                     ) -> tuple[MediaInfo, int, Iterator[tuple[float, float, Frame]]]:
-    """The media info of an animated PNG or WebP, its number of frames, and every frame as it is shown: the
-    time it appears and the time the next one does (seconds from the start), and its pixels, upright and at
-    the published size, as decode_still gives a still's one frame. The media info's duration is left to the
-    caller, since a frame's duration is known once it is decoded.
-
-    Pillow composites each frame onto the ones before (disposal and blending applied). Raises
-    DecompressionBombError when the frames together declare more than MAX_ANIMATION_PIXELS_FACTOR times
-    `max_pixels`, and CorruptMediaError (from the iterator too) when a frame does not decode.
-    """
-    probe = _still_probe(source)
-    image = open_still(source, max_pixels)
-    try:
-        frames = max(1, int(getattr(image, "n_frames", 1)))
-        width, height = image.size
-        _refuse_animation_bomb(frames, width, height, max_pixels)
-        with quiet_pillow():
-            orientation = image.getexif().get(0x0112)
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        image.close()
-        raise_system_error(exc)
-        raise CorruptMediaError(f"animation cannot be read: {exc}") from exc
-    except BaseException:
-        image.close()
-        raise
-    turn = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
-    if turn in (Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE, Image.Transpose.ROTATE_90,
-                Image.Transpose.ROTATE_270):
-        width, height = height, width
-    info = MediaInfo(
-        media_type=probe.media_type,
-        format_name=probe.format_name,
-        width=width,
-        height=height,
-        orientation=int(orientation) if isinstance(orientation, int) else None,
-    )
-
-    def shown() -> Iterator[tuple[float, float, Frame]]:
-        with image, quiet_pillow():
-            start = 0.0
-            for index in range(frames):
-                try:
-                    image.seek(index)
-                    rgb = image.convert("RGB")  # decodes the frame; its duration is known from here on
-                except (OSError, ValueError, SyntaxError, EOFError) as exc:
-                    raise_system_error(exc)
-                    raise CorruptMediaError(f"frame {index + 1} of {frames} cannot be decoded: {exc}") from exc
-                end = start + max(0.0, float(image.info.get("duration", 0) or 0)) / 1000
-                if turn is not None:
-                    rgb = rgb.transpose(turn)
-                pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
-                pixels = resize_to(pixels, published_size(width, height, long_side))
-                yield start, end, Frame(pixels=frozen(pixels), time_s=round(start, 3), index=index)
-                start = end
-
-    return info, frames, shown()
 
 
 def decode_file(path: Path, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:

@@ -25,7 +25,8 @@ from media_screen.config import Profile
 from media_screen.detectors.base import Detector
 from media_screen.errors import UnsupportedMediaError
 from media_screen.inputs.source import Source
-from media_screen.inputs.still import animation_frames, open_still
+from media_screen.inputs.frames import animation_frames
+from media_screen.inputs.still import open_still
 from media_screen.model import Box, Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.pipeline import TimeCheck, no_time_bound
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions

@@ -42,7 +42,7 @@ from media_screen.redact.paths import (
 )
 from media_screen.redact.verify import check_copy
 from media_screen.inputs.source import Source
-from media_screen.inputs.still import frame_count
+from media_screen.inputs.frames import frame_count
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:

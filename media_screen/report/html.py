@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from media_screen.model import Audience, FileReport, Finding, Section, Verdict
+from media_screen.model import Audience, FileReport, Finding, MediaType, Section, Verdict
 from media_screen.policy import format_time
 from media_screen.report.serialize import skipped_line
 from media_screen.sanitize import clean_text
@@ -234,6 +234,8 @@ def _media_line(report: FileReport) -> str:
         bits.append(f"analysed at {report.analysed.width}x{report.analysed.height} (publish: {report.analysed.publish})")
     if report.frames_analysed and media and media.duration_s is not None:
         bits.append(f"{report.frames_analysed} frames analysed")
+    elif report.frames_analysed and media and media.media_type == MediaType.TIFF and report.frames_analysed > 1:
+        bits.append(f"{report.frames_analysed} pages analysed")
     if report.sha256:
         bits.append(f"sha256 {report.sha256}")
     return " · ".join(bits)

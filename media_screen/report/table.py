@@ -55,6 +55,8 @@ def _detail(report: FileReport) -> str:
             parts.append(("animated " if animated else "") + format_time(media.duration_s))
         if report.frames_analysed is not None and (media.media_type == MediaType.VIDEO or media.duration_s is not None):
             parts.append(f"{report.frames_analysed} frames analysed")
+        elif media.media_type == MediaType.TIFF and (report.frames_analysed or 1) > 1:
+            parts.append(f"{report.frames_analysed} pages analysed")
     return " ".join(parts)
 
 

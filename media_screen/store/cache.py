@@ -49,6 +49,7 @@ ANALYSIS_MODULES = (
     "media_screen.report.codec",
     "media_screen.inputs.heif_layout",
     "media_screen.inputs.source",
+    "media_screen.inputs.frames",
     "media_screen.inputs.still",
     "media_screen.model",
     "media_screen.pipeline",

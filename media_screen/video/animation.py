@@ -8,7 +8,7 @@ a second is seen. A frame unchanged since the last screened one reuses its detec
 
 Bounded like a video: at most `max_frames` frames screened (`--max-frames`); frames left unseen past it, or
 past the per-file time bound, make the file ERROR with what was found. The frames' pixels together are
-bounded when the file is opened (inputs/still.py, animation_frames).
+bounded when the file is opened (inputs/frames.py, animation_frames).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from media_screen.detectors.base import Detector
 from media_screen.detectors.lanes import DetectorLanes
 from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError
 from media_screen.inputs.source import Source
-from media_screen.inputs.still import animation_frames
+from media_screen.inputs.frames import animation_frames
 from media_screen.model import Detection
 from media_screen.publish import to_original
 from media_screen.video.frame_change import ChangeGate
