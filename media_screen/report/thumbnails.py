@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import functools
 import io
 import multiprocessing
@@ -19,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from media_screen.config import Profile
@@ -91,7 +93,17 @@ def render_pictures(report: FileReport, profile: Profile, audience: Audience) ->
                 return Pictures(None, problem="no picture: the file changed since it was scanned")
             detections = sorted(counted(report, profile), key=lambda d: -severity_of(d, profile, audience))
             if report.media.media_type == MediaType.VIDEO:
-                return _video_pictures(source, report, detections, profile, audience)
+                times = sorted({_time(d) for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
+                return _sequence_pictures(_video_frames(source, times), detections, _time, _visible_at,
+                                          profile, audience, timed=True)
+            if report.media.duration_s is not None:  # an animated PNG or WebP: each detection on its own frame
+                times = sorted({_time(d) for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
+                return _sequence_pictures(_animation_frames(source, times, profile), detections, _time, _visible_at,
+                                          profile, audience, timed=True)
+            if report.media.media_type == MediaType.TIFF and (report.frames_analysed or 1) > 1:  # on its own page
+                pages = sorted({_page(d) for d in detections})[:MAX_VIDEO_TIMES] or [1]
+                return _sequence_pictures(_tiff_pages(source, pages, profile), detections, _page,
+                                          lambda d, page: _page(d) == page, profile, audience, timed=False)
             image, scale = _still_image(source, report, profile)
             return _pictures(image, scale, detections, profile, audience, None)
     except (MediaScreenError, OSError, ValueError, ImportError) as exc:
@@ -127,22 +139,69 @@ def _still_image(source: Source, report: FileReport, profile: Profile) -> tuple[
     return upright, upright.width / width
 
 
-def _video_pictures(source, report, detections, profile, audience) -> Pictures:
-    times = sorted({d.time_s or 0.0 for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
-    frames = _video_frames(source, times)
+def _sequence_pictures(frames, detections, key, visible, profile, audience, timed: bool) -> Pictures:
+    """A video's, an animation's or a TIFF's pictures: the thumbnail is the first wanted frame (or page) with what
+    is visible in it; every other detection is cropped from its own frame. `frames`: key -> (image, scale)."""
     if not frames:
         return Pictures(None, problem="no picture: no frame could be decoded")
     shown = min(frames)
     image, scale = frames[shown]
-    in_frame = [d for d in detections if _visible_at(d, shown)]
-    pictures = _pictures(image, scale, in_frame, profile, audience, shown)
+    in_frame = [d for d in detections if visible(d, shown)]
+    pictures = _pictures(image, scale, in_frame, profile, audience, shown if timed else None)
     crops = list(pictures.crops)
-    for time_s in sorted(frames):
-        if time_s == shown:
+    for at in sorted(frames):
+        if at == shown:
             continue
-        other, other_scale = frames[time_s]
-        crops += [Crop(d, _crop(other, other_scale, d)) for d in detections if (d.time_s or 0.0) == time_s]
-    return Pictures(pictures.thumbnail, tuple(crops[:MAX_CROPS]), shown)
+        other, other_scale = frames[at]
+        crops += [Crop(d, _crop(other, other_scale, d)) for d in detections if key(d) == at]
+    return Pictures(pictures.thumbnail, tuple(crops[:MAX_CROPS]), shown if timed else None)
+
+
+def _time(detection: Detection) -> float:
+    return detection.time_s or 0.0
+
+
+def _page(detection: Detection) -> int:
+    page = detection.evidence.get("page", 1)
+    return page if isinstance(page, int) else 1
+
+
+def _reduced(rgb: Image.Image) -> tuple[Image.Image, float]:
+    """`rgb` reduced to WORK_SIDE, and the scale from its full size."""
+    full_width = rgb.width
+    rgb.thumbnail((WORK_SIDE, WORK_SIDE))
+    return rgb, rgb.width / full_width
+
+
+def _animation_frames(source: Source, times: list[float], profile: Profile) -> dict[float, tuple[Image.Image, float]]:
+    """The frame of an animated PNG or WebP shown at each time."""
+    from media_screen.inputs.frames import animation_frames
+
+    found: dict[float, tuple[Image.Image, float]] = {}
+    _, _, frames = animation_frames(source, profile.max_image_pixels)
+    with contextlib.closing(frames):
+        for start, end, frame in frames:
+            for wanted in times:
+                if wanted not in found and start - 1e-3 <= wanted < max(end, start + 2e-3) - 1e-3:  # shown then
+                    found[wanted] = _reduced(Image.fromarray(np.ascontiguousarray(frame.pixels[:, :, ::-1])))
+            if len(found) == len(times):
+                break
+    return found
+
+
+def _tiff_pages(source: Source, pages: list[int], profile: Profile) -> dict[int, tuple[Image.Image, float]]:
+    """The wanted pages (1-based) of a TIFF."""
+    from media_screen.inputs.frames import tiff_pages
+
+    found: dict[int, tuple[Image.Image, float]] = {}
+    _, _, shown = tiff_pages(source, profile.max_image_pixels)
+    with contextlib.closing(shown):
+        for frame, _ in shown:
+            if frame.index + 1 in pages:
+                found[frame.index + 1] = _reduced(Image.fromarray(np.ascontiguousarray(frame.pixels[:, :, ::-1])))
+            if len(found) == len(pages):
+                break
+    return found
 
 
 def _visible_at(detection: Detection, time_s: float) -> bool:
@@ -169,11 +228,8 @@ def _video_frames(source: Source, times: list[float]) -> dict[float, tuple[Image
             for decoded, frame in enumerate(container.decode(stream)):
                 at = float((frame.pts - start) * time_base) if frame.pts is not None else wanted
                 if at + 1e-3 >= wanted or decoded > 600:
-                    pixels = upright(frame.to_ndarray(format="rgb24"), display_matrix(frame))
-                    image = Image.fromarray(pixels)
-                    full_width = image.width
-                    image.thumbnail((WORK_SIDE, WORK_SIDE))
-                    frames[wanted] = (image, image.width / full_width)
+                    frames[wanted] = _reduced(Image.fromarray(upright(frame.to_ndarray(format="rgb24"),
+                                                                      display_matrix(frame))))
                     break
     return frames
 

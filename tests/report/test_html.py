@@ -113,6 +113,37 @@ def test_a_video_thumbnail_is_the_frame_of_the_first_detection(tmp_path: Path, p
     assert html.count("00:00:01.000-00:00:01.900") >= 2  # the finding (message, time column) and the crop caption
 
 
+def navy_share(jpeg: bytes) -> float:
+    """The share of a picture's pixels that show the officer's navy (fake_detectors.UNIFORM_RGB), JPEG-tolerant."""
+    import numpy as np
+    from fake_detectors import UNIFORM_RGB
+
+    rgb = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB")).astype(int)
+    return float((np.abs(rgb - np.array(UNIFORM_RGB)).max(axis=2) < 30).mean())
+
+
+@pytest.mark.parametrize("kind", ["animation", "tiff"])
+def test_a_later_frame_or_page_is_shown_where_its_detection_was_found(tmp_path: Path, profile, monkeypatch, kind):
+    # given an animated PNG, or a TIFF, whose officer (fake_detectors.OfficerDetector) is only in its second picture
+    from animation_support import animation, frame
+
+    from media_screen.pipeline import Screener
+
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    pictures_in = [frame(), frame(officer_at=30)]
+    if kind == "animation":
+        path = animation(tmp_path / "wave.png", pictures_in, duration_ms=500)
+    else:
+        path = tmp_path / "doc.tif"
+        pictures_in[0].save(path, save_all=True, append_images=pictures_in[1:])
+    report = Screener(profile, ScanOptions(audience="covert")).scan_file(path)
+    # when its pictures are drawn for the HTML report
+    pictures = render_pictures(report, profile, Audience.COVERT)
+    # then the thumbnail and the evidence crop are of the picture the officer is in, not the first
+    assert pictures.frame_time_s == (0.5 if kind == "animation" else None)
+    assert navy_share(pictures.thumbnail) > 0.02 and navy_share(pictures.crops[0].jpeg) > 0.2
+
+
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
