@@ -177,3 +177,33 @@ def test_every_page_of_a_tiff_is_screened_and_a_finding_names_its_page(tmp_path:
     [officer] = report.detections
     assert officer.evidence["page"] == 2 and officer.label.endswith("(page 2)")
     assert (officer.box.x1, officer.box.y1) == (30.0, 10.0)
+
+
+def officer_seen_through(path: Path, how: str) -> Path:
+    """An 80x60 PNG whose officer (fake_detectors.UNIFORM_RGB navy) shows only `how`: "dark" (half see-through
+    navy-blue that is navy over black alone) or "hidden" (navy under wholly see-through pixels)."""
+    import numpy as np
+
+    rgb, alpha = np.full((60, 80, 3), 0, np.uint8), np.zeros((60, 80), np.uint8)
+    alpha[:4, :4] = 255  # one opaque corner: the picture is not wholly see-through
+    if how == "dark":
+        rgb[10:55, 30:42] = [2 * v for v in UNIFORM_RGB]
+        alpha[10:55, 30:42] = 128
+    else:
+        rgb[10:55, 30:42] = UNIFORM_RGB
+    Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(path)
+    return path
+
+
+@pytest.mark.parametrize(("how", "view"), [("dark", "over a dark background"), ("hidden", "under its transparency")])
+def test_what_see_through_pixels_show_another_way_is_found_and_says_how(tmp_path: Path, profile, monkeypatch, how,
+                                                                         view):
+    # given a PNG whose officer does not show over white, where a still is decoded
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    path = officer_seen_through(tmp_path / f"{how}.png", how)
+    # when it is scanned
+    report = Screener(profile, ScanOptions(audience="covert")).scan_file(path)
+    # then the officer is found in the view that shows it, and the finding says which
+    [officer] = report.detections
+    assert officer.evidence["view"] == view and officer.label.endswith(f"({view})")
+    assert report.verdict is not Verdict.CLEAR and report.frames_analysed == 1

@@ -18,8 +18,8 @@ from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import CorruptMediaError, DecompressionBombError
 from media_screen.inputs.source import Source
 from media_screen.inputs.still import (
-    ANIMATED_TYPES, MAX_ANIMATION_PIXELS_FACTOR, still_probe, open_still, quiet_pillow, raise_system_error,
-    refuse_animation_bomb,
+    ANIMATED_TYPES, LIGHT, MAX_ANIMATION_PIXELS_FACTOR, on_background, open_still, quiet_pillow, raise_system_error,
+    refuse_animation_bomb, still_probe,
 )
 from media_screen.model import Frame, MediaInfo, MediaType
 from media_screen.publish import published_size, resize_to
@@ -121,7 +121,7 @@ def _picture(image: Image.Image, index: int, count: int, turn, noun: str) -> Ima
     """Picture `index` of `image`, decoded, in RGB, upright."""
     try:
         image.seek(index)
-        rgb = image.convert("RGB")
+        rgb = on_background(image, LIGHT)
     except _READ_ERRORS as exc:
         raise_system_error(exc)
         raise CorruptMediaError(f"{noun} {index + 1} of {count} cannot be decoded: {exc}") from exc

@@ -25,6 +25,9 @@ _HEIF_REGISTERED = False
 # JPEG (an MPO's second image is a depth map or preview nobody is shown), TIFF pages or HEIF bursts.
 ANIMATED_TYPES = (MediaType.PNG, MediaType.WEBP)
 MAX_ANIMATION_PIXELS_FACTOR = 8  # all frames together: at most this many times max_image_pixels
+# See-through pixels are shown over the page: white in a light theme (how a still is decoded), black in a dark one.
+LIGHT, DARK = (255, 255, 255), (0, 0, 0)
+HIDDEN_SPREAD = 2.0  # levels: colours under wholly see-through pixels that spread more than this hide a picture
 
 
 def raise_system_error(exc: BaseException) -> None:
@@ -139,7 +142,8 @@ def refuse_animation_bomb(frames: int, width: int, height: int, max_pixels: int)
 
 
 def decode_still(source: Source, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:
-    """Decode a still image, apply EXIF orientation, return BGR pixels and media info.
+    """Decode a still image, apply EXIF orientation, return BGR pixels and media info. See-through pixels
+    are shown over white (LIGHT; transparent_views gives the other ways they may be shown).
 
     `long_side`: decode to the published size (publish.py), never larger than the original: a JPEG
     straight to about that size by DCT scaling, then an exact resize. The media info keeps the
@@ -155,7 +159,7 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
             image.load()
             orientation = image.getexif().get(0x0112)
             upright = ImageOps.exif_transpose(image)
-            rgb = upright.convert("RGB")
+            rgb = on_background(upright, LIGHT)
         except (OSError, ValueError, SyntaxError) as exc:
             raise_system_error(exc)
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
@@ -172,6 +176,48 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
     return Frame(pixels=frozen(pixels)), info
+
+
+def has_transparency(image: Image.Image) -> bool:
+    """Whether the image's mode or palette can make pixels see-through (a decoded alpha may still be all opaque)."""
+    return image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+
+
+def on_background(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """The picture in RGB as shown over `background`: see-through pixels take its colour."""
+    if not has_transparency(image):
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba).convert("RGB")
+
+
+def transparent_views(source: Source, max_pixels: int, long_side: int | None = None) -> list[tuple[str, Frame]]:
+    """The other ways a still with see-through pixels may be shown, beside decode_still's (over white, LIGHT):
+    over black (a dark theme: white words on a see-through background show only there), and, when pixels that
+    are wholly see-through hide colours that differ (a platform that drops the alpha channel shows them), with
+    the alpha channel dropped. Empty for a still without see-through pixels. (name, frame) each, as decode_still
+    gives its frame."""
+    still_probe(source)
+    with open_still(source, max_pixels) as image, quiet_pillow():
+        if not has_transparency(image):
+            return []
+        try:
+            upright = ImageOps.exif_transpose(image)
+            rgba = np.asarray(upright.convert("RGBA"))
+            dark = on_background(upright, DARK)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise_system_error(exc)
+            raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
+    alpha = rgba[:, :, 3]
+    if int(alpha.min()) == 255:
+        return []
+    size = published_size(dark.width, dark.height, long_side)
+    views = [("over a dark background", dark)]
+    hidden = rgba[:, :, :3][alpha == 0]
+    if hidden.size and float(hidden.std(axis=0).max()) > HIDDEN_SPREAD:
+        views.append(("under its transparency", Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))))
+    return [(name, Frame(pixels=frozen(resize_to(np.ascontiguousarray(np.asarray(view)[:, :, ::-1]), size))))
+            for name, view in views]
 
 
 def decode_file(path: Path, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:

@@ -22,7 +22,7 @@ from PIL import Image
 
 from media_screen.config import Profile
 from media_screen.detectors.base import Detector
-from media_screen.inputs.still import decode_still
+from media_screen.inputs.still import decode_still, has_transparency, open_still
 from media_screen.model import Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.pipeline import TimeCheck, no_time_bound
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
@@ -91,6 +91,9 @@ def redact_still(
     removed = list(inventory.removed) if inventory else [RemovedMetadata("all metadata", "re-encoded from pixels")]
     if resized:
         method += f", resized from {media.width}x{media.height} to {frame.width}x{frame.height} (--publish)"
+    with open_still(source, profile.max_image_pixels) as image:
+        if has_transparency(image):  # decode_still showed the picture over white; so does the copy, everywhere
+            method += ", see-through pixels flattened onto white"
     if kept.orientation:
         removed.append(RemovedMetadata("EXIF Orientation", f"value {kept.orientation}: rotation baked into the pixels"))
     obscured = tuple(obscured_region(o, pixels.shape[1], pixels.shape[0]) for o in done)

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.inputs.still import decode_file, verify_still
+from media_screen.inputs.still import decode_file, transparent_views, verify_still
 from media_screen.inputs.source import Source, probe_bytes, probe_file
 from media_screen.model import MediaType
 
@@ -203,3 +203,47 @@ def test_a_metadata_sweep_finds_a_truncated_later_frame_of_an_animation(tmp_path
         assert verify_still(source, 10**8).width == 80
     with Source.open(cut) as source, pytest.raises(CorruptMediaError):
         verify_still(source, 10**8)
+
+
+def see_through(path: Path, rgb: np.ndarray, alpha: np.ndarray) -> Path:
+    Image.fromarray(np.dstack([rgb, alpha]).astype(np.uint8), "RGBA").save(path)
+    return path
+
+
+def test_see_through_pixels_are_decoded_over_white_and_also_given_over_black(tmp_path: Path):
+    # given a PNG of black and white squares on a wholly see-through background (that hides black)
+    rgb, alpha = np.zeros((20, 40, 3), np.uint8), np.zeros((20, 40), np.uint8)
+    rgb[5:15, 25:35] = 255
+    alpha[5:15, 5:15] = alpha[5:15, 25:35] = 255
+    path = see_through(tmp_path / "sticker.png", rgb, alpha)
+    # when it is decoded, and its other views asked for
+    with Source.open(path) as source:
+        frame, _ = decode_file(path, 10**8)
+        views = transparent_views(source, 10**8)
+    # then the decoded picture is over white (the black square shows), and the one other view over black (the white
+    # square shows); the hidden colours are all one, so no view without the alpha channel
+    assert frame.pixels[0, 0].tolist() == [255, 255, 255] and frame.pixels[10, 10].tolist() == [0, 0, 0]
+    assert [name for name, _ in views] == ["over a dark background"]
+    dark = views[0][1].pixels
+    assert dark[0, 0].tolist() == [0, 0, 0] and dark[10, 30].tolist() == [255, 255, 255]
+
+
+def test_colours_hidden_under_see_through_pixels_are_a_view_of_their_own(tmp_path: Path):
+    # given a PNG whose see-through pixels hide a red square (shown where a platform drops the alpha channel)
+    rgb, alpha = np.full((20, 40, 3), 255, np.uint8), np.zeros((20, 40), np.uint8)
+    rgb[5:15, 5:15] = (255, 0, 0)
+    alpha[:2, :2] = 255
+    path = see_through(tmp_path / "hidden.png", rgb, alpha)
+    with Source.open(path) as source:
+        views = dict(transparent_views(source, 10**8))
+    assert set(views) == {"over a dark background", "under its transparency"}
+    assert views["under its transparency"].pixels[10, 10].tolist() == [0, 0, 255]  # BGR: the red square
+
+
+def test_an_opaque_png_has_no_other_view(tmp_path: Path):
+    rgb, alpha = np.zeros((20, 40, 3), np.uint8), np.full((20, 40), 255, np.uint8)
+    with Source.open(see_through(tmp_path / "opaque.png", rgb, alpha)) as source:
+        assert transparent_views(source, 10**8) == []
+    (tmp_path / "plain.png").write_bytes(image_bytes("PNG"))
+    with Source.open(tmp_path / "plain.png") as source:
+        assert transparent_views(source, 10**8) == []

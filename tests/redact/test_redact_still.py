@@ -11,13 +11,14 @@ import io
 
 import numpy as np
 import pytest
+from fake_detectors import UNIFORM_RGB
 from PIL import Image
 from redact_builders import SERIAL, dirty_jpeg, exif_block, picture, srgb_icc
 from video_support import solid, with_marker
 
 from media_screen import detectors as registry
 from media_screen.model import FactKind, RedactionStatus
-from media_screen.redact import RedactOptions, redact_paths
+from media_screen.redact import RedactOptions, RedactTarget, redact_paths
 from media_screen.redact.strip import jpeg_scan_data
 
 
@@ -216,3 +217,21 @@ def test_a_photo_without_regions_larger_than_the_published_size_is_resized_not_s
     assert Image.open(report.output).size == (1080, 720) and not report.method.startswith("lossless")
     (full,) = redact_paths([source], tmp_path / "full", profile, RedactOptions(publish="full"))
     assert full.method.startswith("lossless")
+
+
+def test_an_officer_under_see_through_pixels_is_gone_from_the_flattened_copy(tmp_path, profile, monkeypatch):
+    # given a PNG whose officer is hidden under wholly see-through pixels (a platform dropping alpha shows it)
+    monkeypatch.setattr(registry, "REGISTRY", {"officer_stub": "fake_detectors:OfficerDetector"})
+    rgb, alpha = np.zeros((60, 80, 3), np.uint8), np.zeros((60, 80), np.uint8)
+    rgb[10:55, 30:42], alpha[:4, :4] = UNIFORM_RGB, 255
+    source = tmp_path / "sticker.png"
+    Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(source)
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions(targets={RedactTarget.OFFICERS}))
+    # then the copy is written once its re-scan is clean: flattened onto white, nothing left under it
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert "see-through pixels flattened onto white" in report.method
+    with Image.open(report.output) as copy:
+        assert copy.mode == "RGB"
+        navy = (np.abs(np.asarray(copy).astype(int) - np.array(UNIFORM_RGB)).max(axis=2) < 12)
+        assert not navy.any()
