@@ -27,7 +27,7 @@ from media_screen.errors import (
 )
 from media_screen.inputs.walk import collect_inputs, iter_media_paths
 from media_screen.inputs.frames import frame_count, page_count, tiff_pages
-from media_screen.inputs.still import decode_still, transparent_views, verify_still
+from media_screen.inputs.still import decode_still, only_in_view, transparent_views, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
@@ -158,7 +158,7 @@ class Screener:
         for name, view in views:  # see-through pixels shown another way: what only that way shows
             seen = self.lanes.run(self.detectors(), lambda detector: detector.detect(view), deadline.check, timings)
             seen = to_original(seen, (view.width, view.height), (media.width, media.height))
-            found += tuple(_in_view(d, name) for d in seen if not _already_found(d, found))
+            found += only_in_view(seen, found, name)
         return media, found, self.analysed_size(frame.width, frame.height), 1
 
     def _scan_pages(self, source: Source, deadline: Deadline, timings: dict[str, float]):
@@ -218,16 +218,6 @@ class Screener:
             analysed=analysed,
             error_will_repeat=bool(error) and will_repeat,
         )
-
-
-def _in_view(detection: Detection, view: str) -> Detection:
-    return dataclasses.replace(detection, label=f"{detection.label} ({view})", evidence={**detection.evidence,
-                                                                                        "view": view})
-
-
-def _already_found(detection: Detection, found: Iterable[Detection]) -> bool:
-    """The same kind of thing found in the same place (IoU 0.5) in a view screened before."""
-    return any(d.kind == detection.kind and d.box.iou(detection.box) >= 0.5 for d in found)
 
 
 def _on_page(detection: Detection, page: int) -> Detection:

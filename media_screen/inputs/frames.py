@@ -18,8 +18,8 @@ from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import CorruptMediaError, DecompressionBombError
 from media_screen.inputs.source import Source
 from media_screen.inputs.still import (
-    ANIMATED_TYPES, LIGHT, MAX_ANIMATION_PIXELS_FACTOR, on_background, open_still, quiet_pillow, raise_system_error,
-    refuse_animation_bomb, still_probe,
+    ANIMATED_TYPES, LIGHT, MAX_ANIMATION_PIXELS_FACTOR, has_transparency, on_background, open_still, quiet_pillow,
+    raise_system_error, refuse_animation_bomb, still_probe,
 )
 from media_screen.model import Frame, MediaInfo, MediaType
 from media_screen.publish import published_size, resize_to
@@ -49,11 +49,19 @@ def page_count(source: Source, max_pixels: int) -> int:
         return max(1, int(getattr(image, "n_frames", 1)))
 
 
-def animation_frames(source: Source, max_pixels: int, long_side: int | None = None
+def see_through(source: Source, max_pixels: int) -> bool:
+    """Whether an animation's or a TIFF's pictures can have see-through pixels (then also screened over DARK)."""
+    with open_still(source, max_pixels) as image:
+        return has_transparency(image)
+
+
+def animation_frames(source: Source, max_pixels: int, long_side: int | None = None,
+                     background: tuple[int, int, int] = LIGHT,
                      ) -> tuple[MediaInfo, int, Iterator[tuple[float, float, Frame]]]:
     """The media info of an animated PNG or WebP, its number of frames, and every frame as it is shown: the
-    time it appears and the time the next one does (seconds from the start), and its pixels. The media info's
-    duration is left to the caller, since a frame's duration is known once it is decoded.
+    time it appears and the time the next one does (seconds from the start), and its pixels, see-through pixels
+    shown over `background`. The media info's duration is left to the caller, since a frame's duration is known
+    once it is decoded.
 
     Pillow composites each frame onto the ones before (disposal and blending applied). Raises
     DecompressionBombError when the frames together are over the bound, and CorruptMediaError (from the
@@ -65,7 +73,7 @@ def animation_frames(source: Source, max_pixels: int, long_side: int | None = No
         with image, quiet_pillow():
             start = 0.0
             for index in range(frames):
-                rgb = _picture(image, index, frames, turn, "frame")  # decoded: its duration is known from here on
+                rgb = _picture(image, index, frames, turn, "frame", background)  # its duration is known from here on
                 end = start + max(0.0, float(image.info.get("duration", 0) or 0)) / 1000
                 pixels = resize_to(_bgr(rgb), published_size(info.width, info.height, long_side))
                 yield start, end, Frame(pixels=frozen(pixels), time_s=round(start, 3), index=index)
@@ -117,11 +125,12 @@ def _open_pictures(source: Source, max_pixels: int) -> tuple[Image.Image, MediaI
     return image, info, count, turn
 
 
-def _picture(image: Image.Image, index: int, count: int, turn, noun: str) -> Image.Image:
-    """Picture `index` of `image`, decoded, in RGB, upright."""
+def _picture(image: Image.Image, index: int, count: int, turn, noun: str,
+             background: tuple[int, int, int] = LIGHT) -> Image.Image:
+    """Picture `index` of `image`, decoded, in RGB over `background`, upright."""
     try:
         image.seek(index)
-        rgb = on_background(image, LIGHT)
+        rgb = on_background(image, background)
     except _READ_ERRORS as exc:
         raise_system_error(exc)
         raise CorruptMediaError(f"{noun} {index + 1} of {count} cannot be decoded: {exc}") from exc
@@ -132,4 +141,5 @@ def _bgr(rgb: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
 
 
-__all__ = ["MAX_ANIMATION_PIXELS_FACTOR", "animation_frames", "frame_count", "page_count", "tiff_pages"]
+__all__ = ["MAX_ANIMATION_PIXELS_FACTOR", "animation_frames", "frame_count", "page_count", "see_through",
+           "tiff_pages"]

@@ -8,15 +8,17 @@ is an error, not a partial picture.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import warnings
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.model import Frame, MediaInfo, MediaType
+from media_screen.model import Detection, Frame, MediaInfo, MediaType
 from media_screen.publish import dct_reduction, published_size, resize_to
 from media_screen.inputs.source import Probe, Source
 
@@ -27,6 +29,7 @@ ANIMATED_TYPES = (MediaType.PNG, MediaType.WEBP)
 MAX_ANIMATION_PIXELS_FACTOR = 8  # all frames together: at most this many times max_image_pixels
 # See-through pixels are shown over the page: white in a light theme (how a still is decoded), black in a dark one.
 LIGHT, DARK = (255, 255, 255), (0, 0, 0)
+DARK_VIEW, HIDDEN_VIEW = "over a dark background", "under its transparency"  # how a finding names its view
 HIDDEN_SPREAD = 2.0  # levels: colours under wholly see-through pixels that spread more than this hide a picture
 
 
@@ -212,12 +215,22 @@ def transparent_views(source: Source, max_pixels: int, long_side: int | None = N
     if int(alpha.min()) == 255:
         return []
     size = published_size(dark.width, dark.height, long_side)
-    views = [("over a dark background", dark)]
+    views = [(DARK_VIEW, dark)]
     hidden = rgba[:, :, :3][alpha == 0]
     if hidden.size and float(hidden.std(axis=0).max()) > HIDDEN_SPREAD:
-        views.append(("under its transparency", Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))))
+        views.append((HIDDEN_VIEW, Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))))
     return [(name, Frame(pixels=frozen(resize_to(np.ascontiguousarray(np.asarray(view)[:, :, ::-1]), size))))
             for name, view in views]
+
+
+def only_in_view(seen: Iterable[Detection], found: Iterable[Detection], view: str) -> tuple[Detection, ...]:
+    """What a view of a picture showed (`seen`) that its first view did not (`found`: the same kind in the same
+    place, IoU 0.5, is the same thing), each saying which view showed it."""
+    found = tuple(found)
+    return tuple(
+        dataclasses.replace(d, label=f"{d.label} ({view})", evidence={**d.evidence, "view": view})
+        for d in seen if not any(f.kind == d.kind and f.box.iou(d.box) >= 0.5 for f in found)
+    )
 
 
 def decode_file(path: Path, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:

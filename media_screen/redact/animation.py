@@ -25,7 +25,7 @@ from media_screen.config import Profile
 from media_screen.detectors.base import Detector
 from media_screen.errors import UnsupportedMediaError
 from media_screen.inputs.source import Source
-from media_screen.inputs.frames import animation_frames
+from media_screen.inputs.frames import animation_frames, see_through
 from media_screen.inputs.still import open_still
 from media_screen.model import Box, Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.pipeline import TimeCheck, no_time_bound
@@ -95,6 +95,8 @@ def redact_animation(
     method += f", {count} frames, detectors on every frame"
     if resized:
         method += f", resized from {media.width}x{media.height} to {size[0]}x{size[1]} (--publish)"
+    if see_through(source, profile.max_image_pixels):  # the frames were shown over white; so is the copy
+        method += ", see-through pixels flattened onto white"
     if done:
         method += f", {len(done)} region(s) obscured in {len({index for index, _, _ in done})} frame(s)"
     if missed:

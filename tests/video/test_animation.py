@@ -6,8 +6,11 @@ are tests/animation_support.py's.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from animation_support import animation, frame
+from fake_detectors import UNIFORM_RGB
+from PIL import Image
 
 from media_screen import detectors as registry
 from media_screen.config import ScanOptions
@@ -59,3 +62,24 @@ def test_a_still_png_is_screened_as_one_frame(tmp_path, profile, officer_only):
     report = Screener(profile, ScanOptions()).scan_file(path)
     assert report.frames_analysed == 1 and report.media.duration_s is None
     assert [d.time_s for d in report.detections] == [None]
+
+
+def test_an_officer_seen_only_over_a_dark_background_is_found_in_a_see_through_animation(tmp_path, profile,
+                                                                                          officer_only):
+    # given a see-through animation whose second frame holds a half see-through officer that is navy only over
+    # black (a dark theme), and invisible as navy over white, where frames are first shown
+    frames = []
+    for with_officer in (False, True):
+        rgba = np.zeros((60, 80, 4), np.uint8)
+        rgba[:4, :4] = (200, 200, 200, 255)
+        if with_officer:
+            rgba[10:55, 30:42] = (*[2 * v for v in UNIFORM_RGB], 128)
+        frames.append(Image.fromarray(rgba, "RGBA"))
+    path = tmp_path / "sticker.webp"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=300, loop=0, lossless=True)
+    # when it is scanned
+    report = Screener(profile, ScanOptions(audience="covert")).scan_file(path)
+    # then the officer is found in the second frame, over a dark background, and the frames are counted once
+    [officer] = report.detections
+    assert officer.evidence["view"] == "over a dark background" and officer.time_s == 0.3
+    assert report.frames_analysed == 2 and report.error is None
