@@ -174,7 +174,8 @@ class Screener:
                     return media, tuple(found), analysed, count
                 frame, size = page
                 detections = self.lanes.run(self.detectors(), lambda d: d.detect(frame), deadline.check, timings)
-                found += [_on_page(d, frame.index + 1) for d in to_original(detections, (frame.width, frame.height), size)]
+                on_page = to_original(detections, (frame.width, frame.height), size)
+                found += [_on_page(d, frame.index + 1) for d in on_page]
                 analysed = analysed or self.analysed_size(frame.width, frame.height)
 
     def _animated(self, source: Source) -> bool:

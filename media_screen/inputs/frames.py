@@ -18,8 +18,8 @@ from media_screen.detectors.frame_cache import frozen
 from media_screen.errors import CorruptMediaError, DecompressionBombError
 from media_screen.inputs.source import Source
 from media_screen.inputs.still import (
-    ANIMATED_TYPES, LIGHT, MAX_ANIMATION_PIXELS_FACTOR, has_transparency, on_background, open_still, quiet_pillow,
-    raise_system_error, refuse_animation_bomb, still_probe,
+    ANIMATED_TYPES, LIGHT, MAX_ANIMATION_PIXELS_FACTOR, has_transparency, on_background, open_still, picture_count,
+    quiet_pillow, raise_system_error, refuse_animation_bomb, still_probe,
 )
 from media_screen.model import Frame, MediaInfo, MediaType
 from media_screen.publish import published_size, resize_to
@@ -35,18 +35,19 @@ _READ_ERRORS = (OSError, ValueError, SyntaxError, EOFError)
 
 def frame_count(source: Source, max_pixels: int) -> int:
     """How many frames a viewer is shown: more than one only for an animated PNG or WebP."""
-    if source.probe.media_type not in ANIMATED_TYPES:
-        return 1
-    with open_still(source, max_pixels) as image:
-        return max(1, int(getattr(image, "n_frames", 1)))
+    return _count(source, max_pixels, ANIMATED_TYPES)
 
 
 def page_count(source: Source, max_pixels: int) -> int:
     """How many pages a TIFF holds (1 for any other still)."""
-    if source.probe.media_type != MediaType.TIFF:
+    return _count(source, max_pixels, (MediaType.TIFF,))
+
+
+def _count(source: Source, max_pixels: int, types: tuple[MediaType, ...]) -> int:
+    if source.probe.media_type not in types:
         return 1
     with open_still(source, max_pixels) as image:
-        return max(1, int(getattr(image, "n_frames", 1)))
+        return picture_count(image)
 
 
 def see_through(source: Source, max_pixels: int) -> bool:
@@ -105,7 +106,7 @@ def _open_pictures(source: Source, max_pixels: int) -> tuple[Image.Image, MediaI
     probe = still_probe(source)
     image = open_still(source, max_pixels)
     try:
-        count = max(1, int(getattr(image, "n_frames", 1)))
+        count = picture_count(image)
         width, height = image.size
         refuse_animation_bomb(count, width, height, max_pixels)
         with quiet_pillow():

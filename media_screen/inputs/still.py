@@ -115,7 +115,7 @@ def verify_still(source: Source, max_pixels: int) -> MediaInfo:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
                 if probe.media_type in (*ANIMATED_TYPES, MediaType.TIFF):  # every frame or page must decode too
-                    frames = max(1, int(getattr(image, "n_frames", 1)))
+                    frames = picture_count(image)
                     refuse_animation_bomb(frames, width, height, max_pixels)
                     for index in range(1, frames):
                         image.seek(index)
@@ -135,6 +135,11 @@ def verify_still(source: Source, max_pixels: int) -> MediaInfo:
         height=height,
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
+
+
+def picture_count(image: Image.Image) -> int:
+    """How many pictures (frames or pages) an opened image holds."""
+    return max(1, int(getattr(image, "n_frames", 1)))
 
 
 def refuse_animation_bomb(frames: int, width: int, height: int, max_pixels: int) -> None:
@@ -200,7 +205,8 @@ def transparent_views(source: Source, max_pixels: int, long_side: int | None = N
     are wholly see-through hide colours that differ (a platform that drops the alpha channel shows them), with
     the alpha channel dropped. Empty for a still without see-through pixels. (name, frame) each, as decode_still
     gives its frame."""
-    still_probe(source)
+    if still_probe(source).media_type == MediaType.JPEG:  # no see-through pixels: not even its header is read
+        return []
     with open_still(source, max_pixels) as image, quiet_pillow():
         if not has_transparency(image):
             return []

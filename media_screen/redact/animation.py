@@ -27,12 +27,14 @@ from media_screen.errors import UnsupportedMediaError
 from media_screen.inputs.source import Source
 from media_screen.inputs.frames import animation_frames, see_through
 from media_screen.inputs.still import open_still
-from media_screen.model import Box, Detection, Frame, MediaType, ObscuredRegion, RemovedMetadata
+from media_screen.model import Box, Detection, MediaType, ObscuredRegion, RemovedMetadata
 from media_screen.pipeline import TimeCheck, no_time_bound
 from media_screen.redact.options import CHECK_THRESHOLD_FACTOR, REDACT_THRESHOLD_FACTOR, RedactOptions
 from media_screen.redact.regions import Obscured, obscure_checked
-from media_screen.redact.still import LOSSLESS, StillResult, kept_names, obscured_region, with_missed
-from media_screen.redact.strip import NotLossless, icc_is_rgb, read_kept, strip_lossless
+from media_screen.redact.still import (
+    LOSSLESS, StillResult, detect_selected, kept_names, metadata_params, obscured_region, with_missed,
+)
+from media_screen.redact.strip import NotLossless, read_kept, strip_lossless
 from media_screen.video.screen import at_time
 from media_screen.video.tracking import match_cost
 
@@ -51,17 +53,14 @@ def redact_animation(
 ) -> StillResult:
     """`check_time(stage)` raises when the file's time bound has passed; it is called before each frame."""
     probe, suffix = source.probe, source.path.suffix
-    media, count, frames = animation_frames(source, profile.max_image_pixels, profile.publish_long_side(options.publish))
+    long_side = profile.publish_long_side(options.publish)
+    media, count, frames = animation_frames(source, profile.max_image_pixels, long_side)
     if count > MAX_FRAMES:
         frames.close()
         raise UnsupportedMediaError(f"animation of {count} frames: at most {MAX_FRAMES} are redacted")
 
     def detect(pixels: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
-        found = []
-        for detector in detectors:
-            check_time(detector.name)
-            found += [d for d in detector.detect(Frame(pixels=pixels)) if options.selects(d, profile, factor)]
-        return found
+        return detect_selected(detectors, pixels, options, profile, check_time, factor)
 
     found: list[Detection] = []  # every frame's own detections, timed by the frame
     shown: list[tuple[np.ndarray, float]] = []  # each frame's obscured pixels and how long it is shown
@@ -118,13 +117,8 @@ def _shown_at(detection: Detection, start: float) -> bool:
 def _encode(shown: list[tuple[np.ndarray, float]], media_type: MediaType, kept, loop: int) -> tuple[bytes, str]:
     """The frames as an animation of the input's kind, each shown as long as before, with only the kept metadata."""
     images = [Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1])) for pixels, _ in shown]
-    params: dict = {"save_all": True, "append_images": images[1:], "loop": loop,
-                    "duration": [max(1, round(seconds * 1000)) for _, seconds in shown]}
-    if icc_is_rgb(kept.icc):
-        params["icc_profile"] = kept.icc
-    exif = kept.exif_block(with_orientation=False)
-    if exif:
-        params["exif"] = exif
+    params = {**metadata_params(kept), "save_all": True, "append_images": images[1:], "loop": loop,
+              "duration": [max(1, round(seconds * 1000)) for _, seconds in shown]}
     if media_type == MediaType.WEBP:
         fmt, method = "WEBP", "re-encoded animated WebP (quality 90)"
         params["quality"] = 90
@@ -145,7 +139,8 @@ def _reported(done: list[tuple[int, float, Obscured]], size: tuple[int, int]) ->
         region = obscured_region(obscured, *size)
         for line_index, last in list(open_.items()):
             line = lines[line_index]
-            if last == index - 1 and line.kind == region.kind and match_cost(line_box[line_index], region.box) is not None:
+            same = line.kind == region.kind and match_cost(line_box[line_index], region.box) is not None
+            if last == index - 1 and same:
                 lines[line_index] = dataclasses.replace(line, last_frame=index, end_s=round(start, 3),
                                                         frames=(line.frames or 1) + 1,
                                                         score=max(line.score, region.score))

@@ -60,11 +60,7 @@ def redact_still(
     resized = (frame.width, frame.height) != (media.width, media.height)
 
     def detect(pixels: np.ndarray, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
-        found = []
-        for detector in detectors:
-            check_time(detector.name)
-            found += [d for d in detector.detect(Frame(pixels=pixels)) if options.selects(d, profile, factor)]
-        return found
+        return detect_selected(detectors, pixels, options, profile, check_time, factor)
 
     found = tuple(detect(frame.pixels)) if earlier is None else tuple(earlier)
     detections = with_missed(found, missed, options)
@@ -107,6 +103,28 @@ def redact_still(
     return StillResult(data, suffix, method, obscured, tuple(removed), kept_names(kept), found)
 
 
+def detect_selected(detectors: Sequence[Detector], pixels: np.ndarray, options: RedactOptions, profile: Profile,
+                    check_time: TimeCheck, factor: float = REDACT_THRESHOLD_FACTOR) -> list[Detection]:
+    """What the detectors find in a picture that `options` select, from `factor` times their thresholds;
+    `check_time` before each detector's run."""
+    found = []
+    for detector in detectors:
+        check_time(detector.name)
+        found += [d for d in detector.detect(Frame(pixels=pixels)) if options.selects(d, profile, factor)]
+    return found
+
+
+def metadata_params(kept: KeptMetadata) -> dict:
+    """Pillow's save parameters for the metadata a copy keeps: an RGB colour profile and the EXIF allowed."""
+    params: dict = {}
+    if icc_is_rgb(kept.icc):  # a CMYK profile must not describe RGB pixels
+        params["icc_profile"] = kept.icc
+    exif = kept.exif_block(with_orientation=False)
+    if exif:
+        params["exif"] = exif
+    return params
+
+
 def with_missed(found: Sequence[Detection], missed: Sequence[Detection], options: RedactOptions) -> list[Detection]:
     """`found` and `missed` together; a missed object under another's region was seen through that mask, so
     both are marked to be filled."""
@@ -140,12 +158,7 @@ def encode_still(
 ) -> tuple[bytes, str, str]:
     """Encode upright BGR pixels in the input's format with only the kept metadata. -> (bytes, suffix, method)."""
     image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]))
-    params: dict = {}
-    if icc_is_rgb(kept.icc):  # a CMYK profile must not describe RGB pixels
-        params["icc_profile"] = kept.icc
-    exif = kept.exif_block(with_orientation=False)
-    if exif:
-        params["exif"] = exif
+    params = metadata_params(kept)
     media_type = probe.media_type
     if media_type == MediaType.JPEG:
         params["quality"] = options.jpeg_quality
