@@ -41,7 +41,7 @@ from media_screen.redact import (
     RescanScope,
     plan_copies,
     redact_paths,
-    uncovered_kinds,
+    uncovered_targets,
 )
 from media_screen.report import OutputFormat
 from media_screen.report.redaction import (
@@ -348,12 +348,12 @@ def redact(
             file_timeout_s=file_timeout,
         )
         loaded = load_profile(profile)
-        missing = uncovered_kinds(options.kinds, loaded)
+        missing = uncovered_targets(options.targets, loaded)
         plan = plan_copies(paths, out, hidden)  # counted for the progress bar; refuses an unsafe --out
     except (MediaScreenError, ValueError) as exc:
         _fail(str(exc))
     if missing:
-        stderr.print("warning: no detector finds " + ", ".join(sorted(k.value for k in missing)))
+        stderr.print("warning: no detector finds " + ", ".join(sorted(t.value for t in missing)))
     if plan.skipped:  # found in folders, neither named nor made like a photo or video: no effect on the exit code
         stderr.print(f"{skipped_line(len(plan.skipped))}: no copy written", highlight=False)
     reports = []

@@ -15,7 +15,7 @@
 
 from media_screen.redact.options import KeepMetadata, RedactOptions, RedactStyle, RedactTarget, RescanScope
 from media_screen.redact.paths import plan_copies
-from media_screen.redact.redactor import Redactor, redact_paths, uncovered_kinds
+from media_screen.redact.redactor import Redactor, redact_paths, uncovered_targets
 
 __all__ = [
     "KeepMetadata",
@@ -26,5 +26,5 @@ __all__ = [
     "RescanScope",
     "plan_copies",
     "redact_paths",
-    "uncovered_kinds",
+    "uncovered_targets",
 ]

@@ -32,7 +32,7 @@ from media_screen.model import (
     RedactionStatus,
 )
 from media_screen.pipeline import Deadline, Screener
-from media_screen.redact.options import KeepMetadata, RedactOptions, RescanScope
+from media_screen.redact.options import TARGET_KINDS, KeepMetadata, RedactOptions, RedactTarget, RescanScope
 from media_screen.redact.paths import (
     CopyPlan,
     input_identities,
@@ -46,18 +46,20 @@ from media_screen.inputs.frames import frame_count
 
 
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
-    """Registered detectors that report at least one of `kinds`."""
+    """The detectors a scan runs (not the opt-in ones) that report at least one of `kinds`: a copy is masked
+    where a scan would find something, not where a retired model would."""
     return tuple(
-        name for name in registry.REGISTRY if set(registry.detector_class(name).describe(profile).kinds) & kinds
+        name for name in registry.resolve_names(None)
+        if set(registry.detector_class(name).describe(profile).kinds) & kinds
     )
 
 
-def uncovered_kinds(kinds: frozenset[DetectionKind], profile: Profile) -> frozenset[DetectionKind]:
-    """Selected kinds no registered detector reports (they can be neither found nor verified)."""
+def uncovered_targets(targets: frozenset[RedactTarget], profile: Profile) -> frozenset[RedactTarget]:
+    """Selected targets that no detector of a scan reports at all (they can be neither found nor verified)."""
     covered: set[DetectionKind] = set()
-    for name in registry.REGISTRY:
+    for name in registry.resolve_names(None):
         covered |= set(registry.detector_class(name).describe(profile).kinds)
-    return frozenset(kinds - covered)
+    return frozenset(target for target in targets if not TARGET_KINDS[target] & covered)
 
 
 def rescan_names(targets: tuple[str, ...], scope: RescanScope) -> tuple[str, ...]:

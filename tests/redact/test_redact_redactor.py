@@ -19,7 +19,9 @@ from video_support import solid, write_clip
 from media_screen import detectors as registry
 from media_screen.cli.main import app
 from media_screen.model import RedactionStatus
-from media_screen.redact import RedactOptions, redact_paths
+from media_screen.redact import RedactOptions, redact_paths, uncovered_targets
+from media_screen.redact.options import TARGET_KINDS, RedactTarget
+from media_screen.redact.redactor import detector_names_for
 from media_screen.status import ExitStatus
 
 FPS = 12  # the re-scan samples frames 0, 12, 24, 36; the first pass looks at 0, 5, 10, ... 45, 47
@@ -108,3 +110,29 @@ def test_the_command_line_reports_the_rounds_and_exits_nonzero_when_refused(tmp_
     (entry,) = json.loads(result.stdout)["files"]
     assert entry["status"] == "failed" and entry["rounds"] == 2 and entry["output"] is None
     assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_a_redaction_masks_with_the_detectors_a_scan_runs_not_the_opt_in_ones(profile):
+    # given every kind of thing a redaction can mask
+    kinds = frozenset().union(*TARGET_KINDS.values())
+    # when the detectors that find them are chosen
+    names = detector_names_for(kinds, profile)
+    # then the retired, opt-in YOLO model is not among them (it masked whole frames of people walking as
+    # officers), and the model that replaced it is
+    assert "yolo" in registry.REGISTRY and "yolo" in registry.OPT_IN
+    assert "yolo" not in names
+    assert {"faces", "text", "insignia", "police_items"} <= set(names)
+
+
+def test_every_target_is_covered_by_a_scan_detector(profile):
+    # given the built-in detectors; when every target is asked for; then each has a detector that finds it
+    assert uncovered_targets(frozenset(RedactTarget), profile) == frozenset()
+
+
+def test_a_target_only_an_opt_in_detector_finds_is_reported_uncovered(profile, monkeypatch):
+    # given police_items made opt-in, so no detector a scan runs finds officers
+    monkeypatch.setattr(registry, "OPT_IN", frozenset({"yolo", "police_items"}))
+    # when the targets are checked
+    missing = uncovered_targets(frozenset({RedactTarget.OFFICERS, RedactTarget.FACES}), profile)
+    # then officers are named and faces are not
+    assert missing == frozenset({RedactTarget.OFFICERS})
