@@ -27,7 +27,7 @@ from media_screen.errors import (
 )
 from media_screen.inputs.walk import collect_inputs, iter_media_paths
 from media_screen.inputs.frames import frame_count, page_count, tiff_pages
-from media_screen.inputs.still import decode_still, only_in_view, transparent_views, verify_still
+from media_screen.inputs.still import decode_still_views, only_in_view, verify_still
 from media_screen.metadata import read_metadata
 from media_screen.model import AnalysedSize, Detection, FileReport, MediaInfo, MediaType, Metadata, Verdict
 from media_screen.policy import evaluate, verdict_of
@@ -150,11 +150,9 @@ class Screener:
         if page_count(source, self.profile.max_image_pixels) > 1:
             return self._scan_pages(source, deadline, timings)
         with timed(timings, "decode"):  # before any model loads: a file that does not decode needs none
-            frame, media = decode_still(source, self.profile.max_image_pixels, self.long_side)
+            frame, media, views = decode_still_views(source, self.profile.max_image_pixels, self.long_side)
         detections = self.lanes.run(self.detectors(), lambda detector: detector.detect(frame), deadline.check, timings)
         found = to_original(detections, (frame.width, frame.height), (media.width, media.height))
-        with timed(timings, "decode"):
-            views = transparent_views(source, self.profile.max_image_pixels, self.long_side)
         for name, view in views:  # see-through pixels shown another way: what only that way shows
             seen = self.lanes.run(self.detectors(), lambda detector: detector.detect(view), deadline.check, timings)
             seen = to_original(seen, (view.width, view.height), (media.width, media.height))

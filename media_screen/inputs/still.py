@@ -151,13 +151,32 @@ def refuse_animation_bomb(frames: int, width: int, height: int, max_pixels: int)
 
 def decode_still(source: Source, max_pixels: int, long_side: int | None = None) -> tuple[Frame, MediaInfo]:
     """Decode a still image, apply EXIF orientation, return BGR pixels and media info. See-through pixels
-    are shown over white (LIGHT; transparent_views gives the other ways they may be shown).
+    are shown over white (LIGHT; decode_still_views gives the other ways they may be shown too).
 
     `long_side`: decode to the published size (publish.py), never larger than the original: a JPEG
     straight to about that size by DCT scaling, then an exact resize. The media info keeps the
     original's (upright) size.
     """
+    frame, info, _ = _decode(source, max_pixels, long_side, with_views=False)
+    return frame, info
+
+
+def decode_still_views(
+    source: Source, max_pixels: int, long_side: int | None = None
+) -> tuple[Frame, MediaInfo, list[tuple[str, Frame]]]:
+    """decode_still's frame and media info, and from the same decode the other ways a still with see-through
+    pixels may be shown: over black (a dark theme: white words on a see-through background show only there),
+    and, when pixels that are wholly see-through hide colours that differ (a platform that drops the alpha
+    channel shows them), with the alpha channel dropped. No views for a still without see-through pixels.
+    (name, frame) each, at the frame's size."""
+    return _decode(source, max_pixels, long_side, with_views=True)
+
+
+def _decode(
+    source: Source, max_pixels: int, long_side: int | None, with_views: bool
+) -> tuple[Frame, MediaInfo, list[tuple[str, Frame]]]:
     probe = still_probe(source)
+    rgba = dark = None
     with open_still(source, max_pixels) as image, quiet_pillow():
         try:
             coded_width, coded_height = image.size
@@ -168,14 +187,17 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
             orientation = image.getexif().get(0x0112)
             upright = ImageOps.exif_transpose(image)
             rgb = on_background(upright, LIGHT)
+            if with_views and has_transparency(upright):
+                rgba = np.asarray(upright.convert("RGBA"))
+                dark = on_background(upright, DARK)
         except (OSError, ValueError, SyntaxError) as exc:
             raise_system_error(exc)
             raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
     width, height = coded_width, coded_height
     if (rgb.width > rgb.height) != (width > height) and rgb.width != rgb.height:  # turned by the orientation
         width, height = height, width
-    pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
-    pixels = resize_to(pixels, published_size(width, height, long_side))
+    size = published_size(width, height, long_side)
+    pixels = resize_to(np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1]), size)
     info = MediaInfo(
         media_type=probe.media_type,
         format_name=probe.format_name,
@@ -183,7 +205,8 @@ def decode_still(source: Source, max_pixels: int, long_side: int | None = None) 
         height=height,
         orientation=int(orientation) if isinstance(orientation, int) else None,
     )
-    return Frame(pixels=frozen(pixels)), info
+    views = _other_views(rgba, dark, size) if rgba is not None else []
+    return Frame(pixels=frozen(pixels)), info, views
 
 
 def has_transparency(image: Image.Image) -> bool:
@@ -199,28 +222,11 @@ def on_background(image: Image.Image, background: tuple[int, int, int]) -> Image
     return Image.alpha_composite(Image.new("RGBA", rgba.size, (*background, 255)), rgba).convert("RGB")
 
 
-def transparent_views(source: Source, max_pixels: int, long_side: int | None = None) -> list[tuple[str, Frame]]:
-    """The other ways a still with see-through pixels may be shown, beside decode_still's (over white, LIGHT):
-    over black (a dark theme: white words on a see-through background show only there), and, when pixels that
-    are wholly see-through hide colours that differ (a platform that drops the alpha channel shows them), with
-    the alpha channel dropped. Empty for a still without see-through pixels. (name, frame) each, as decode_still
-    gives its frame."""
-    if still_probe(source).media_type == MediaType.JPEG:  # no see-through pixels: not even its header is read
-        return []
-    with open_still(source, max_pixels) as image, quiet_pillow():
-        if not has_transparency(image):
-            return []
-        try:
-            upright = ImageOps.exif_transpose(image)
-            rgba = np.asarray(upright.convert("RGBA"))
-            dark = on_background(upright, DARK)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise_system_error(exc)
-            raise CorruptMediaError(f"image data cannot be decoded: {exc}") from exc
+def _other_views(rgba: np.ndarray, dark: Image.Image, size: tuple[int, int]) -> list[tuple[str, Frame]]:
+    """The views of decode_still_views, from the upright picture's RGBA pixels and its composite over black."""
     alpha = rgba[:, :, 3]
-    if int(alpha.min()) == 255:
+    if int(alpha.min()) == 255:  # a mode that can hold see-through pixels, but none is
         return []
-    size = published_size(dark.width, dark.height, long_side)
     views = [(DARK_VIEW, dark)]
     hidden = rgba[:, :, :3][alpha == 0]
     if hidden.size and float(hidden.std(axis=0).max()) > HIDDEN_SPREAD:

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from media_screen.errors import CorruptMediaError, DecompressionBombError, UnsupportedMediaError
-from media_screen.inputs.still import decode_file, transparent_views, verify_still
+from media_screen.inputs.still import decode_file, decode_still_views, verify_still
 from media_screen.inputs.source import Source, probe_bytes, probe_file
 from media_screen.model import MediaType
 
@@ -216,13 +216,13 @@ def test_see_through_pixels_are_decoded_over_white_and_also_given_over_black(tmp
     rgb[5:15, 25:35] = 255
     alpha[5:15, 5:15] = alpha[5:15, 25:35] = 255
     path = see_through(tmp_path / "sticker.png", rgb, alpha)
-    # when it is decoded, and its other views asked for
+    # when it is decoded with its other views
     with Source.open(path) as source:
-        frame, _ = decode_file(path, 10**8)
-        views = transparent_views(source, 10**8)
-    # then the decoded picture is over white (the black square shows), and the one other view over black (the white
-    # square shows); the hidden colours are all one, so no view without the alpha channel
+        frame, _, views = decode_still_views(source, 10**8)
+    # then the decoded picture is over white (the black square shows), as decode_still gives it, and the one other
+    # view over black (the white square shows); the hidden colours are all one, so no view without the alpha channel
     assert frame.pixels[0, 0].tolist() == [255, 255, 255] and frame.pixels[10, 10].tolist() == [0, 0, 0]
+    assert np.array_equal(frame.pixels, decode_file(path, 10**8)[0].pixels)
     assert [name for name, _ in views] == ["over a dark background"]
     dark = views[0][1].pixels
     assert dark[0, 0].tolist() == [0, 0, 0] and dark[10, 30].tolist() == [255, 255, 255]
@@ -235,7 +235,7 @@ def test_colours_hidden_under_see_through_pixels_are_a_view_of_their_own(tmp_pat
     alpha[:2, :2] = 255
     path = see_through(tmp_path / "hidden.png", rgb, alpha)
     with Source.open(path) as source:
-        views = dict(transparent_views(source, 10**8))
+        views = dict(decode_still_views(source, 10**8)[2])
     assert set(views) == {"over a dark background", "under its transparency"}
     assert views["under its transparency"].pixels[10, 10].tolist() == [0, 0, 255]  # BGR: the red square
 
@@ -243,7 +243,22 @@ def test_colours_hidden_under_see_through_pixels_are_a_view_of_their_own(tmp_pat
 def test_an_opaque_png_has_no_other_view(tmp_path: Path):
     rgb, alpha = np.zeros((20, 40, 3), np.uint8), np.full((20, 40), 255, np.uint8)
     with Source.open(see_through(tmp_path / "opaque.png", rgb, alpha)) as source:
-        assert transparent_views(source, 10**8) == []
+        assert decode_still_views(source, 10**8)[2] == []
     (tmp_path / "plain.png").write_bytes(image_bytes("PNG"))
     with Source.open(tmp_path / "plain.png") as source:
-        assert transparent_views(source, 10**8) == []
+        assert decode_still_views(source, 10**8)[2] == []
+
+
+def test_a_see_through_still_and_its_views_come_from_one_decode(tmp_path: Path, monkeypatch):
+    # given a see-through PNG, and a count of the times Pillow opens a picture
+    rgb, alpha = np.zeros((20, 40, 3), np.uint8), np.zeros((20, 40), np.uint8)
+    alpha[5:15, 5:15] = 255
+    path = see_through(tmp_path / "sticker.png", rgb, alpha)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(1) or real_open(*args, **kwargs))
+    # when it is decoded with its other views
+    with Source.open(path) as source:
+        _, _, views = decode_still_views(source, 10**8)
+    # then it was opened once (a second decode for the views is gone), and the view over black is there
+    assert len(opened) == 1 and [name for name, _ in views] == ["over a dark background"]
