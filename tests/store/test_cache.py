@@ -189,7 +189,7 @@ def test_errors_the_machine_causes_are_not_cached(tmp_path: Path, profile, monke
         raise OSError(errno.EIO, "Input/output error")
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline, "decode_still", io_error)
+        patch.setattr(pipeline, "decode_still_views", io_error)
         results, _ = scan_all(tmp_path / "in", profile, cache=cache)
     assert results[0].report.verdict == Verdict.ERROR and cache.counts()["analyses"] == 0
     # when the disk is fine again / then the next scan analyses the file
