@@ -39,8 +39,14 @@ from media_screen.model import Box, Detection, DetectionKind, Frame
 
 HEAD_FILE = "police_items_head.npz"
 HEAD_VERSION = "police-items-2"  # 2: the whole frame's features beside each crop's
-OUTPUT_VERSION = "objects from 0.25"  # what detect reports from the head's scores: changes here change cached results
+# what detect reports from the head's scores: changes here change cached results
+OUTPUT_VERSION = "objects from 0.25; no close-up in a portrait"
 SCENE_PERSON = "person_in_police_scene"
+INSIGNIA = "insignia"  # the head's class of badge, patch and decal close-ups
+# A whole frame in which a proposed person stands at least this much of its height is a portrait, not an insignia
+# close-up: 69 of faceid's 1,165 portraits were reported as close-ups, each with a person of at least 0.7 of the
+# frame's height, mostly athletes in logo-bearing sportswear (README "Portraits of athletes").
+PORTRAIT_PERSON_HEIGHT = 0.6
 HOW_TO_GET_HEAD = (
     "reinstall media-screen (the head ships in the package), or train one with "
     "`media-screen train --items` and point `head` in the profile's detectors.police_items table at it"
@@ -290,6 +296,16 @@ def located(
     return [found[i] for i in sorted(found)]
 
 
+def portrait(found: Found, crops: list[Crop], height: int) -> bool:
+    """An insignia close-up that the whole frame reports, in a picture where a proposed person stands at least
+    PORTRAIT_PERSON_HEIGHT of the frame's height: a portrait (a sponsor's logo on a shirt, in a thumbnail), not a
+    badge or patch filling the frame. The person is judged as an officer on its own."""
+    if found.name != INSIGNIA or found.seen_in is not CropGroup.WHOLE:
+        return False
+    return any(crop.group is CropGroup.PERSON and crop.box[3] - crop.box[1] >= PORTRAIT_PERSON_HEIGHT * height
+               for crop in crops)
+
+
 def scene_people(crops: list[Crop], found: list[Found]) -> list[Found]:
     """The people of an officer scene not reported as officers at the scene's score: when the whole frame (or a
     tile) reports an officer, every other person proposal inside it, with the scene's score. Which of them are
@@ -404,6 +420,7 @@ class PoliceItemsDetector:
     def detect(self, frame: Frame) -> tuple[Detection, ...]:
         crops, scores = self.scores(frame)
         reported = located(self.head, scores, crops, self.settings.min_score, self.settings.min_object_score)
+        reported = [found for found in reported if not portrait(found, crops, frame.height)]
         return tuple(
             Detection(
                 kind=KIND_OF_CLASS[found.name],

@@ -25,6 +25,7 @@ from media_screen.detectors.police_items import (
     head_version,
     located,
     plan_crops,
+    portrait,
     scene_people,
     with_scene_people,
 )
@@ -268,6 +269,22 @@ def test_a_close_up_with_nobody_in_it_keeps_the_frame_as_its_box():
     crops = plan_crops(proposals(), 300, 200, CropPlanSettings())
     found = located(head, np.array([[0.1, 0.0, 0.0, 0.9]]), crops, min_score=0.5)
     assert [(f.name, f.box) for f in found] == [("insignia", (0.0, 0.0, 300.0, 200.0))]
+
+
+def test_a_close_up_reported_by_a_frame_with_a_tall_person_is_a_portrait():
+    # given a close-up reported by the whole frame of a 300 px tall picture, and the people the frame holds
+    head = small_head(threshold=0.5)
+    close_up_found = located(head, np.array([[0.1, 0.0, 0.0, 0.9]]), plan_crops(proposals(), 300, 300, CropPlanSettings()),
+                             min_score=0.5)[0]
+    tall = plan_crops(proposals(((60, 30, 240, 300), 0.9, ObjectClass.PERSON)), 300, 300, CropPlanSettings())
+    short = plan_crops(proposals(((60, 200, 120, 300), 0.9, ObjectClass.PERSON)), 300, 300, CropPlanSettings())
+    car = plan_crops(proposals(((0, 0, 300, 300), 0.9, ObjectClass.VEHICLE)), 300, 300, CropPlanSettings())
+    # then a person standing 0.9 of the frame's height makes it a portrait (a logo on a shirt), a small person or a
+    # vehicle does not, and an officer the frame reports is never dropped by it
+    assert portrait(close_up_found, tall, 300)
+    assert not portrait(close_up_found, short, 300) and not portrait(close_up_found, car, 300)
+    officer = replace(close_up_found, name="police_officer")
+    assert not portrait(officer, tall, 300)
 
 
 @pytest.fixture(scope="module")

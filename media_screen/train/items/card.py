@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
+from media_screen.detectors.police_items import PORTRAIT_PERSON_HEIGHT
 from media_screen.train.items.calibrate import BUDGET, CATEGORY_BUDGET, CATEGORY_MIN, FOLDS, GATE_SHARE
 from media_screen.train.items.data import ItemClass
 from media_screen.train.items.measure import holdout_rows, separation, under_gate
@@ -60,6 +61,10 @@ def render_card(report: ItemsReport, settings: ItemsSettings, command: str) -> s
     lines += [
         "",
         "## Held-back figures",
+        "",
+        "The detector drops one kind of the head's reports: a whole-frame insignia close-up in a picture where a proposed",
+        f"person stands at least {PORTRAIT_PERSON_HEIGHT:g} of its height, a portrait (README, \"Portraits of athletes\", gives its "
+        "held-back effect).",
         "",
         "Per photo, on the holdout part (never trained on, never used for a threshold), at the operating points;",
         "the head alone (the scan adds the text, insignia and light-bar cues: README, \"Police items in real photos\").",
