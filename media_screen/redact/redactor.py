@@ -45,20 +45,20 @@ from media_screen.inputs.source import Source
 from media_screen.inputs.frames import frame_count
 
 
+def scan_detector_kinds(profile: Profile) -> dict[str, frozenset[DetectionKind]]:
+    """What each detector a scan runs (not the opt-in ones) reports: a copy is masked where a scan would find
+    something, not where a retired model would."""
+    return {name: frozenset(registry.detector_class(name).describe(profile).kinds) for name in registry.resolve_names(None)}
+
+
 def detector_names_for(kinds: frozenset[DetectionKind], profile: Profile) -> tuple[str, ...]:
-    """The detectors a scan runs (not the opt-in ones) that report at least one of `kinds`: a copy is masked
-    where a scan would find something, not where a retired model would."""
-    return tuple(
-        name for name in registry.resolve_names(None)
-        if set(registry.detector_class(name).describe(profile).kinds) & kinds
-    )
+    """The detectors a scan runs that report at least one of `kinds`."""
+    return tuple(name for name, reported in scan_detector_kinds(profile).items() if reported & kinds)
 
 
 def uncovered_targets(targets: frozenset[RedactTarget], profile: Profile) -> frozenset[RedactTarget]:
     """Selected targets that no detector of a scan reports at all (they can be neither found nor verified)."""
-    covered: set[DetectionKind] = set()
-    for name in registry.resolve_names(None):
-        covered |= set(registry.detector_class(name).describe(profile).kinds)
+    covered = frozenset().union(*scan_detector_kinds(profile).values())
     return frozenset(target for target in targets if not TARGET_KINDS[target] & covered)
 
 
