@@ -19,7 +19,8 @@ when it is there (else from the sample clip's astronaut), then for each clip pri
 Figures are printed, not asserted. Goal for screening: at least 10x real time.
 
 With --detectors a,b,... (a subset; `metadata` for none) and --screen-only (only the media-screen line of each
-clip): what a subset of the detectors costs, e.g. `--screen-only --detectors faces`.
+clip): what a subset of the detectors costs, e.g. `--screen-only --detectors faces`. --sizes also makes a
+2160p30 clip (a 4K phone video, analysed at 2048 px like a photo published for Facebook).
 
 Run:  ~/.venvs/media-screen/bin/python bench/video_speed.py [--seconds 8] [--detectors ...] [--screen-only]
 """
@@ -43,7 +44,8 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 EVAL_CLIP = REPO.parent / "shared" / "eval" / "video_meta" / "content_clips" / "fr__short_hamilton_clip.mp4"
 SAMPLE_CLIP = REPO / "sample_media" / "video" / "face_2s_to_4s.mp4"
-SIZES = {"720p30": (1280, 720), "1080p30": (1920, 1080)}
+SIZES = {"720p30": (1280, 720), "1080p30": (1920, 1080), "2160p30": (3840, 2160)}
+DEFAULT_SIZES = ("720p30", "1080p30")
 STILL_SAMPLE = REPO / "sample_media" / "detectors" / "marked_car.jpg"
 FPS = 30
 
@@ -136,6 +138,8 @@ def main() -> int:
     parser.add_argument("--detectors", type=lambda v: [d for d in v.split(",") if d and d != "metadata"],
                         default=None, help="comma-separated detectors instead of every one that can run here")
     parser.add_argument("--screen-only", action="store_true", help="only media-screen's scan of each clip")
+    parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(DEFAULT_SIZES),
+                        help="clip sizes (default 720p30 1080p30; 2160p30: a 4K phone clip, analysed at 2048 px)")
     args = parser.parse_args()
     detectors = available_detectors() if args.detectors is None else args.detectors
     print(f"machine: {os.cpu_count()} CPU cores; media-screen detectors: {', '.join(detectors) or 'none'}")
@@ -144,7 +148,8 @@ def main() -> int:
         source, frames = source_frames(args.seconds)
         print(f"clips: {args.seconds:g} s at {FPS} fps made from {source}; media-screen defaults "
               f"(one frame a second plus scene changes)\n")
-        for name, size in SIZES.items():
+        for name in args.sizes:
+            size = SIZES[name]
             clip = make_clip(tmp_dir / f"{name}.mp4", frames, size)
             cut = make_clip(tmp_dir / f"{name}_cut.mp4", frames[: int(args.deface_seconds * FPS)], size)
             total_frames, cut_frames = len(frames), int(args.deface_seconds * FPS)

@@ -7,7 +7,9 @@ every face that stays at least RELIABLE_FACE_PX tall after shrinking. Smaller fa
 whole frame at full resolution (a 12 MP photo: 2.3 s here, against about 1.2 s this way):
 
 1. search: the frame scaled so a `min_face_px` face is `search_face_px` tall (two thirds for 24 px faces),
-   cut into overlapping tiles; every face-like peak from `candidate_score` up is a candidate;
+   cut into overlapping tiles; every face-like peak from `candidate_score` up is a candidate. A frame the
+   whole-frame pass sees nearly as finely as a search would (a video frame up to 2048 px wide) gets no tiles:
+   that pass is its search, and proposes from the lower `single_pass_candidate_score`;
 2. verify: each candidate too small to trust at the scale it was found is cropped from the frame,
    scaled so it is VERIFY_FACE_PX tall (at most full resolution), and the crops are run side by side
    in one image; the face found over the candidate replaces it, and unconfirmed candidates are dropped.
@@ -64,6 +66,10 @@ VERIFY_BATCH = 144  # crops per network run (a 12 x 12 mosaic, 1152 px square)
 MAX_CANDIDATES = 576  # per frame; beyond that the strongest are verified
 TILE_EDGE_MARGIN_PX = 4  # a tile's face closer than this to an inner tile edge may be cut: dropped
 MAX_ENLARGE = 2.0  # the search and the verification enlarge the frame at most this much
+# Search tiles are run only where they see the frame at least this much finer than the whole-frame pass: a 4K video
+# frame (analysed at 2048 px) was searched at 0.667 beside its whole pass at 0.625, which found no more small faces
+# than the whole pass's own low-score candidates and doubled its face time (README "Small faces in video frames").
+MIN_SEARCH_GAIN = 1.25
 
 _networks: dict[Path, CenterFaceNet] = {}
 _results = FrameCache(size=2)  # the faces of the last frames, for every detector that needs them
@@ -86,6 +92,11 @@ class FaceSettings:
     # scores below 16 px swing with where the face falls on its stride-4 grid, so 16 px is the default.
     search_face_px: int = 16
     candidate_score: float = 0.1
+    # A frame searched by its whole-frame pass alone (video frames) hands its peaks from this score to verification:
+    # a video frame's small faces (24-34 px in a 1080p frame, 16-23 px in the network) often peak under 0.1, and the
+    # few extra close-ups cost little there. Beside search tiles the whole pass keeps candidate_score (a photo's
+    # whole pass from 0.02 cost 1.6x and gave false faces: README "Small faces in video frames").
+    single_pass_candidate_score: float = 0.05
     # A face the search trusts by its size but scores under this gets a second look, like a candidate:
     # near the reliable size its score swings with the grid (README "Published size").
     second_look_below: float = 0.5
@@ -117,6 +128,7 @@ class _Pass:
     scale: float
     max_face_px: float | None = None  # keep only faces up to this size (frame pixels); None: all
     can_verify: bool = False  # small faces found here are candidates, confirmed at a larger scale
+    candidate_score: float = 0.1  # when can_verify: peaks from this score up are candidates
     inner_edges: tuple[bool, bool, bool, bool] = (False, False, False, False)  # left, top, right, bottom
 
 
@@ -222,7 +234,7 @@ class FaceDetector:
             crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if one_pass.scale < 1 else cv2.INTER_LINEAR)
         min_score = settings.min_score
         if one_pass.can_verify:  # small faces here are only candidates: keep weaker peaks for verification
-            min_score = min(settings.candidate_score, min_score)
+            min_score = min(one_pass.candidate_score, min_score)
         faces = (network or self._network)(crop, min_score).to_frame(one_pass.scale, left, top)
         return faces.select(_kept_in_pass(faces.boxes, one_pass))
 
@@ -291,9 +303,10 @@ def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
     whole_scale = min(1.0, settings.max_side / max(width, height))
     search_scale = min(MAX_ENLARGE, settings.search_face_px / settings.min_face_px)
     verify_limit = verify_scale_limit(settings)
-    if search_scale <= whole_scale:  # the whole frame is already searched finely enough
-        return [_Pass((0, 0, width, height), whole_scale, can_verify=whole_scale < verify_limit)]
-    passes = [_Pass((0, 0, width, height), whole_scale, can_verify=True)]
+    if search_scale < MIN_SEARCH_GAIN * whole_scale:  # the whole frame is searched finely enough, or nearly
+        return [_Pass((0, 0, width, height), whole_scale, can_verify=whole_scale < verify_limit,
+                      candidate_score=settings.single_pass_candidate_score)]
+    passes = [_Pass((0, 0, width, height), whole_scale, can_verify=True, candidate_score=settings.candidate_score)]
     # Faces below twice the reliable size in the whole-frame pass are the search's job.
     max_face = 2 * RELIABLE_FACE_PX / whole_scale
     overlap = math.ceil(max_face + 2 * TILE_EDGE_MARGIN_PX)
@@ -301,7 +314,8 @@ def plan_passes(width: int, height: int, settings: FaceSettings) -> list[_Pass]:
     for top, bottom in _spans(height, tile, overlap):
         for left, right in _spans(width, tile, overlap):
             inner = (left > 0, top > 0, right < width, bottom < height)
-            passes.append(_Pass((left, top, right, bottom), search_scale, max_face, search_scale < verify_limit, inner))
+            passes.append(_Pass((left, top, right, bottom), search_scale, max_face, search_scale < verify_limit,
+                                settings.candidate_score, inner))
     return passes
 
 

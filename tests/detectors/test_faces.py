@@ -67,6 +67,40 @@ def test_small_frames_get_one_pass_and_12_mp_frames_get_overlapping_search_tiles
     assert all(a[1] - b[0] > tiles[0].max_face_px for a, b in zip(spans_x, spans_x[1:]))
 
 
+def test_a_frame_searched_barely_finer_than_its_whole_pass_gets_the_whole_pass_alone():
+    settings = FaceSettings(max_side=1280, min_face_px=24, search_face_px=16, candidate_score=0.1,
+                            single_pass_candidate_score=0.02)
+    # given a 4K video frame analysed at 2048 x 1152: the whole pass sees it at 0.625, a search would at 0.667
+    # when its passes are planned
+    (only,) = plan_passes(2048, 1152, settings)
+    # then the whole pass is the search: its small faces, from the lower candidate score, go to verification
+    assert only.scale == pytest.approx(0.625) and only.can_verify and only.candidate_score == 0.02
+    # and a 12 MP photo keeps its search tiles: beside them every pass proposes from candidate_score
+    whole, *tiles = plan_passes(4000, 3000, settings)
+    assert tiles and {p.candidate_score for p in [whole, *tiles]} == {0.1}
+
+
+def test_small_faces_in_a_1080p_video_frame_are_found(faces, astronaut, coffee):
+    # given a 1080p video frame with the astronaut's tilted face 28 px tall at eight places (19 px in the
+    # whole-frame pass, where CenterFace's peak is often under 0.1): bystanders at the back of a street scene
+    x1, y1, x2, y2 = ASTRONAUT_FACE
+    factor = 28 / (y2 - y1)
+    head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
+                      interpolation=cv2.INTER_AREA)
+    canvas = cv2.resize(coffee, (1920, 1080), interpolation=cv2.INTER_LINEAR)
+    pasted = []
+    for left, top in ((100, 120), (700, 160), (1500, 90), (300, 700), (1000, 650), (1650, 820), (1200, 400), (450, 420)):
+        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
+        margin = 40 * factor
+        pasted.append(Box(left + margin, top + margin, left + margin + (x2 - x1) * factor, top + margin + 28))
+    # when the faces detector looks at it as a video frame (its one pass proposing from 0.05, not 0.1: 3 found)
+    found = [d for d in faces.detect(Frame(pixels=canvas, time_s=2.0)) if d.score >= 0.5]
+    # then at least seven of the eight faces are found, and nothing else
+    matched = [face for face in pasted if max((d.box.iou(face) for d in found), default=0) > 0.5]
+    assert len(matched) >= 7, (pasted, found)
+    assert len(found) == len(matched)
+
+
 def test_at_a_platforms_size_photos_are_searched_down_to_the_legible_size(profile):
     from media_screen.config import PublishTarget
 
