@@ -39,6 +39,7 @@ from media_screen.timing import timed
 # Failures that the same bytes give again on any machine (the content's): their reports are cached like any
 # result. Time-outs, I/O and permission errors, missing models and crashes are not: the next scan tries again.
 CONTENT_ERRORS = (UnsupportedMediaError, CorruptMediaError, DecompressionBombError)
+EMBEDDED = "motion photo's video"
 
 
 class Deadline:
@@ -133,6 +134,9 @@ class Screener:
                 )
             else:
                 media, detections, analysed, frames_analysed = self._scan_still(source, deadline, timings)
+            if source.embedded_video is not None and partial is None:  # a motion photo: the video after the picture
+                hidden, hidden_frames, partial, partial_will_repeat = self._scan_embedded(source, deadline, timings)
+                detections, frames_analysed = (*detections, *hidden), (frames_analysed or 0) + hidden_frames
         except Exception as exc:  # noqa: BLE001 - fail closed: a crash on one hostile file is that file's ERROR
             reason, will_repeat = _failure(exc)
             return self._report(path, sha256, media, metadata, detections, timings, started, reason,
@@ -175,6 +179,24 @@ class Screener:
                 on_page = to_original(detections, (frame.width, frame.height), size)
                 found += [_on_page(d, frame.index + 1) for d in on_page]
                 analysed = analysed or self.analysed_size(frame.width, frame.height)
+
+    def _scan_embedded(self, source: Source, deadline: Deadline, timings: dict[str, float]):
+        """(detections, frames analysed, error, whether it repeats) of the video hidden in a motion photo, screened
+        like any video (a metadata sweep demuxes it); each detection says it is the embedded video's."""
+        from media_screen.video.screen import screen_video
+
+        with source.part(source.embedded_video.offset) as part:
+            try:
+                result = screen_video(part, self.detectors(), self.options, deadline, timings, self.long_side,
+                                      self.lanes)
+            except MediaScreenError as exc:  # the same failure, saying where it was
+                raise type(exc)(f"{EMBEDDED}: {exc}") from exc
+        detections = tuple(
+            dataclasses.replace(d, label=f"{d.label} ({EMBEDDED})", evidence={**d.evidence, "embedded_video": True})
+            for d in result.detections
+        )
+        error = f"{EMBEDDED}: {result.error}" if result.error else None
+        return detections, result.frames_analysed, error, result.error_will_repeat
 
     def _animated(self, source: Source) -> bool:
         """An animated PNG or WebP, screened frame by frame like a video (video/animation.py). A metadata sweep

@@ -207,3 +207,44 @@ def test_what_see_through_pixels_show_another_way_is_found_and_says_how(tmp_path
     [officer] = report.detections
     assert officer.evidence["view"] == view and officer.label.endswith(f"({view})")
     assert report.verdict is not Verdict.CLEAR and report.frames_analysed == 1
+
+
+def motion_photo(path: Path, clip: Path, keep: float = 1.0) -> Path:
+    """A grey JPEG with `clip` (the first `keep` of its bytes) after it, as a phone saves a motion photo."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (128, 128, 128)).save(buffer, "JPEG")
+    video = clip.read_bytes()
+    path.write_bytes(buffer.getvalue() + video[: int(len(video) * keep)])
+    return path
+
+
+def test_the_video_of_a_motion_photo_is_screened_and_its_detections_say_so(tmp_path: Path, profile, monkeypatch):
+    from video_support import marker_clip
+
+    # given a motion photo whose picture shows nothing and whose video shows a "face" (the test marker) from 1 s
+    monkeypatch.setattr(registry, "REGISTRY", {"marker": "video_support:MarkerDetector"})
+    clip = marker_clip(tmp_path / "clip.mp4", seconds=2.0, visible=(1.0, 2.0))
+    path = motion_photo(tmp_path / "MVIMG_1.jpg", clip)
+    # when it is scanned as a covert officer would
+    report = Screener(profile, ScanOptions(audience="covert")).scan_file(path)
+    # then the picture and the video's sampled frames were analysed, and the face is the video's, at its time
+    assert report.error is None and report.media.format_name == "JPEG" and report.frames_analysed > 2
+    [face] = report.detections
+    assert face.evidence["embedded_video"] is True and face.label == "marker (motion photo's video)"
+    assert 0.9 <= face.time_s <= 1.1
+    # and the hidden video is a finding of its own, for review
+    assert "embedded_video" in {f.rule for f in report.findings} and report.verdict == Verdict.REVIEW
+
+
+def test_a_motion_photo_whose_video_is_cut_short_is_an_error(tmp_path: Path, profile, monkeypatch):
+    from video_support import marker_clip
+
+    # given a motion photo whose video lost its last third (a damaged copy)
+    monkeypatch.setattr(registry, "REGISTRY", {"marker": "video_support:MarkerDetector"})
+    clip = marker_clip(tmp_path / "clip.mp4", seconds=2.0, moving=True)
+    path = motion_photo(tmp_path / "MVIMG_2.jpg", clip, keep=0.66)
+    # when it is scanned
+    report = Screener(profile, ScanOptions()).scan_file(path)
+    # then the file is ERROR, saying the motion photo's video could not be screened to its end (fail closed)
+    assert report.verdict == Verdict.ERROR and report.error.startswith("motion photo's video: ")
+

@@ -22,6 +22,8 @@ GPS_IN_STATION = Metadata(
     location=Location(37.97, -122.03, "EXIF GPS IFD", sensitive=(SensitivePlaceHit("HQ", 20.0, 250.0),))
 )
 SERIAL = Metadata(facts=(MetadataFact(FactKind.DEVICE_SERIAL, "BodySerialNumber", "123", "EXIF"),))
+MOTION_PHOTO = Metadata(facts=(MetadataFact(FactKind.EMBEDDED_VIDEO, "motion photo", "isom video of 9 bytes from byte 9",
+                                            "embedded video after the picture"),))
 NONE = Metadata()
 
 
@@ -37,6 +39,8 @@ CASES = [
     (GPS, [], Verdict.REVIEW, Verdict.REVIEW, Verdict.DO_NOT_POST),
     (GPS_IN_STATION, [], Verdict.DO_NOT_POST, Verdict.DO_NOT_POST, Verdict.DO_NOT_POST),
     (SERIAL, [], Verdict.CLEAR, Verdict.REVIEW, Verdict.REVIEW),
+    # a video hidden after the picture: its sound is not screened, and an official post should mean to carry it
+    (MOTION_PHOTO, [], Verdict.REVIEW, Verdict.CLEAR, Verdict.REVIEW),
     (NONE, [BADGE], Verdict.CLEAR, Verdict.PERMISSION_REQUIRED, Verdict.PERMISSION_REQUIRED),
     (NONE, [BADGE, FACE], Verdict.CLEAR, Verdict.PERMISSION_REQUIRED, Verdict.DO_NOT_POST),
     (NONE, [FACE], Verdict.CLEAR, Verdict.CLEAR, Verdict.CLEAR),

@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 
 from media_screen.errors import CorruptMediaError, MediaScreenError, UnsupportedMediaError
+from media_screen.inputs.embedded import EmbeddedVideo, find_embedded_video
 from media_screen.model import MediaType
 
 IN_MEMORY_BYTES = 256 << 20  # larger files are mapped, not copied
@@ -123,7 +124,7 @@ class Source:
     Use it as a context manager (or call `close()`): a mapped file is unmapped when it closes.
     """
 
-    def __init__(self, path: Path, data: bytes | mmap.mmap) -> None:
+    def __init__(self, path: Path, data: bytes | mmap.mmap | memoryview) -> None:
         self.path = Path(path)
         self._data = data
         self._view = memoryview(data)
@@ -155,6 +156,18 @@ class Source:
     def probe(self) -> Probe:
         """What the first bytes say the file is. Raises CorruptMediaError (empty) or UnsupportedMediaError."""
         return probe_head(bytes(self._view[:HEADER_BYTES]))
+
+    @cached_property
+    def embedded_video(self) -> EmbeddedVideo | None:
+        """A video hidden after a still's picture (a motion photo; inputs/embedded.py), or None. Videos: None."""
+        if self.probe.media_type == MediaType.VIDEO or not isinstance(self._data, (bytes, mmap.mmap)):
+            return None
+        return find_embedded_video(self._data)
+
+    def part(self, offset: int) -> "Source":
+        """The content from `offset` to the end as a source of its own (the same bytes, not a copy): the video
+        inside a motion photo. Closing it leaves this source open."""
+        return Source(self.path, self._view[offset:])
 
     def bytes(self) -> bytes:
         """The whole content as bytes (a copy when the file is mapped)."""

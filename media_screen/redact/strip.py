@@ -245,7 +245,7 @@ def strip_jpeg(data: bytes, exif: bytes | None, keep_icc: bool) -> Stripped:
         image_end = seg_end
     trailing = data[image_end:]
     if trailing.strip(b"\x00"):
-        detail = f"{len(trailing)} bytes (MPF images, vendor trailers)"
+        detail = f"{len(trailing)} bytes (MPF images, motion-photo videos, vendor trailers)"
         removed.append(RemovedMetadata("data after end of image", detail))
     return Stripped(bytes(out), tuple(removed))
 

@@ -26,6 +26,7 @@ _FORBIDDEN_FACTS = {
     FactKind.GPS_INVALID: "a GPS block",
     FactKind.LOCATION_TRACK: "a location track",
     FactKind.THUMBNAIL: "a thumbnail",
+    FactKind.EMBEDDED_VIDEO: "an embedded video (motion photo)",
     FactKind.DEVICE_SERIAL: "a device serial number",
     FactKind.OWNER_NAME: "an owner name",
     FactKind.TEXT: "a metadata text field",

@@ -235,3 +235,26 @@ def test_an_officer_under_see_through_pixels_is_gone_from_the_flattened_copy(tmp
         assert copy.mode == "RGB"
         navy = (np.abs(np.asarray(copy).astype(int) - np.array(UNIFORM_RGB)).max(axis=2) < 12)
         assert not navy.any()
+
+
+def test_a_motion_photos_video_is_not_in_the_copy(tmp_path, profile, no_detectors):
+    from video_support import marker_clip
+
+    # given a motion photo: a JPEG with a clip after it that records where it was taken
+    clip = marker_clip(tmp_path / "clip.mov", seconds=0.5, container_format="mov",
+                       metadata={"com.apple.quicktime.location.ISO6709": "+37.9780-122.0313+020.000/"},
+                       muxer_options={"movflags": "use_metadata_tags"})
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (128, 128, 128)).save(picture, "JPEG")
+    source = tmp_path / "in" / "MVIMG_3.jpg"
+    source.parent.mkdir()
+    source.write_bytes(picture.getvalue() + clip.read_bytes())
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions())
+    # then the copy is the picture alone: the re-scan finds no hidden video and no location
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert report.rescan.metadata.location is None and not report.rescan.metadata.of_kind(FactKind.EMBEDDED_VIDEO)
+    assert b"ftyp" not in (tmp_path / "out" / "MVIMG_3.jpg").read_bytes()
+    # and the report says what the input gave away: the video, and the location inside it
+    removed = {fact.kind for fact in report.removed_facts}
+    assert {FactKind.EMBEDDED_VIDEO, FactKind.GPS} <= removed
