@@ -9,6 +9,8 @@ inside its wheel), so the script needs no network and no other media:
   location_loci_hq.mp4     3GPP loci inside the Concord PD headquarters radius (sensitive place)
   location_zero.mov        udta (c)xyz of +00.0000+000.0000/ (no fix: reported invalid)
   truncated.3gp            location (3GPP loci) intact, media data cut at 45 %: ERROR, "decoded to ... of ..."
+  MVIMG_motion_photo.jpg   a motion photo: a JPEG with a 2 s QuickTime clip after it whose Keys hold the location
+                           (the picture has none): the hidden video's location is the file's
 
 Run:  ~/.venvs/media-screen/bin/python scripts/make_video_samples.py
 """
@@ -119,11 +121,24 @@ def truncate_media_data(path: Path, fraction: float) -> None:
     path.write_bytes(data[: mdat.payload_offset + int(mdat.payload_size * fraction)])
 
 
+def make_motion_photo(path: Path, clip: Path) -> Path:
+    """A JPEG of the background with `clip` after it, as phones save a motion photo; the clip file is removed."""
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.fromarray(background(160, 120)).save(picture, "JPEG", quality=85)
+    path.write_bytes(picture.getvalue() + clip.read_bytes())
+    clip.unlink()
+    return path
+
+
 def update_expected(entries: Mapping[str, dict]) -> None:
     """Load expected.json, replace only our own keys, write it back (other scripts own the rest)."""
     current = json.loads(EXPECTED.read_text("utf-8")) if EXPECTED.exists() else {}
     current.update(entries)
-    EXPECTED.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    EXPECTED.write_text(json.dumps(current, indent=2, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
 
 
 def verdicts(official: str, personal: str, covert: str) -> dict:
@@ -144,6 +159,9 @@ def main() -> int:
     truncated = write_clip(OUT / "truncated.3gp", plain_frames(seconds=6.0), fps=5, container_format="3gp",
                            muxer_options=faststart, metadata={"location": PLAZA})
     truncate_media_data(truncated, 0.45)
+    hidden = write_clip(OUT / "motion_clip.tmp.mov", plain_frames(), fps=5, container_format="mov", muxer_options=keys,
+                        metadata={"com.apple.quicktime.location.ISO6709": PLAZA})
+    make_motion_photo(OUT / "MVIMG_motion_photo.jpg", hidden)
     update_expected({
         "video/face_2s_to_4s.mp4": {
             **verdicts("CLEAR", "CLEAR", "CLEAR"),
@@ -171,6 +189,13 @@ def main() -> int:
             "sections": [],
             "location": None,
             "location_invalid": True,
+        },
+        "video/MVIMG_motion_photo.jpg": {
+            **verdicts("REVIEW", "REVIEW", "DO_NOT_POST"),
+            "sections": ["B.10"],
+            "location": [37.978, -122.0313],
+            "location_source": "embedded video QuickTime Keys com.apple.quicktime.location.ISO6709",
+            "note": "motion photo: the location is in the video hidden after the picture",
         },
         "video/truncated.3gp": {
             **verdicts("ERROR", "ERROR", "ERROR"),
