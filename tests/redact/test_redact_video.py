@@ -235,3 +235,20 @@ def test_an_object_seen_through_its_mask_fills_its_track(profile):
     # when the plan takes it in, then that track is filled and nothing new is followed
     plan, followed = _with_missed(None, _plan([masked]), [seen], (), RedactOptions(), profile)
     assert plan.tracks[0].force_fill and len(plan.tracks) == 1 and followed == 0
+
+
+def test_a_subtitle_track_is_not_in_the_copy_and_the_report_says_what_it_said(tmp_path, profile, monkeypatch):
+    from video_support import with_subtitles
+
+    # given a clip whose subtitles say CONFIDENTIAL
+    monkeypatch.setattr(registry, "REGISTRY", {})
+    (tmp_path / "in").mkdir()
+    source = with_subtitles(tmp_path / "in", [("00:00:00,500", "00:00:01,500", "CONFIDENTIAL")])
+    # when it is redacted
+    (report,) = redact_paths([source], tmp_path / "out", profile, RedactOptions())
+    # then the copy has no subtitle track, its re-scan reads no cue, and the report lists the cue among what was removed
+    assert report.status == RedactionStatus.WRITTEN, report.problems
+    assert "subtitle stream" in {item.item for item in report.removed}
+    assert not [f for f in report.rescan.metadata.facts if f.key == "subtitle"]
+    assert [f.value for f in report.removed_facts if f.key == "subtitle"] == ["CONFIDENTIAL"]
+

@@ -1,0 +1,75 @@
+"""Text a video carries to show over its pictures: subtitle tracks and chapter titles.
+
+A player shows a video's subtitle track (MP4 `mov_text`, Matroska SRT / ASS, WebVTT) over the picture, and its
+chapter titles in its menu; an edited clip can carry "Undercover officer ..." or "CONFIDENTIAL" there while its
+frames show nothing. Each cue and each title becomes a metadata text fact, so the text rules read it like any
+caption or metadata field; a finding names the track and the time of the cue.
+
+Threat model: the track is the file's and may be hostile. Text cues are decoded by FFmpeg (through PyAV) and
+cleaned like any field (at most FIELD_TEXT_LIMIT characters a cue). A file with more than MAX_CUES cues, a picture
+subtitle track (DVD, PGS: text drawn as images, which are not read) and a track that does not decode cannot be
+fully screened: the file is ERROR. Only files with a subtitle track are read to their end here.
+"""
+
+from __future__ import annotations
+
+from media_screen.errors import CorruptMediaError, UnsupportedMediaError
+from media_screen.inputs.source import Source
+from media_screen.metadata.text_fields import field_fact
+from media_screen.model import FactKind, MetadataFact
+
+MAX_CUES = 5000  # a feature film has about 1,500
+PICTURE_CODECS = {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"}
+
+
+def subtitle_facts(source: Source) -> list[MetadataFact]:
+    """A TEXT fact (or PLACE_TEXT, for an address) per subtitle cue and chapter title of a video, in file order.
+    Raises UnsupportedMediaError or CorruptMediaError when a subtitle track cannot be read whole."""
+    import av
+
+    facts: list[MetadataFact] = []
+    try:
+        container = av.open(source.reader(), metadata_errors="replace")
+    except (av.error.FFmpegError, OSError, ValueError):
+        return facts  # not a container FFmpeg opens: decoding the video reports the file as ERROR
+    with container:
+        chapters = container.chapters() if hasattr(container, "chapters") else []  # PyAV 14 and later
+        for number, chapter in enumerate(chapters, 1):
+            _add(facts, f"chapter {number} title", chapter.get("metadata", {}).get("title"), "chapters")
+        tracks = list(container.streams.subtitles)
+        for track in tracks:
+            if track.codec_context is None or track.codec_context.name in PICTURE_CODECS:
+                name = track.codec_context.name if track.codec_context else "unknown"
+                raise UnsupportedMediaError(f"subtitle track {track.index} ({name}) draws its text as pictures, "
+                                            "which are not screened")
+        if tracks:
+            try:
+                _read_cues(container, tracks, facts)
+            except av.error.FFmpegError as exc:
+                raise CorruptMediaError(f"subtitle track cannot be read: {exc}") from exc
+    return facts
+
+
+def _read_cues(container, tracks, facts: list[MetadataFact]) -> None:
+    cues = 0
+    for packet in container.demux(*tracks):
+        if packet.size == 0:  # the demuxer's flush packet
+            continue
+        start = float(packet.pts * packet.time_base) if packet.pts is not None and packet.time_base else None
+        for cue in packet.decode():
+            cues += 1
+            if cues > MAX_CUES:
+                raise UnsupportedMediaError(f"more than {MAX_CUES} subtitle cues: not all of them can be screened")
+            text = getattr(cue, "dialogue", None) or getattr(cue, "text", None)
+            if isinstance(text, bytes):
+                text = text.decode("utf-8", "replace")
+            stream = packet.stream
+            language = stream.metadata.get("language") or getattr(stream, "language", None) or "language not stated"
+            at = f" at {start:.1f} s" if start is not None else ""
+            _add(facts, "subtitle", text, f"subtitle track {stream.index} ({language}){at}")
+
+
+def _add(facts: list[MetadataFact], key: str, value: object, source: str) -> None:
+    fact = field_fact(FactKind.TEXT, key, value, source) if value else None
+    if fact is not None and fact not in facts:
+        facts.append(fact)

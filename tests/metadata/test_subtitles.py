@@ -1,0 +1,39 @@
+"""Subtitle cues as text (media_screen/metadata/subtitles.py, through read_metadata)."""
+
+from __future__ import annotations
+
+import pytest
+from video_support import marker_clip, with_subtitles
+
+from media_screen.errors import UnsupportedMediaError
+from media_screen.inputs.source import Source
+from media_screen.metadata import read_metadata, subtitles
+from media_screen.model import FactKind
+
+
+def test_every_cue_is_a_text_fact_naming_its_track_and_time(tmp_path, profile):
+    # given a clip whose subtitles name an undercover officer and say CONFIDENTIAL
+    path = with_subtitles(tmp_path, [("00:00:00,500", "00:00:01,500", "Undercover officer Mike Diaz"),
+                                     ("00:00:01,600", "00:00:02,000", "CONFIDENTIAL")])
+    # when its metadata is read
+    with Source.open(path) as source:
+        facts = read_metadata(source, profile).of_kind(FactKind.TEXT)
+    # then each cue is a text fact, in order, saying which track and when it is shown
+    cues = [(f.value, f.source) for f in facts if f.key == "subtitle"]
+    assert cues == [("Undercover officer Mike Diaz", "subtitle track 1 (language not stated) at 0.5 s"),
+                    ("CONFIDENTIAL", "subtitle track 1 (language not stated) at 1.6 s")]
+
+
+def test_a_clip_without_subtitles_gives_none(tmp_path, profile):
+    path = marker_clip(tmp_path / "plain.mkv", seconds=1.0, container_format="matroska")
+    with Source.open(path) as source:
+        assert [f for f in read_metadata(source, profile).facts if f.key == "subtitle"] == []
+
+
+def test_more_cues_than_can_be_screened_fail_closed(tmp_path, profile, monkeypatch):
+    # given a clip with two cues, where the bound is one
+    monkeypatch.setattr(subtitles, "MAX_CUES", 1)
+    path = with_subtitles(tmp_path, [("00:00:00,100", "00:00:00,400", "one"), ("00:00:00,500", "00:00:00,900", "two")])
+    # when its metadata is read / then it refuses, rather than screen part of the text
+    with Source.open(path) as source, pytest.raises(UnsupportedMediaError, match="more than 1 subtitle cues"):
+        read_metadata(source, profile)
