@@ -183,11 +183,11 @@ class Screener:
     def _scan_embedded(self, source: Source, deadline: Deadline, timings: dict[str, float]):
         """(detections, frames analysed, error, whether it repeats) of the video hidden in a motion photo, screened
         like any video (a metadata sweep demuxes it); each detection says it is the embedded video's."""
-        from media_screen.video.screen import screen_video
+        from media_screen.video.screen import screen_every_track
 
         with source.part(source.embedded_video.offset) as part:
             try:
-                result = screen_video(part, self.detectors(), self.options, deadline, timings, self.long_side,
+                result = screen_every_track(part, self.detectors(), self.options, deadline, timings, self.long_side,
                                       self.lanes)
             except MediaScreenError as exc:  # the same failure, saying where it was
                 raise type(exc)(f"{EMBEDDED}: {exc}") from exc
@@ -211,9 +211,9 @@ class Screener:
             result = screen_animation(source, self.profile.max_image_pixels, self.detectors(), self.options,
                                       deadline, timings, self.long_side, self.lanes)
         else:
-            from media_screen.video.screen import screen_video  # imported only when a video shows up
+            from media_screen.video.screen import screen_every_track  # imported only when a video shows up
 
-            result = screen_video(source, self.detectors(), self.options, deadline, timings, self.long_side,
+            result = screen_every_track(source, self.detectors(), self.options, deadline, timings, self.long_side,
                                   self.lanes)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
         return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,

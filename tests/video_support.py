@@ -91,22 +91,31 @@ class MarkerDetector:
         return (Detection(DetectionKind.FACE, "marker", 0.9, box, self.name),)
 
 
+def remux(path: Path, inputs: list[Path], container_format: str = "matroska") -> Path:
+    """The first stream of each of `inputs` copied into one file (PyAV, no re-encoding), packets interleaved by time."""
+    import av
+
+    sources = [av.open(str(p)) for p in inputs]
+    try:
+        with av.open(str(path), "w", format=container_format) as out:
+            copies = [(source, out.add_stream_from_template(source.streams[0])) for source in sources]  # all first
+            packets = [(packet, copy) for source, copy in copies for packet in source.demux(source.streams[0])
+                       if packet.size]  # not the flush packets
+            for packet, copy in sorted(packets, key=lambda pair: float((pair[0].dts if pair[0].dts is not None else
+                                                                        pair[0].pts) * pair[0].time_base)):
+                packet.stream = copy
+                out.mux(packet)
+    finally:
+        for source in sources:
+            source.close()
+    return path
+
+
 def with_subtitles(folder: Path, cues: list[tuple[str, str, str]], seconds: float = 2.0) -> Path:
     """A Matroska marker clip with an SRT subtitle track of `cues` (start, end, text; times as "00:00:00,500"),
     muxed by PyAV: `folder / "subtitled.mkv"`."""
-    import av
-
     clip = marker_clip(folder / "clip.mkv", seconds=seconds, container_format="matroska", codec="mpeg4")  # no B-frames
     srt = folder / "cues.srt"
     srt.write_text("".join(f"{n}\n{start} --> {end}\n{text}\n\n" for n, (start, end, text) in enumerate(cues, 1)))
-    path = folder / "subtitled.mkv"
-    with av.open(str(clip)) as video, av.open(str(srt)) as text, av.open(str(path), "w", format="matroska") as out:
-        copies = [(source, out.add_stream_from_template(source.streams[0])) for source in (video, text)]  # all first
-        packets = [(packet, copy) for source, copy in copies for packet in source.demux(source.streams[0])
-                   if packet.size]  # not the flush packets
-        for packet, copy in sorted(packets, key=lambda pair: float((pair[0].dts if pair[0].dts is not None else
-                                                                    pair[0].pts) * pair[0].time_base)):  # interleaved
-            packet.stream = copy
-            out.mux(packet)
-    return path
+    return remux(folder / "subtitled.mkv", [clip, srt])
 

@@ -25,7 +25,7 @@ from media_screen.timing import timed
 from media_screen.video.frame_change import ChangeGate
 from media_screen.video.orientation import upright_frame, upright_size
 from media_screen.video.sampling import Progress, StreamTiming, read_packets, sample_frames
-from media_screen.video.stream import duration_text, incomplete_reason, refuse_huge_frames, video_stream
+from media_screen.video.stream import duration_text, incomplete_reason, refuse_huge_frames, video_stream, video_streams
 from media_screen.video.tracking import link_detections
 
 TRACK_GAP_SAMPLES = 2.5  # a track ends after this many sampling intervals unseen
@@ -43,6 +43,7 @@ class VideoResult:
     seeks: int
     frames_reused: int = 0  # sampled frames unchanged from an analysed one: its detections reused
     analysed_size: tuple[int, int] | None = None  # (width, height) of the frames the detectors saw
+    tracks: int = 1  # real video streams in the file; this result is of one of them (screen_video's `track`)
     error: str | None = None  # the stream could not be decoded to its end: partial analysis
     error_will_repeat: bool = False  # the content stopped decoding (not a time-out or an I/O error)
 
@@ -55,13 +56,15 @@ def screen_video(
     timings: dict[str, float],
     long_side: int | None = None,
     lanes: DetectorLanes | None = None,
+    track: int = 0,
 ) -> VideoResult:
     """Sample, decode and screen one video. Raises CorruptMediaError when no frame can be decoded at all.
 
     Without pixel detectors the stream is only demuxed to its end (to notice truncation), which is fast.
     `long_side`: frames are scaled once, while converted from the decoder's format, to the published size
     (publish.py); detection boxes are mapped back to the frame's own pixels. `lanes`: how many detectors
-    run at once on a frame (detectors/lanes.py; one after another by default).
+    run at once on a frame (detectors/lanes.py; one after another by default). `track`: which of the file's
+    video streams (0: the first, the one players and platforms show; screen_every_track screens them all).
     """
     if options.max_frames < 1 or not options.sample_every_s > 0:
         raise UsageError("video sampling needs --max-frames of at least 1 and --sample-every above 0")
@@ -73,7 +76,8 @@ def screen_video(
         raise CorruptMediaError(f"video cannot be opened ({_reason(exc)}); decoded to 00:00:00.000") from exc
     progress = Progress()
     with container:
-        stream = video_stream(container)
+        stream = video_stream(container, track)
+        tracks = len(video_streams(container))
         refuse_huge_frames(stream)
         timing = StreamTiming.of(container, stream)
         stream.thread_type = "AUTO"
@@ -120,9 +124,42 @@ def screen_video(
         seeks=progress.seeks,
         frames_reused=reused,
         analysed_size=analysed_size,
+        tracks=tracks,
         error=(error := incomplete_reason(progress, timing)),
         error_will_repeat=error is not None and not progress.transient,
     )
+
+
+def screen_every_track(
+    source: Source,
+    detectors: Sequence[Detector],
+    options: ScanOptions,
+    deadline,
+    timings: dict[str, float],
+    long_side: int | None = None,
+    lanes: DetectorLanes | None = None,
+) -> VideoResult:
+    """screen_video of the first video stream and then of every other one: a second track (a player can switch to
+    it, anyone can extract it) is screened like the first, and its detections say which track they are from
+    ("(video track 2)", `"video_track"` in the evidence). The result describes the first track, with every track's
+    detections and frames; the first error of any track is the file's."""
+    first = screen_video(source, detectors, options, deadline, timings, long_side, lanes)
+    detections, frames = list(first.detections), first.frames_analysed
+    error, will_repeat = first.error, first.error_will_repeat
+    for track in range(1, first.tracks):
+        deadline.check(f"video track {track + 1}")
+        try:
+            other = screen_video(source, detectors, options, deadline, timings, long_side, lanes, track)
+        except MediaScreenError as exc:  # the same failure, saying which track
+            raise type(exc)(f"video track {track + 1}: {exc}") from exc
+        number = track + 1
+        detections += [dataclasses.replace(d, label=f"{d.label} (video track {number})",
+                                           evidence={**d.evidence, "video_track": number}) for d in other.detections]
+        frames += other.frames_analysed
+        if error is None and other.error is not None:
+            error, will_repeat = f"video track {number}: {other.error}", other.error_will_repeat
+    return dataclasses.replace(first, detections=tuple(detections), frames_analysed=frames, error=error,
+                               error_will_repeat=will_repeat)
 
 
 def _screen_samples(container, stream, timing, detectors, options, deadline, timings, progress, long_side, lanes, spent):

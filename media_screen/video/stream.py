@@ -13,14 +13,19 @@ END_TOLERANCE_S = 0.5  # a stream may end this much before its declared duration
 CONTAINER_END_TOLERANCE = 0.05  # of the duration, when only the container (audio included) gives one
 
 
-def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The file's first real video stream (cover-art pictures skipped), or UnsupportedMediaError."""
-    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+def video_streams(container: av.container.InputContainer) -> list:
+    """The file's real video streams (cover-art pictures skipped), in file order."""
+    return [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+
+
+def video_stream(container: av.container.InputContainer, track: int = 0) -> av.video.stream.VideoStream:
+    """The file's first real video stream (`track`: a later one), or UnsupportedMediaError."""
+    streams = video_streams(container)
     if not streams:
         raise UnsupportedMediaError("no video stream in the file (audio only, or cover art only)")
-    if streams[0].codec_context is None:  # PyAV has no decoder for an unknown (or damaged) codec tag
+    if streams[track].codec_context is None:  # PyAV has no decoder for an unknown (or damaged) codec tag
         raise CorruptMediaError("the video stream's codec is unknown: no decoder for it; decoded to 00:00:00.000")
-    return streams[0]
+    return streams[track]
 
 
 def refuse_huge_frames(stream) -> None:

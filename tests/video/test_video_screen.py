@@ -380,3 +380,19 @@ def test_two_detectors_at_a_time_find_what_one_at_a_time_finds(tmp_path):
     assert two.detections == one.detections and len(two.detections) == 2
     assert {d.detector for d in two.detections} == {"marker", "second_marker"}
     assert timings["decode"] >= 0 and {"marker", "second_marker"} <= set(timings)
+
+
+def test_every_video_track_is_screened_and_a_later_tracks_detections_say_which(tmp_path, marker_registered, profile):
+    from video_support import remux
+
+    # given a file with two video tracks: the first plain, the second (which a player can switch to) with the marker
+    plain = marker_clip(tmp_path / "plain.mkv", seconds=2, visible=(9, 9), container_format="matroska", codec="mpeg4")
+    marked = marker_clip(tmp_path / "marked.mkv", seconds=2, container_format="matroska", codec="mpeg4")
+    path = remux(tmp_path / "two_tracks.mkv", [plain, marked])
+    # when it is scanned
+    report = Screener(profile, ScanOptions(detectors=("marker",))).scan_file(path)
+    # then both tracks were screened, and the marker is reported as the second track's
+    assert report.error is None and report.frames_analysed == 4
+    [marker] = report.detections
+    assert marker.label == "marker (video track 2)" and marker.evidence["video_track"] == 2
+
