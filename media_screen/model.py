@@ -211,6 +211,7 @@ class FactKind(str, enum.Enum):
     CAPTURE_TIME = "capture_time"
     THUMBNAIL = "thumbnail"
     EMBEDDED_VIDEO = "embedded_video"  # a video hidden after a still's picture (a motion photo)
+    AUDIO = "audio"  # a video's sound track: not screened
     TEXT = "text"  # any other text field (IPTC caption, XMP any namespace, PNG text, QuickTime user data)
     PLACE_TEXT = "place_text"  # a place written as text: IPTC City / Sub-location, XMP Location, a street address
     PLACE_SENSITIVE = "place_sensitive"  # a place text that resolves to a sensitive place of the profile

@@ -140,6 +140,8 @@ def _device_findings(metadata: Metadata, audience: Audience, profile: Profile) -
         findings.append(_finding(profile, "thumbnail", audience, fact.value, key=fact.key, source=fact.source))
     for fact in metadata.of_kind(FactKind.EMBEDDED_VIDEO):
         findings.append(_finding(profile, "embedded_video", audience, fact.value, key=fact.key, source=fact.source))
+    for fact in metadata.of_kind(FactKind.AUDIO):
+        findings.append(_finding(profile, "audio_not_screened", audience, fact.value, key=fact.key, source=fact.source))
     return findings
 
 

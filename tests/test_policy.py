@@ -24,6 +24,7 @@ GPS_IN_STATION = Metadata(
 SERIAL = Metadata(facts=(MetadataFact(FactKind.DEVICE_SERIAL, "BodySerialNumber", "123", "EXIF"),))
 MOTION_PHOTO = Metadata(facts=(MetadataFact(FactKind.EMBEDDED_VIDEO, "motion photo", "isom video of 9 bytes from byte 9",
                                             "embedded video after the picture"),))
+SOUND = Metadata(facts=(MetadataFact(FactKind.AUDIO, "sound", "audio track 1 (aac)", "streams"),))
 NONE = Metadata()
 
 
@@ -41,6 +42,8 @@ CASES = [
     (SERIAL, [], Verdict.CLEAR, Verdict.REVIEW, Verdict.REVIEW),
     # a video hidden after the picture: its sound is not screened, and an official post should mean to carry it
     (MOTION_PHOTO, [], Verdict.REVIEW, Verdict.CLEAR, Verdict.REVIEW),
+    # a video's sound is not screened: a covert officer's own voice can identify them
+    (SOUND, [], Verdict.CLEAR, Verdict.CLEAR, Verdict.REVIEW),
     (NONE, [BADGE], Verdict.CLEAR, Verdict.PERMISSION_REQUIRED, Verdict.PERMISSION_REQUIRED),
     (NONE, [BADGE, FACE], Verdict.CLEAR, Verdict.PERMISSION_REQUIRED, Verdict.DO_NOT_POST),
     (NONE, [FACE], Verdict.CLEAR, Verdict.CLEAR, Verdict.CLEAR),

@@ -119,3 +119,24 @@ def with_subtitles(folder: Path, cues: list[tuple[str, str, str]], seconds: floa
     srt.write_text("".join(f"{n}\n{start} --> {end}\n{text}\n\n" for n, (start, end, text) in enumerate(cues, 1)))
     return remux(folder / "subtitled.mkv", [clip, srt])
 
+
+def clip_with_audio(path: Path, seconds: float = 1.0, fps: int = 10) -> Path:
+    """A plain 64x48 H.264 clip with a silent mono AAC track, written by PyAV."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=Fraction(fps))
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = container.add_stream("aac", rate=16000)
+        for _ in range(int(seconds * fps)):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(solid(64, 48), format="rgb24")))
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, int(16000 * seconds)), np.float32), format="fltp",
+                                           layout="mono")
+        frame.sample_rate = 16000
+        container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+        container.mux(video.encode(None))
+    return path
+

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from media_screen.metadata.bmff import Box, BoxReader
 from media_screen.metadata.geo import GpsReading
-from media_screen.metadata.subtitles import subtitle_facts
+from media_screen.metadata.streams import stream_facts
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_device_strings, gpmf_gps_fix
 from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
@@ -146,7 +146,7 @@ def read_video_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsRea
         _read_bmff(source, found)
     else:
         _read_container_tags(source, found)
-    found.facts += [fact for fact in subtitle_facts(source) if fact not in found.facts]  # text shown over the picture
+    found.facts += [fact for fact in stream_facts(source) if fact not in found.facts]  # subtitles, chapters, sound
     return found.facts, found.readings
 
 

@@ -27,6 +27,7 @@ _FORBIDDEN_FACTS = {
     FactKind.LOCATION_TRACK: "a location track",
     FactKind.THUMBNAIL: "a thumbnail",
     FactKind.EMBEDDED_VIDEO: "an embedded video (motion photo)",
+    FactKind.AUDIO: "a sound track",
     FactKind.DEVICE_SERIAL: "a device serial number",
     FactKind.OWNER_NAME: "an owner name",
     FactKind.TEXT: "a metadata text field",
@@ -71,6 +72,8 @@ def check_copy(rescan: FileReport, options: RedactOptions, profile: Profile) -> 
     for fact in metadata.facts:
         if kept_copyright and "copyright" in fact.key.lower():
             continue  # asked for with --keep-metadata copyright, although it may name the photographer
+        if options.keep_audio and fact.kind == FactKind.AUDIO:
+            continue  # asked for with --keep-audio
         if fact.kind in _FORBIDDEN_FACTS:
             problems.append(f"still carries {_FORBIDDEN_FACTS[fact.kind]}: {clean_text(fact.key)}")
     missed = tuple(d for d in rescan.detections if options.selects(d, profile, factor=1.0))

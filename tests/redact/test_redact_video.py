@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
-from video_support import solid, with_marker, write_clip
+from video_support import clip_with_audio, solid, with_marker, write_clip
 
 from media_screen import detectors as registry
 from media_screen.config import PublishTarget
@@ -168,22 +167,6 @@ def test_publish_full_keeps_the_original_size(tmp_path, marker_only, profile):
     assert report.status == RedactionStatus.WRITTEN, report.problems
     assert video_size(report.output) == (192, 128)
     assert all(red_pixels(f) <= 3 for f in decoded(report.output)) and "resized" not in report.method
-
-
-def clip_with_audio(path, seconds: float = 1.0):
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("libx264", rate=Fraction(FPS))
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        audio = container.add_stream("aac", rate=16000)
-        for i in range(int(seconds * FPS)):
-            container.mux(video.encode(av.VideoFrame.from_ndarray(solid(64, 48), format="rgb24")))
-        samples = np.zeros((1, int(16000 * seconds)), np.float32)
-        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
-        frame.sample_rate = 16000
-        container.mux(audio.encode(frame))
-        container.mux(audio.encode(None))
-        container.mux(video.encode(None))
-    return path
 
 
 @pytest.mark.parametrize("keep_audio", [False, True])

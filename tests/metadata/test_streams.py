@@ -1,13 +1,13 @@
-"""Subtitle cues as text (media_screen/metadata/subtitles.py, through read_metadata)."""
+"""Subtitles, chapter titles and sound (media_screen/metadata/streams.py, through read_metadata)."""
 
 from __future__ import annotations
 
 import pytest
-from video_support import marker_clip, with_subtitles
+from video_support import clip_with_audio, marker_clip, with_subtitles
 
 from media_screen.errors import UnsupportedMediaError
 from media_screen.inputs.source import Source
-from media_screen.metadata import read_metadata, subtitles
+from media_screen.metadata import read_metadata, streams
 from media_screen.model import FactKind
 
 
@@ -32,8 +32,25 @@ def test_a_clip_without_subtitles_gives_none(tmp_path, profile):
 
 def test_more_cues_than_can_be_screened_fail_closed(tmp_path, profile, monkeypatch):
     # given a clip with two cues, where the bound is one
-    monkeypatch.setattr(subtitles, "MAX_CUES", 1)
+    monkeypatch.setattr(streams, "MAX_CUES", 1)
     path = with_subtitles(tmp_path, [("00:00:00,100", "00:00:00,400", "one"), ("00:00:00,500", "00:00:00,900", "two")])
     # when its metadata is read / then it refuses, rather than screen part of the text
     with Source.open(path) as source, pytest.raises(UnsupportedMediaError, match="more than 1 subtitle cues"):
         read_metadata(source, profile)
+
+
+def test_a_sound_track_is_a_fact_that_says_it_is_not_screened(tmp_path, profile):
+    from media_screen.model import Audience, Severity
+    from media_screen.policy import evaluate
+
+    # given a clip with sound
+    path = clip_with_audio(tmp_path / "talk.mp4")
+    # when its metadata is read and judged
+    with Source.open(path) as source:
+        metadata = read_metadata(source, profile)
+    # then the sound track is a fact, and for a covert officer a finding to review (a voice can identify)
+    [sound] = metadata.of_kind(FactKind.AUDIO)
+    assert sound.value == "audio track 1 (aac)"
+    [finding] = [f for f in evaluate(metadata, (), Audience.COVERT, profile) if f.rule == "audio_not_screened"]
+    assert finding.severity == Severity.REVIEW
+

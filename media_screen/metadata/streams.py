@@ -1,9 +1,13 @@
-"""Text a video carries to show over its pictures: subtitle tracks and chapter titles.
+"""What a video's other streams carry: subtitle tracks and chapter titles (read), and sound (not screened).
 
 A player shows a video's subtitle track (MP4 `mov_text`, Matroska SRT / ASS, WebVTT) over the picture, and its
 chapter titles in its menu; an edited clip can carry "Undercover officer ..." or "CONFIDENTIAL" there while its
 frames show nothing. Each cue and each title becomes a metadata text fact, so the text rules read it like any
 caption or metadata field; a finding names the track and the time of the cue.
+
+Sound is not screened: voices, and names spoken, are not analysed. Each audio track is an AUDIO fact, so the
+policy can say so (rule `audio_not_screened`: review for covert officers, whose own voice may identify them), and a
+redaction drops the sound unless asked to keep it.
 
 Threat model: the track is the file's and may be hostile. Text cues are decoded by FFmpeg (through PyAV) and
 cleaned like any field (at most FIELD_TEXT_LIMIT characters a cue). A file with more than MAX_CUES cues, a picture
@@ -22,9 +26,10 @@ MAX_CUES = 5000  # a feature film has about 1,500
 PICTURE_CODECS = {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"}
 
 
-def subtitle_facts(source: Source) -> list[MetadataFact]:
-    """A TEXT fact (or PLACE_TEXT, for an address) per subtitle cue and chapter title of a video, in file order.
-    Raises UnsupportedMediaError or CorruptMediaError when a subtitle track cannot be read whole."""
+def stream_facts(source: Source) -> list[MetadataFact]:
+    """A TEXT fact (or PLACE_TEXT, for an address) per subtitle cue and chapter title of a video, in file order,
+    and an AUDIO fact per audio track. Raises UnsupportedMediaError or CorruptMediaError when a subtitle track
+    cannot be read whole."""
     import av
 
     facts: list[MetadataFact] = []
@@ -36,11 +41,14 @@ def subtitle_facts(source: Source) -> list[MetadataFact]:
         chapters = container.chapters() if hasattr(container, "chapters") else []  # PyAV 14 and later
         for number, chapter in enumerate(chapters, 1):
             _add(facts, f"chapter {number} title", chapter.get("metadata", {}).get("title"), "chapters")
+        for number, track in enumerate(container.streams.audio, 1):
+            codec = track.codec_context.name if track.codec_context else "unknown codec"
+            facts.append(MetadataFact(FactKind.AUDIO, "sound", f"audio track {number} ({codec})", "streams"))
         tracks = list(container.streams.subtitles)
-        for track in tracks:
+        for number, track in enumerate(tracks, 1):
             if track.codec_context is None or track.codec_context.name in PICTURE_CODECS:
                 name = track.codec_context.name if track.codec_context else "unknown"
-                raise UnsupportedMediaError(f"subtitle track {track.index} ({name}) draws its text as pictures, "
+                raise UnsupportedMediaError(f"subtitle track {number} ({name}) draws its text as pictures, "
                                             "which are not screened")
         if tracks:
             try:
@@ -51,6 +59,7 @@ def subtitle_facts(source: Source) -> list[MetadataFact]:
 
 
 def _read_cues(container, tracks, facts: list[MetadataFact]) -> None:
+    numbers = {track.index: number for number, track in enumerate(tracks, 1)}  # subtitle track 1, 2 ... as players say
     cues = 0
     for packet in container.demux(*tracks):
         if packet.size == 0:  # the demuxer's flush packet
@@ -66,7 +75,7 @@ def _read_cues(container, tracks, facts: list[MetadataFact]) -> None:
             stream = packet.stream
             language = stream.metadata.get("language") or getattr(stream, "language", None) or "language not stated"
             at = f" at {start:.1f} s" if start is not None else ""
-            _add(facts, "subtitle", text, f"subtitle track {stream.index} ({language}){at}")
+            _add(facts, "subtitle", text, f"subtitle track {numbers[stream.index]} ({language}){at}")
 
 
 def _add(facts: list[MetadataFact], key: str, value: object, source: str) -> None:
