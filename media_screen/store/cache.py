@@ -47,6 +47,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # media_screen/
 DETECTOR_PACKAGES = ("media_screen.detectors.", "media_screen.faceid.")  # a detector's own code lives here
 ANALYSIS_MODULES = (
     "media_screen.report.codec",
+    "media_screen.inputs.embedded",
     "media_screen.inputs.heif_layout",
     "media_screen.inputs.source",
     "media_screen.inputs.frames",
@@ -74,7 +75,12 @@ ANALYSIS_MODULES = (
     "media_screen.metadata.iptc",
     "media_screen.metadata.text_fields",
     "media_screen.metadata.c2pa",
+    "media_screen.metadata.embedded",
+    "media_screen.metadata.streams",
 )
+# Modules of those packages that observe nothing a cached analysis holds: the folder walk, and the caption
+# sidecars (read at every scan and judged by the policy, never cached).
+NOT_ANALYSIS_MODULES = ("media_screen.inputs.caption", "media_screen.inputs.walk")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS file_hash (

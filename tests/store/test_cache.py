@@ -75,6 +75,22 @@ def test_a_change_in_a_detectors_helper_module_changes_only_its_scans_keys(profi
     assert analysis_key(profile, faces_only) == before[1]
 
 
+def test_every_reader_and_decoder_module_is_in_the_analysis_key():
+    import pkgutil
+
+    import media_screen.inputs
+    import media_screen.metadata
+    import media_screen.video
+    from media_screen.store.cache import ANALYSIS_MODULES, NOT_ANALYSIS_MODULES
+
+    # given every module of the packages that read, decode and sample a file
+    modules = {f"{package.__name__}.{info.name}" for package in (media_screen.inputs, media_screen.metadata,
+                                                                 media_screen.video)
+               for info in pkgutil.iter_modules(package.__path__)}
+    # then each is in the analysis key (its code changes what a cached analysis holds) or named as outside it
+    assert modules <= set(ANALYSIS_MODULES) | set(NOT_ANALYSIS_MODULES)
+
+
 def test_time_bounds_keep_the_analysis_key(profile):
     # given the scan's or the redaction's time bound edited
     base = analysis_key(profile, BADGE)
