@@ -91,7 +91,8 @@ def render_pictures(report: FileReport, profile: Profile, audience: Audience) ->
         with Source.open(Path(report.path)) as source:  # the pictures come from the bytes whose hash matched
             if source.sha256 != report.sha256:
                 return Pictures(None, problem="no picture: the file changed since it was scanned")
-            detections = sorted(counted(report, profile), key=lambda d: -severity_of(d, profile, audience))
+            detections = sorted((d for d in counted(report, profile) if _drawn_here(d)),
+                                key=lambda d: -severity_of(d, profile, audience))
             if report.media.media_type == MediaType.VIDEO:
                 times = sorted({_time(d) for d in detections})[:MAX_VIDEO_TIMES] or [0.0]
                 return _sequence_pictures(_video_frames(source, times), detections, _time, _visible_at,
@@ -155,6 +156,12 @@ def _sequence_pictures(frames, detections, key, visible, profile, audience, time
         other, other_scale = frames[at]
         crops += [Crop(d, _crop(other, other_scale, d)) for d in detections if key(d) == at]
     return Pictures(pictures.thumbnail, tuple(crops[:MAX_CROPS]), shown if timed else None)
+
+
+def _drawn_here(detection: Detection) -> bool:
+    """Whether a detection is in the picture these thumbnails are made from: not one of a motion photo's hidden
+    video, nor of a later video track (their findings are listed, with no picture)."""
+    return not detection.evidence.get("embedded_video") and detection.evidence.get("video_track", 1) == 1
 
 
 def _time(detection: Detection) -> float:

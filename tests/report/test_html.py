@@ -113,6 +113,24 @@ def test_a_video_thumbnail_is_the_frame_of_the_first_detection(tmp_path: Path, p
     assert html.count("00:00:01.000-00:00:01.900") >= 2  # the finding (message, time column) and the crop caption
 
 
+def test_a_motion_photos_video_detection_is_listed_not_drawn_on_the_picture(tmp_path: Path, profile):
+    from media_screen.inputs.source import sha256_of
+
+    # given a photo's report whose one detection is of the video hidden after the picture
+    path = tmp_path / "MVIMG_4.png"
+    Image.new("RGB", (96, 64), (40, 90, 140)).save(path)
+    hidden = Detection(DetectionKind.BADGE, "police badge (motion photo's video)", 0.9, Box(8, 8, 40, 40), "badge_stub",
+                       time_s=1.0, end_s=1.0, evidence={"embedded_video": True})
+    report = FileReport(path=str(path), verdict=Verdict.PERMISSION_REQUIRED, sha256=sha256_of(path),
+                        media=MediaInfo(MediaType.PNG, "PNG", 96, 64), detections=(hidden,),
+                        findings=evaluate(Metadata(), (hidden,), Audience.PERSONAL, profile))
+    # when its pictures are made
+    pictures = render_pictures(report, profile, Audience.PERSONAL)
+    # then the picture is shown without a box or a crop from it: the badge is not in the picture
+    assert pictures.thumbnail and pictures.crops == ()
+    assert "motion photo" in page([report], profile)  # and its finding is listed
+
+
 def navy_share(jpeg: bytes) -> float:
     """The share of a picture's pixels that show the officer's navy (fake_detectors.UNIFORM_RGB), JPEG-tolerant."""
     import numpy as np
