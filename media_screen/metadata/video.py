@@ -146,7 +146,9 @@ def read_video_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsRea
         _read_bmff(source, found)
     else:
         _read_container_tags(source, found)
-    found.facts += [fact for fact in stream_facts(source) if fact not in found.facts]  # subtitles, chapters, sound
+    facts, readings = stream_facts(source)  # subtitles, chapters, a drone's telemetry, sound
+    found.facts += [fact for fact in facts if fact not in found.facts]
+    found.readings += readings
     return found.facts, found.readings
 
 

@@ -54,3 +54,28 @@ def test_a_sound_track_is_a_fact_that_says_it_is_not_screened(tmp_path, profile)
     [finding] = [f for f in evaluate(metadata, (), Audience.COVERT, profile) if f.rule == "audio_not_screened"]
     assert finding.severity == Severity.REVIEW
 
+
+def test_a_drones_telemetry_subtitles_are_its_location_not_text(tmp_path, profile):
+    # given a drone clip whose subtitle track is its telemetry, a cue a frame, without a fix at first (DJI's newer format)
+    cues = [(f"00:00:00,{ms:03d}", f"00:00:00,{ms + 99:03d}",
+             f"FrameCnt: {n} [iso: 100] [latitude: {lat}] [longitude: {lon}] [rel_alt: 1.2 abs_alt: 20.0]")
+            for n, (ms, lat, lon) in enumerate([(0, "0.000000", "0.000000"), (100, "37.978000", "-122.031300"),
+                                                (200, "37.978100", "-122.031200")], 1)]
+    path = with_subtitles(tmp_path, cues)
+    # when its metadata is read
+    with Source.open(path) as source:
+        metadata = read_metadata(source, profile)
+    # then the first fix away from 0/0 is the video's location, the track a location track, and no cue is text
+    assert (metadata.location.lat, metadata.location.lon) == (37.978, -122.0313)
+    assert metadata.location.source == "subtitle track 1 telemetry (first fix at 0.1 s)"
+    assert len(metadata.of_kind(FactKind.LOCATION_TRACK)) == 1
+    assert [f for f in metadata.facts if f.key == "subtitle"] == []
+
+
+def test_the_older_drone_telemetry_format_gives_longitude_first():
+    from media_screen.metadata.streams import telemetry_fix
+
+    assert telemetry_fix("HOME(-122.0300,37.9700) 2017.08.05 14:11:51\nGPS(-122.0313,37.9780,20) ISO:100") == (
+        37.978, -122.0313)
+    assert telemetry_fix("Undercover officer Mike Diaz") is None
+
