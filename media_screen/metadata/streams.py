@@ -40,36 +40,44 @@ _TELEMETRY = (
 PICTURE_CODECS = {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"}
 
 
-def stream_facts(source: Source) -> tuple[list[MetadataFact], list[GpsReading]]:
-    """(facts, GPS readings): a TEXT fact (or PLACE_TEXT, for an address) per subtitle cue and chapter title of a
-    video, in file order, an AUDIO fact per audio track, and a drone's telemetry cues as a location track. Raises
-    UnsupportedMediaError or CorruptMediaError when a subtitle track cannot be read whole."""
+def stream_facts(source: Source, sound: bool = True) -> tuple[list[MetadataFact], list[GpsReading]]:
+    """container_stream_facts of the video in `source`, opened by PyAV (nothing when FFmpeg cannot open it: decoding
+    the video reports the file as ERROR)."""
+    import av
+
+    try:
+        container = av.open(source.reader(), metadata_errors="replace")
+    except (av.error.FFmpegError, OSError, ValueError):
+        return [], []
+    with container:
+        return container_stream_facts(container, sound)
+
+
+def container_stream_facts(container, sound: bool = True) -> tuple[list[MetadataFact], list[GpsReading]]:
+    """(facts, GPS readings) of an open PyAV container: a TEXT fact (or PLACE_TEXT, for an address) per subtitle cue
+    and chapter title, in file order, an AUDIO fact per audio track (`sound`), and a drone's telemetry cues as a
+    location track. Raises UnsupportedMediaError or CorruptMediaError when a subtitle track cannot be read whole."""
     import av
 
     facts: list[MetadataFact] = []
     readings: list[GpsReading] = []
-    try:
-        container = av.open(source.reader(), metadata_errors="replace")
-    except (av.error.FFmpegError, OSError, ValueError):
-        return facts, readings  # not a container FFmpeg opens: decoding the video reports the file as ERROR
-    with container:
-        chapters = container.chapters() if hasattr(container, "chapters") else []  # PyAV 14 and later
-        for number, chapter in enumerate(chapters, 1):
-            _add(facts, f"chapter {number} title", chapter.get("metadata", {}).get("title"), "chapters")
-        for number, track in enumerate(container.streams.audio, 1):
-            codec = track.codec_context.name if track.codec_context else "unknown codec"
-            facts.append(MetadataFact(FactKind.AUDIO, "sound", f"audio track {number} ({codec})", "streams"))
-        tracks = list(container.streams.subtitles)
-        for number, track in enumerate(tracks, 1):
-            if track.codec_context is None or track.codec_context.name in PICTURE_CODECS:
-                name = track.codec_context.name if track.codec_context else "unknown"
-                raise UnsupportedMediaError(f"subtitle track {number} ({name}) draws its text as pictures, "
-                                            "which are not screened")
-        if tracks:
-            try:
-                _read_cues(container, tracks, facts, readings)
-            except av.error.FFmpegError as exc:
-                raise CorruptMediaError(f"subtitle track cannot be read: {exc}") from exc
+    chapters = container.chapters() if hasattr(container, "chapters") else []  # PyAV 14 and later
+    for number, chapter in enumerate(chapters, 1):
+        _add(facts, f"chapter {number} title", chapter.get("metadata", {}).get("title"), "chapters")
+    for number, track in enumerate(container.streams.audio if sound else (), 1):
+        codec = track.codec_context.name if track.codec_context else "unknown codec"
+        facts.append(sound_fact(number, codec))
+    tracks = list(container.streams.subtitles)
+    for number, track in enumerate(tracks, 1):
+        if track.codec_context is None or track.codec_context.name in PICTURE_CODECS:
+            name = track.codec_context.name if track.codec_context else "unknown"
+            raise UnsupportedMediaError(f"subtitle track {number} ({name}) draws its text as pictures, "
+                                        "which are not screened")
+    if tracks:
+        try:
+            _read_cues(container, tracks, facts, readings)
+        except av.error.FFmpegError as exc:
+            raise CorruptMediaError(f"subtitle track cannot be read: {exc}") from exc
     return facts, readings
 
 
@@ -111,6 +119,11 @@ def _read_cues(container, tracks, facts: list[MetadataFact], readings: list[GpsR
         readings.append(GpsReading(lat, lon, f"{source} (first fix{when})"))
         facts.append(MetadataFact(FactKind.LOCATION_TRACK, "telemetry subtitles",
                                   f"location track present, first fix {lat:.5f}, {lon:.5f}", source))
+
+
+def sound_fact(number: int, codec: str) -> MetadataFact:
+    """The fact that a video has its `number`-th audio track (not screened)."""
+    return MetadataFact(FactKind.AUDIO, "sound", f"audio track {number} ({codec})", "streams")
 
 
 def telemetry_fix(text: str) -> tuple[float, float] | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from media_screen.metadata.bmff import Box, BoxReader
 from media_screen.metadata.geo import GpsReading
-from media_screen.metadata.streams import stream_facts
+from media_screen.metadata.streams import container_stream_facts, sound_fact, stream_facts
 from media_screen.metadata.telemetry import camm_gps_fix, gpmf_device_strings, gpmf_gps_fix
 from media_screen.metadata.text_fields import field_fact
 from media_screen.metadata.xmp import xmp_metadata
@@ -132,6 +132,9 @@ class _Found:
             self.readings.append(GpsReading(position[0], position[1], source, altitude_m=position[2]))
 
 
+TEXT_HANDLERS = {b"sbtl", b"text", b"subt", b"clcp"}  # subtitle, QuickTime text (chapters), closed captions
+
+
 @dataclass
 class _Track:
     handler: bytes = b""
@@ -146,9 +149,6 @@ def read_video_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsRea
         _read_bmff(source, found)
     else:
         _read_container_tags(source, found)
-    facts, readings = stream_facts(source)  # subtitles, chapters, a drone's telemetry, sound
-    found.facts += [fact for fact in facts if fact not in found.facts]
-    found.readings += readings
     return found.facts, found.readings
 
 
@@ -156,6 +156,7 @@ def read_video_metadata(source: Source) -> tuple[list[MetadataFact], list[GpsRea
 
 
 def _read_bmff(source: Source, found: _Found) -> None:
+    chapters = False  # a Nero chapter list (udta chpl); QuickTime chapters are a text track
     with source.reader() as handle:
         reader = BoxReader(handle, source.size)
         keys_of_meta: dict[int, list[str]] = {}
@@ -163,6 +164,7 @@ def _read_bmff(source: Source, found: _Found) -> None:
         for parents, box in reader.walk():
             parent = parents[-1].type if parents else b""
             trak = next((p for p in reversed(parents) if p.type == b"trak"), None)
+            chapters = chapters or box.type == b"chpl"
             if box.type == b"mvhd" and parent == b"moov":
                 _mvhd(reader.read(box, 32), found)
             elif parent == b"udta":
@@ -179,6 +181,11 @@ def _read_bmff(source: Source, found: _Found) -> None:
                 _track_box(reader, box, parent, tracks.setdefault(trak.offset, _Track()))
         for track in tracks.values():
             _telemetry(reader, track, found)
+    sounds = [track.entry.decode("latin-1").strip() or "unknown codec" for track in tracks.values()
+              if track.handler == b"soun"]
+    found.facts += [sound_fact(number, codec) for number, codec in enumerate(sounds, 1)]
+    if chapters or any(track.handler in TEXT_HANDLERS for track in tracks.values()):  # cues and titles: PyAV reads them
+        _add_streams(found, *stream_facts(source, sound=False))
 
 
 def _mvhd(payload: bytes, found: _Found) -> None:
@@ -450,6 +457,12 @@ def _stsc(payload: bytes) -> list[tuple[int, int]]:
     return sorted(runs)
 
 
+def _add_streams(found: _Found, facts: list[MetadataFact], readings: list[GpsReading]) -> None:
+    """What a video's other streams carry (metadata/streams.py): cue and title texts, telemetry, sound."""
+    found.facts += [fact for fact in facts if fact not in found.facts]
+    found.readings += readings
+
+
 # --- other containers (AVI, Matroska / WebM, MPEG-TS) -----------------------
 
 
@@ -457,11 +470,16 @@ def _read_container_tags(source: Source, found: _Found) -> None:
     import av
 
     try:
-        with av.open(source.reader(), metadata_errors="replace") as container:
-            tags = [("container", dict(container.metadata))]
-            tags += [(f"stream {s.index}", dict(s.metadata)) for s in container.streams]
+        container = av.open(source.reader(), metadata_errors="replace")
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
         return  # decoding reports the file as ERROR
+    with container:
+        try:
+            tags = [("container", dict(container.metadata))]
+            tags += [(f"stream {s.index}", dict(s.metadata)) for s in container.streams]
+        except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+            return
+        _add_streams(found, *container_stream_facts(container))  # subtitles, chapters, a drone's telemetry, sound
     for where, values in tags:
         for key, value in values.items():
             name = key.lower()
