@@ -182,7 +182,8 @@ def _decode(
             coded_width, coded_height = image.size
             reduction = dct_reduction(coded_width, coded_height, long_side)
             if probe.media_type == MediaType.JPEG and reduction > 1:
-                image.draft("RGB", (coded_width // reduction, coded_height // reduction))
+                # at least a pixel a side: a 65535 x 1 JPEG asked Pillow for 0 rows, and it divided by zero
+                image.draft("RGB", (max(1, coded_width // reduction), max(1, coded_height // reduction)))
             image.load()
             orientation = image.getexif().get(0x0112)
             upright = ImageOps.exif_transpose(image)

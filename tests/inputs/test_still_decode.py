@@ -167,6 +167,15 @@ def test_a_jpeg_is_decoded_straight_to_the_published_size_with_dct_scaling(tmp_p
     assert abs(int(frame.pixels[768, 1024, 1]) - 160) <= 3  # colour kept (BGR)
 
 
+def test_a_jpeg_one_pixel_tall_and_very_wide_is_decoded(tmp_path: Path):
+    # given a 20000 x 1 JPEG (a fuzzed header declared 65535 x 1): DCT scaling would ask for 0 rows
+    path = tmp_path / "strip.jpg"
+    Image.new("RGB", (20000, 1), (20, 160, 60)).save(path, "JPEG")
+    # when decoded for a 2048 px long side / then it is, at the published size, not a crash
+    frame, info = decode_file(path, 100_000_000, long_side=2048)
+    assert (info.width, info.height) == (20000, 1) and frame.width == 2048 and frame.height >= 1
+
+
 def test_an_upright_turned_photo_is_published_at_its_long_side(tmp_path: Path):
     # given a 400x300 JPEG stored with orientation 6 (shown 300 wide, 400 high)
     image = Image.new("RGB", (400, 300), (0, 0, 255))
