@@ -187,8 +187,8 @@ class Screener:
 
         with source.part(source.embedded_video.offset) as part:
             try:
-                result = screen_every_track(part, self.detectors(), self.options, deadline, timings, self.long_side,
-                                      self.lanes)
+                result = screen_every_track(part, self.detectors(), self.options, deadline, timings,
+                                            self.long_side, self.lanes)
             except MediaScreenError as exc:  # the same failure, saying where it was
                 raise type(exc)(f"{EMBEDDED}: {exc}") from exc
         detections = tuple(
@@ -214,7 +214,7 @@ class Screener:
             from media_screen.video.screen import screen_every_track  # imported only when a video shows up
 
             result = screen_every_track(source, self.detectors(), self.options, deadline, timings, self.long_side,
-                                  self.lanes)
+                                        self.lanes)
         analysed = self.analysed_size(*result.analysed_size) if result.analysed_size else None
         return (result.media, result.detections, result.frames_analysed, result.error, result.error_will_repeat,
                 analysed)
