@@ -64,3 +64,13 @@ class StoreDamagedError(MediaScreenError):
 
     def __reduce__(self):
         return type(self), (self.store, self.path, self.detail)
+
+
+def where(exc: MediaScreenError, place: str) -> MediaScreenError:
+    """The same error with its message prefixed by where in the file it happened ("video track 2: ..."); an error
+    whose class takes other arguments than a message is given back unchanged."""
+    try:
+        return type(exc)(f"{place}: {exc}")
+    except TypeError:
+        return exc
+

@@ -24,6 +24,7 @@ from media_screen.errors import (
     DecompressionBombError,
     MediaScreenError,
     UnsupportedMediaError,
+    where,
 )
 from media_screen.inputs.walk import collect_inputs, iter_media_paths
 from media_screen.inputs.frames import frame_count, page_count, tiff_pages
@@ -190,7 +191,7 @@ class Screener:
                 result = screen_every_track(part, self.detectors(), self.options, deadline, timings,
                                             self.long_side, self.lanes)
             except MediaScreenError as exc:  # the same failure, saying where it was
-                raise type(exc)(f"{EMBEDDED}: {exc}") from exc
+                raise where(exc, EMBEDDED) from exc
         detections = tuple(
             dataclasses.replace(d, label=f"{d.label} ({EMBEDDED})", evidence={**d.evidence, "embedded_video": True})
             for d in result.detections

@@ -17,7 +17,7 @@ import av
 from media_screen.config import ScanOptions
 from media_screen.detectors.base import Detector, VideoSession
 from media_screen.detectors.lanes import DetectorLanes
-from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError
+from media_screen.errors import AnalysisTimeoutError, CorruptMediaError, MediaScreenError, UsageError, where
 from media_screen.model import Detection, MediaInfo, MediaType
 from media_screen.publish import to_original
 from media_screen.inputs.source import Source
@@ -151,7 +151,7 @@ def screen_every_track(
         try:
             other = screen_video(source, detectors, options, deadline, timings, long_side, lanes, track)
         except MediaScreenError as exc:  # the same failure, saying which track
-            raise type(exc)(f"video track {track + 1}: {exc}") from exc
+            raise where(exc, f"video track {track + 1}") from exc
         number = track + 1
         detections += [dataclasses.replace(d, label=f"{d.label} (video track {number})",
                                            evidence={**d.evidence, "video_track": number}) for d in other.detections]
