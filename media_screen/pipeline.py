@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from media_screen import detectors as registry
-from media_screen.inputs.caption import captions_for
+from media_screen.inputs.caption import posted_texts
 from media_screen.config import Profile, ScanOptions
 from media_screen.detectors.base import Detector
 from media_screen.detectors.lanes import DetectorLanes
@@ -224,7 +224,7 @@ class Screener:
         self, path, sha256, media, metadata, detections, timings, started, error, frames_analysed=None,
         will_repeat=False, analysed=None,
     ) -> FileReport:
-        findings = evaluate(metadata, detections, self.options.audience, self.profile, captions_for(path, self.options))
+        findings = evaluate(metadata, detections, self.options.audience, self.profile, posted_texts(path, self.options))
         timings["total"] = time.perf_counter() - started
         return FileReport(
             path=str(path),
@@ -240,6 +240,17 @@ class Screener:
             analysed=analysed,
             error_will_repeat=bool(error) and will_repeat,
         )
+
+
+def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path: str | None = None) -> FileReport:
+    """Apply the current policy to what an analysis observed (cached, sent by a worker without findings, or a
+    redacted copy re-scanned under a temporary name), for the file at `path` (default: the report's): its name
+    and captions are judged with it."""
+    findings = evaluate(report.metadata, report.detections, options.audience, profile,
+                        posted_texts(path or report.path, options))
+    return dataclasses.replace(
+        report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
+    )
 
 
 def _on_page(detection: Detection, page: int) -> Detection:
@@ -264,4 +275,5 @@ def scan_paths(paths: Iterable[Path], profile: Profile, options: ScanOptions) ->
         yield screener.scan_file(path)
 
 
-__all__ = ["Screener", "scan_paths", "iter_media_paths", "Deadline", "TimeCheck", "no_time_bound", "Verdict"]
+__all__ = ["Screener", "scan_paths", "iter_media_paths", "reevaluate", "Deadline", "TimeCheck", "no_time_bound",
+           "Verdict"]

@@ -248,3 +248,13 @@ def test_a_motion_photo_whose_video_is_cut_short_is_an_error(tmp_path: Path, pro
     # then the file is ERROR, saying the motion photo's video could not be screened to its end (fail closed)
     assert report.verdict == Verdict.ERROR and report.error.startswith("motion photo's video: ")
 
+
+def test_a_file_name_that_names_an_officer_is_a_finding(tmp_path: Path, profile):
+    # given a plain photo whose name says who is in it and what unit they are in
+    path = write_jpeg(tmp_path / "Det_Mike_Diaz_narcotics_unit_badge_4471.jpg")
+    # when a covert officer scans it (metadata only: the name is judged whatever the detectors)
+    report = Screener(profile, ScanOptions(detectors=("metadata",), audience=Audience.COVERT)).scan_file(path)
+    # then the name is quoted as what gives the officer away (B.10)
+    [finding] = [f for f in report.findings if f.rule == "identifying_text"]
+    assert "file name" in finding.message and report.verdict == Verdict.DO_NOT_POST
+

@@ -36,9 +36,7 @@ from media_screen.errors import MediaScreenError
 from media_screen.model import FileReport, Verdict
 from media_screen.inputs.walk import collect_inputs
 from media_screen.inputs.source import probe_file
-from media_screen.pipeline import Screener
-from media_screen.inputs.caption import captions_for
-from media_screen.policy import evaluate, verdict_of
+from media_screen.pipeline import Screener, reevaluate
 from media_screen.batch.worker import (  # available_cores, hard_time_limit: shared with the Ray pool
     WorkerSetup, available_cores, hard_time_limit, scan_one, thread_environment, until_next_deadline, worker_main,
 )
@@ -50,15 +48,6 @@ class BatchResult:
     report: FileReport
     cached: bool  # the analysis was re-used from the cache
     approval: Approval | None = None  # the B.2 approval applied to this report
-
-
-def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path: str | None = None) -> FileReport:
-    """Apply the current policy to what an analysis observed (cached, or sent by a worker without findings)."""
-    captions = captions_for(path or report.path, options)
-    findings = evaluate(report.metadata, report.detections, options.audience, profile, captions)
-    return dataclasses.replace(
-        report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
-    )
 
 
 class BatchScan:

@@ -1,6 +1,6 @@
-"""The caption a file will be posted with: `scan --caption TEXT` and a sidecar FILE.caption.txt.
+"""The text a file will be posted with: its name, `scan --caption TEXT` and a sidecar FILE.caption.txt.
 
-Both are screened with the file (GO 07.08 A.4.b statements about guilt, B.7, B.5 and the
+All are screened with the file (GO 07.08 A.4.b statements about guilt, B.7, B.5 and the
 other text rules; see policy.py). A sidecar is read as UTF-8, at most CAPTION_BYTES of it.
 """
 
@@ -35,3 +35,12 @@ def captions_for(path: str | Path, options: ScanOptions) -> tuple[tuple[str, str
     if text.strip():
         captions.append((f"caption ({sidecar.name})", clean_text(text, CAPTION_CHARS)))
     return tuple(captions)
+
+
+def posted_texts(path: str | Path, options: ScanOptions) -> tuple[tuple[str, str], ...]:
+    """(source, text) of what is posted with one file: its name (an attachment, a download or a web page may show
+    it; camera names such as IMG_20240612_093112 match no rule), then its captions (captions_for)."""
+    name = Path(path).stem.replace("_", " ")
+    named = (("file name", clean_text(name, CAPTION_CHARS)),) if name.strip() else ()
+    return named + captions_for(path, options)
+

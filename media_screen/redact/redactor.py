@@ -31,7 +31,7 @@ from media_screen.model import (
     RedactionReport,
     RedactionStatus,
 )
-from media_screen.pipeline import Deadline, Screener
+from media_screen.pipeline import Deadline, Screener, reevaluate
 from media_screen.redact.options import TARGET_KINDS, KeepMetadata, RedactOptions, RedactTarget, RescanScope
 from media_screen.redact.paths import (
     CopyPlan,
@@ -145,7 +145,7 @@ class Redactor:
                 deadline.check(f"round {round_number}, before the re-scan")
                 rescan = self.screener.scan_file(temporary, deadline)  # the re-scan spends the same bound
                 timings["rescan"] = timings.get("rescan", 0.0) + time.perf_counter() - tick
-                rescan = replace(rescan, path=str(target))
+                rescan = reevaluate(rescan, self.profile, self.screener.options, str(target))  # judged by its name
                 check = check_copy(rescan, self.options, self.profile)
                 problems = check.problems
                 if report.frames_unmasked:
