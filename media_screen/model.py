@@ -8,6 +8,7 @@ everything in a `FileReport`.  All types are frozen; a backend's own types
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -196,6 +197,11 @@ class Detection:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score {self.score} outside 0..1 from detector {self.detector}")
         object.__setattr__(self, "evidence", _frozen_mapping(self.evidence))
+
+    def seen_in(self, where: str, **evidence: Any) -> "Detection":
+        """This detection as found in one part or view of a file: `where` added to its label ("police badge (page
+        2)"), `evidence` to its evidence ({"page": 2})."""
+        return dataclasses.replace(self, label=f"{self.label} ({where})", evidence={**self.evidence, **evidence})
 
 
 class FactKind(str, enum.Enum):

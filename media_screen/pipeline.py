@@ -178,7 +178,7 @@ class Screener:
                 frame, size = page
                 detections = self.lanes.run(self.detectors(), lambda d: d.detect(frame), deadline.check, timings)
                 on_page = to_original(detections, (frame.width, frame.height), size)
-                found += [_on_page(d, frame.index + 1) for d in on_page]
+                found += [d.seen_in(f"page {frame.index + 1}", page=frame.index + 1) for d in on_page]
                 analysed = analysed or self.analysed_size(frame.width, frame.height)
 
     def _scan_embedded(self, source: Source, deadline: Deadline, timings: dict[str, float]):
@@ -192,10 +192,7 @@ class Screener:
                                             self.long_side, self.lanes)
             except MediaScreenError as exc:  # the same failure, saying where it was
                 raise where(exc, EMBEDDED) from exc
-        detections = tuple(
-            dataclasses.replace(d, label=f"{d.label} ({EMBEDDED})", evidence={**d.evidence, "embedded_video": True})
-            for d in result.detections
-        )
+        detections = tuple(d.seen_in(EMBEDDED, embedded_video=True) for d in result.detections)
         error = f"{EMBEDDED}: {result.error}" if result.error else None
         return detections, result.frames_analysed, error, result.error_will_repeat
 
@@ -251,11 +248,6 @@ def reevaluate(report: FileReport, profile: Profile, options: ScanOptions, path:
     return dataclasses.replace(
         report, path=path or report.path, findings=findings, verdict=verdict_of(findings, report.error)
     )
-
-
-def _on_page(detection: Detection, page: int) -> Detection:
-    return dataclasses.replace(detection, label=f"{detection.label} (page {page})",
-                               evidence={**detection.evidence, "page": page})
 
 
 def _failure(exc: Exception) -> tuple[str, bool]:

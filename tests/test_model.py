@@ -64,3 +64,12 @@ def test_each_severity_maps_to_its_verdict(severity, verdict):
 
 def test_error_ranks_above_every_other_verdict():
     assert max(Verdict) == Verdict.ERROR
+
+
+def test_a_detection_seen_in_a_part_of_a_file_says_where_and_keeps_its_evidence():
+    # given a badge found with its matched reference
+    badge = Detection(DetectionKind.BADGE, "police badge", 0.9, Box(0, 0, 10, 10), "insignia", evidence={"ref": "a"})
+    # when it is the second page's / then its label says so and its evidence holds both
+    on_page = badge.seen_in("page 2", page=2)
+    assert on_page.label == "police badge (page 2)" and dict(on_page.evidence) == {"ref": "a", "page": 2}
+    assert badge.label == "police badge" and dict(badge.evidence) == {"ref": "a"}

@@ -8,7 +8,6 @@ is an error, not a partial picture.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -241,8 +240,7 @@ def only_in_view(seen: Iterable[Detection], found: Iterable[Detection], view: st
     place, IoU 0.5, is the same thing), each saying which view showed it."""
     found = tuple(found)
     return tuple(
-        dataclasses.replace(d, label=f"{d.label} ({view})", evidence={**d.evidence, "view": view})
-        for d in seen if not any(f.kind == d.kind and f.box.iou(d.box) >= 0.5 for f in found)
+        d.seen_in(view, view=view) for d in seen if not any(f.kind == d.kind and f.box.iou(d.box) >= 0.5 for f in found)
     )
 
 

@@ -153,8 +153,7 @@ def screen_every_track(
         except MediaScreenError as exc:  # the same failure, saying which track
             raise where(exc, f"video track {track + 1}") from exc
         number = track + 1
-        detections += [dataclasses.replace(d, label=f"{d.label} (video track {number})",
-                                           evidence={**d.evidence, "video_track": number}) for d in other.detections]
+        detections += [d.seen_in(f"video track {number}", video_track=number) for d in other.detections]
         frames += other.frames_analysed
         if error is None and other.error is not None:
             error, will_repeat = f"video track {number}: {other.error}", other.error_will_repeat

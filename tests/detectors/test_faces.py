@@ -17,6 +17,22 @@ def faces(profile) -> FaceDetector:
     return FaceDetector.from_profile(profile)
 
 
+def astronaut_faces(astronaut, coffee, size: tuple[int, int], height: int, places) -> tuple[np.ndarray, list[Box]]:
+    """The coffee photo resized to `size` with the astronaut's head pasted so its face is `height` px tall, its
+    head's corner at each of `places`: (picture, the face boxes)."""
+    x1, y1, x2, y2 = ASTRONAUT_FACE
+    factor = height / (y2 - y1)
+    head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
+                      interpolation=cv2.INTER_AREA)
+    canvas = cv2.resize(coffee, size, interpolation=cv2.INTER_LINEAR)
+    boxes = []
+    for left, top in places:
+        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
+        margin = 40 * factor
+        boxes.append(Box(left + margin, top + margin, left + margin + (x2 - x1) * factor, top + margin + height))
+    return canvas, boxes
+
+
 def test_decode_turns_one_heatmap_peak_into_one_box():
     # given output maps of a 64 x 64 input with one confident cell at row 5, column 7
     heatmap, scale = np.zeros((1, 16, 16), np.float32), np.zeros((2, 16, 16), np.float32)
@@ -83,16 +99,8 @@ def test_a_frame_searched_barely_finer_than_its_whole_pass_gets_the_whole_pass_a
 def test_small_faces_in_a_1080p_video_frame_are_found(faces, astronaut, coffee):
     # given a 1080p video frame with the astronaut's tilted face 28 px tall at eight places (19 px in the
     # whole-frame pass, where CenterFace's peak is often under 0.1): bystanders at the back of a street scene
-    x1, y1, x2, y2 = ASTRONAUT_FACE
-    factor = 28 / (y2 - y1)
-    head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
-                      interpolation=cv2.INTER_AREA)
-    canvas = cv2.resize(coffee, (1920, 1080), interpolation=cv2.INTER_LINEAR)
-    pasted = []
-    for left, top in ((100, 120), (700, 160), (1500, 90), (300, 700), (1000, 650), (1650, 820), (1200, 400), (450, 420)):
-        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
-        margin = 40 * factor
-        pasted.append(Box(left + margin, top + margin, left + margin + (x2 - x1) * factor, top + margin + 28))
+    places = ((100, 120), (700, 160), (1500, 90), (300, 700), (1000, 650), (1650, 820), (1200, 400), (450, 420))
+    canvas, pasted = astronaut_faces(astronaut, coffee, (1920, 1080), 28, places)
     # when the faces detector looks at it as a video frame (its one pass proposing from 0.05, not 0.1: 3 found)
     found = [d for d in faces.detect(Frame(pixels=canvas, time_s=2.0)) if d.score >= 0.5]
     # then at least seven of the eight faces are found, and nothing else
@@ -128,17 +136,8 @@ def test_faces_of_the_legible_size_at_the_published_size_are_found(profile, astr
 
     # given a 4096 x 3072 photo with the astronaut's face 32 px tall at four places (one where two rows of
     # search tiles overlap): 16 px tall, the legible size, once published at 2048 x 1536
-    x1, y1, x2, y2 = ASTRONAUT_FACE
-    factor = 32 / (y2 - y1)
-    head = cv2.resize(astronaut[y1 - 40 : y2 + 40, x1 - 40 : x2 + 40], None, fx=factor, fy=factor,
-                      interpolation=cv2.INTER_AREA)
-    canvas = cv2.resize(coffee, (4096, 3072), interpolation=cv2.INTER_LINEAR)
-    pasted = []
-    for left, top in ((300, 300), (1500, 1100), (2600, 1500), (1966, 1480)):
-        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
-        margin = 40 * factor
-        pasted.append(Box(left + margin, top + margin, left + margin + (x2 - x1) * factor,
-                          top + margin + (y2 - y1) * factor))
+    canvas, pasted = astronaut_faces(astronaut, coffee, (4096, 3072), 32,
+                                     ((300, 300), (1500, 1100), (2600, 1500), (1966, 1480)))
     path = tmp_path / "crowd_far_away.jpg"
     assert cv2.imwrite(str(path), canvas, [cv2.IMWRITE_JPEG_QUALITY, 95])
     # when scanned for facebook (the department's default)
