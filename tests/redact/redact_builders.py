@@ -7,6 +7,7 @@ EOI, APP13 IPTC, a COM comment. PNG and WebP equivalents carry eXIf / text / XMP
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -30,7 +31,10 @@ def picture(width: int = 64, height: int = 48, seed: int = 1) -> Image.Image:
     return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
 
 
+@functools.cache
 def srgb_icc() -> bytes:
+    """An sRGB ICC profile, made once per test run: its header holds the second it was made, so two profiles made
+    a second apart differ (a copy compared with a fresh one failed when the test straddled a second)."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
